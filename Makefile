@@ -1,0 +1,45 @@
+# trailguard — build, replay, test.
+#
+# SAM calls `make build-<LogicalId>` with ARTIFACTS_DIR set (BuildMethod: makefile);
+# `make build` builds every function's bootstrap under bin/<name>/.
+
+GO        ?= go
+FUNCTIONS := logincheck
+BIN       := bin
+LDFLAGS   := -s -w
+GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
+
+.PHONY: build demo test bench lint clean $(addprefix build-,$(FUNCTIONS))
+
+build: $(addprefix $(BIN)/,$(addsuffix /bootstrap,$(FUNCTIONS)))
+
+$(BIN)/%/bootstrap: FORCE
+	$(GOBUILD) -o $@ ./functions/$*
+
+# SAM makefile builds: one target per function's LogicalId in template.yaml.
+build-LoginCheckFunction:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/logincheck
+
+# Replays every sample event in events/ through its function, locally, on the embedded defaults.
+demo:
+	@scripts/demo
+
+# Unit and integration tests; installs and starts the npm emulators on loopback, then stops them.
+test:
+	@scripts/with-emulators $(GO) test -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@cp go.mod /tmp/trailguard.go.mod.bak && cp go.sum /tmp/trailguard.go.sum.bak && $(GO) mod tidy && \
+	  if ! git diff --quiet -- go.mod go.sum; then git diff -- go.mod go.sum; \
+	  cp /tmp/trailguard.go.mod.bak go.mod; cp /tmp/trailguard.go.sum.bak go.sum; echo "go mod tidy would change go.mod/go.sum"; exit 1; fi
+
+clean:
+	rm -rf $(BIN)
+
+FORCE:

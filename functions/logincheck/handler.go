@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// Alert kinds raised by logincheck.
+const (
+	KindUntrustedSource = "untrusted-source-ip"
+	KindFailedSignIn    = "failed-sign-in"
+	KindRootSignIn      = "root-sign-in"
+	KindWithoutMFA      = "sign-in-without-mfa"
+)
+
+// allowlist is the part of ipallow.List the checker needs.
+type allowlist interface {
+	Allowed(source string) bool
+}
+
+// publisher delivers the alerts of one event.
+type publisher interface {
+	Publish(ctx context.Context, alerts []alert.Alert) error
+}
+
+// Handler checks sign-in events. It is built once per container and used for every event.
+type Handler struct {
+	Allow   allowlist
+	Checked map[string]bool // eventName → checked
+	// Optional kinds; untrusted-source-ip is always on.
+	FailedSignIn, RootSignIn, SignInWithoutMFA bool
+	Alerts                                     publisher
+	Log                                        *slog.Logger
+}
+
+// Handle is the Lambda entry point: one EventBridge event. A malformed event is an error, so
+// Lambda retries it and it ends in the dead-letter queue; an event of a name not checked is
+// logged and ignored.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
+	ev, err := trail.DecodeEvent(raw)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+		return err
+	}
+	rec := ev.Detail
+	log := h.Log.With("event_id", rec.EventID, "event_name", rec.EventName)
+	if !h.Checked[rec.EventName] {
+		log.InfoContext(ctx, "event not checked", "decision", "ignore")
+		return nil
+	}
+	if err := rec.Require("detail", "eventID", "eventName", "eventTime", "userIdentity.type"); err != nil {
+		log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+		return err
+	}
+	alerts, err := h.Check(rec)
+	if err != nil {
+		log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+		return fmt.Errorf("detail: %w", err)
+	}
+	if len(alerts) == 0 {
+		log.InfoContext(ctx, "sign-in ok", "decision", "pass", "source_ip", rec.SourceIPAddress)
+		return nil
+	}
+	for _, a := range alerts {
+		log.InfoContext(ctx, "alert raised", "decision", "alert", "kind", a.Kind, "severity", a.Severity, "source_ip", rec.SourceIPAddress)
+	}
+	if err := h.Alerts.Publish(ctx, alerts); err != nil {
+		return fmt.Errorf("event %s: %w", rec.EventID, err)
+	}
+	return nil
+}
+
+// Check returns the alerts one checked sign-in record raises, in a fixed order.
+func (h *Handler) Check(rec *trail.Record) ([]alert.Alert, error) {
+	si, err := rec.SignIn()
+	if err != nil {
+		return nil, err
+	}
+	base := h.base(rec, si)
+	var out []alert.Alert
+	add := func(kind string, sev alert.Severity, title string, details ...alert.Detail) {
+		a := base
+		a.Kind, a.Severity, a.Title = kind, sev, title
+		a.Details = append(append([]alert.Detail(nil), base.Details...), details...)
+		out = append(out, a)
+	}
+	if !h.Allow.Allowed(rec.SourceIPAddress) {
+		add(KindUntrustedSource, alert.High, "untrusted sign-in",
+			alert.Detail{Label: "Reason", Value: fmt.Sprintf("source %q is not in ALLOWED_CIDRS or ALLOWED_SOURCES", rec.SourceIPAddress)},
+			alert.Detail{Label: "Action", Value: "login"})
+	}
+	if h.FailedSignIn && si.Failed() {
+		add(KindFailedSignIn, alert.Medium, "failed sign-in",
+			alert.Detail{Label: "Error", Value: rec.ErrorMessage})
+	}
+	if h.RootSignIn && rec.UserIdentity.Type == trail.IdentityRoot {
+		add(KindRootSignIn, alert.High, "root sign-in")
+	}
+	if h.SignInWithoutMFA && judgedOnMFA(rec, si) && si.Result == "Success" && si.MFAUsed == "No" {
+		add(KindWithoutMFA, alert.Medium, "sign-in without MFA")
+	}
+	return out, nil
+}
+
+// judgedOnMFA: only IAM users and root sign in with AWS-held credentials; federated
+// sign-ins (IAM Identity Center, SAML, OIDC) have MFA enforced by their identity provider and
+// CloudTrail records MFAUsed "No" for them, so judging them would only make noise.
+func judgedOnMFA(rec *trail.Record, si trail.SignIn) bool {
+	t := rec.UserIdentity.Type
+	return (t == trail.IdentityIAMUser || t == trail.IdentityRoot) && si.SAMLProviderARN == ""
+}
+
+// base is the alert with the fields every kind shares.
+func (h *Handler) base(rec *trail.Record, si trail.SignIn) alert.Alert {
+	t, _ := rec.Time() // Require checked it
+	a := alert.Alert{
+		Account:   rec.Account(),
+		Region:    rec.AWSRegion,
+		Principal: rec.UserIdentity.Principal(),
+		User:      rec.UserIdentity.Name(),
+		SourceIP:  rec.SourceIPAddress,
+		EventID:   rec.EventID,
+		EventName: rec.EventName,
+		EventTime: t.UTC(),
+		UserAgent: rec.UserAgent,
+	}
+	if si.UserName != "" && rec.UserIdentity.UserName == "" {
+		a.User = si.UserName // Identity Center: the name typed, not the store's user ID
+	}
+	a.Details = append(a.Details, alert.Detail{Label: "Identity type", Value: rec.UserIdentity.Type})
+	if si.Result != "" {
+		a.Details = append(a.Details, alert.Detail{Label: "Result", Value: si.Result})
+	}
+	if si.MFAUsed != "" {
+		a.Details = append(a.Details, alert.Detail{Label: "MFA used", Value: si.MFAUsed})
+	}
+	if si.CredentialType != "" {
+		a.Details = append(a.Details, alert.Detail{Label: "Credential type", Value: si.CredentialType})
+	}
+	if si.LoginTo != "" {
+		a.Details = append(a.Details, alert.Detail{Label: "Login to", Value: si.LoginTo})
+	}
+	return a
+}
+

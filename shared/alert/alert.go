@@ -1,0 +1,65 @@
+package alert
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// Severity ranks an alert; subscribers filter on it (say, SMS only for HIGH).
+type Severity string
+
+// Severities, most urgent first.
+const (
+	High   Severity = "HIGH"
+	Medium Severity = "MEDIUM"
+	Low    Severity = "LOW"
+)
+
+// Detail is one extra labelled line of an alert's email ("MFA used: No").
+type Detail struct {
+	Label, Value string
+}
+
+// Alert is one finding about one event. The text fields are copied from the event as they
+// are; rendering sanitizes them, so nothing attacker-controlled reaches a subject or an SMS raw.
+type Alert struct {
+	Kind      string   // stable machine name, e.g. "untrusted-source-ip"
+	Severity  Severity //
+	Title     string   // short phrase for people, e.g. "untrusted sign-in"
+	Account   string
+	Region    string
+	Principal string // ARN or principal ID of the caller
+	User      string // display name of the caller
+	SourceIP  string
+	EventID   string
+	EventName string
+	EventTime time.Time
+	UserAgent string
+	Details   []Detail
+	// FingerprintExtra adds what else makes two alerts of this kind the same finding.
+	FingerprintExtra []string
+
+	// Suppressed counts the alerts of the same fingerprint that were held back since
+	// SuppressedSince; set by the suppression state, reported in the next alert sent.
+	Suppressed      int
+	SuppressedSince time.Time
+}
+
+// Fingerprint identifies the finding, not the event: kind, account, principal and source
+// (plus FingerprintExtra). Alerts with one fingerprint inside the suppression window are one
+// alert with a count.
+func (a *Alert) Fingerprint() string {
+	h := sha256.New()
+	for _, part := range append([]string{a.Kind, a.Account, a.Principal, a.SourceIP}, a.FingerprintExtra...) {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// DedupeKey identifies one alert of one event: a redelivered event yields the same key.
+func (a *Alert) DedupeKey() string {
+	return strings.Join([]string{a.Kind, a.EventID}, "#")
+}

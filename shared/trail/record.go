@@ -1,0 +1,78 @@
+package trail
+
+import (
+	"time"
+
+	json "github.com/goccy/go-json"
+)
+
+// Record is one CloudTrail event record with every top-level field CloudTrail documents.
+// Service-specific payloads (request, response, additional data, service details) stay raw
+// JSON: their shape depends on the API called, and most consumers only look at a few keys.
+type Record struct {
+	EventVersion                 string          `json:"eventVersion"`
+	UserIdentity                 UserIdentity    `json:"userIdentity"`
+	EventTime                    string          `json:"eventTime"`
+	EventSource                  string          `json:"eventSource"`
+	EventName                    string          `json:"eventName"`
+	AWSRegion                    string          `json:"awsRegion"`
+	SourceIPAddress              string          `json:"sourceIPAddress"`
+	UserAgent                    string          `json:"userAgent"`
+	ErrorCode                    string          `json:"errorCode"`
+	ErrorMessage                 string          `json:"errorMessage"`
+	RequestParameters            json.RawMessage `json:"requestParameters"`
+	ResponseElements             json.RawMessage `json:"responseElements"`
+	AdditionalEventData          json.RawMessage `json:"additionalEventData"`
+	RequestID                    string          `json:"requestID"`
+	EventID                      string          `json:"eventID"`
+	EventType                    string          `json:"eventType"`
+	APIVersion                   string          `json:"apiVersion"`
+	ManagementEvent              Bool            `json:"managementEvent"`
+	ReadOnly                     Bool            `json:"readOnly"`
+	Resources                    []Resource      `json:"resources"`
+	RecipientAccountID           string          `json:"recipientAccountId"`
+	ServiceEventDetails          json.RawMessage `json:"serviceEventDetails"`
+	SharedEventID                string          `json:"sharedEventID"`
+	VPCEndpointID                string          `json:"vpcEndpointId"`
+	VPCEndpointAccountID         string          `json:"vpcEndpointAccountId"`
+	EventCategory                string          `json:"eventCategory"`
+	Addendum                     json.RawMessage `json:"addendum"`
+	SessionCredentialFromConsole Bool            `json:"sessionCredentialFromConsole"`
+	EdgeDeviceDetails            json.RawMessage `json:"edgeDeviceDetails"`
+	TLSDetails                   *TLSDetails     `json:"tlsDetails"`
+	InsightDetails               json.RawMessage `json:"insightDetails"`
+}
+
+// Resource is one entry of a record's resources list.
+type Resource struct {
+	ARN       string `json:"ARN"`
+	AccountID string `json:"accountId"`
+	Type      string `json:"type"`
+}
+
+// TLSDetails describes the TLS connection of the call.
+type TLSDetails struct {
+	TLSVersion               string `json:"tlsVersion"`
+	CipherSuite              string `json:"cipherSuite"`
+	ClientProvidedHostHeader string `json:"clientProvidedHostHeader"`
+}
+
+// Time parses eventTime (RFC 3339, as CloudTrail writes it).
+func (r *Record) Time() (time.Time, error) {
+	if r.EventTime == "" {
+		return time.Time{}, &FieldError{Field: "eventTime", Problem: "missing"}
+	}
+	t, err := time.Parse(time.RFC3339, r.EventTime)
+	if err != nil {
+		return time.Time{}, &FieldError{Field: "eventTime", Problem: "not an RFC 3339 time: " + err.Error()}
+	}
+	return t, nil
+}
+
+// Account is the account the event was delivered for: recipientAccountId, else the caller's.
+func (r *Record) Account() string {
+	if r.RecipientAccountID != "" {
+		return r.RecipientAccountID
+	}
+	return r.UserIdentity.AccountID
+}
