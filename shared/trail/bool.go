@@ -2,7 +2,9 @@ package trail
 
 import (
 	"bytes"
+	stdjson "encoding/json"
 	"fmt"
+	"reflect"
 )
 
 // Bool is a CloudTrail boolean. Most are JSON booleans, but some are delivered as strings
@@ -23,7 +25,8 @@ func (b *Bool) UnmarshalJSON(data []byte) error {
 	case s == "false":
 		*b = Bool{Value: false, Present: true}
 	default:
-		return fmt.Errorf("want a boolean or \"true\"/\"false\", got %.40s", data)
+		// A type error, so the decoders fill in the field's path.
+		return &stdjson.UnmarshalTypeError{Value: "value " + fmt.Sprintf("%.40s", data), Type: reflect.TypeOf(true)}
 	}
 	return nil
 }

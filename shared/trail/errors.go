@@ -1,6 +1,7 @@
 package trail
 
 import (
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 
@@ -27,6 +28,13 @@ func malformed(prefix string, err error) error {
 		return fmt.Errorf("%w: %w", ErrMalformed, &FieldError{
 			Field:   join(prefix, te.Field),
 			Problem: fmt.Sprintf("want %s, got JSON %s", te.Type, te.Value),
+		})
+	}
+	var ste *stdjson.UnmarshalTypeError
+	if errors.As(err, &ste) && ste.Field != "" {
+		return fmt.Errorf("%w: %w", ErrMalformed, &FieldError{
+			Field:   join(prefix, ste.Field),
+			Problem: fmt.Sprintf("want %s, got JSON %s", ste.Type, ste.Value),
 		})
 	}
 	var fe *FieldError

@@ -48,6 +48,19 @@ type Resource struct {
 	ARN       string `json:"ARN"`
 	AccountID string `json:"accountId"`
 	Type      string `json:"type"`
+	// Unparsed keeps an entry that was a string rather than an object (seen in re-exported
+	// logs that stringified each entry); it is kept, not guessed at.
+	Unparsed string `json:"-"`
+}
+
+// UnmarshalJSON accepts the documented object form and, leniently, a string entry.
+func (r *Resource) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] == '"' {
+		*r = Resource{}
+		return json.Unmarshal(data, &r.Unparsed)
+	}
+	type plain Resource
+	return json.Unmarshal(data, (*plain)(r))
 }
 
 // TLSDetails describes the TLS connection of the call.
