@@ -1,0 +1,102 @@
+package trailgen
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Stream returns a reader of a CloudTrail log file, {"Records":[…]}, of n records made by next,
+// generated as it is read: the file is never held whole, however large n is.
+func Stream(n int, next func(dst []byte) []byte) io.Reader {
+	return &stream{n: n, next: next, buf: []byte(`{"Records":[`)}
+}
+
+type stream struct {
+	n, done int
+	next    func(dst []byte) []byte
+	buf     []byte
+	off     int
+}
+
+func (s *stream) Read(p []byte) (int, error) {
+	for s.off == len(s.buf) {
+		if s.done > s.n {
+			return 0, io.EOF
+		}
+		s.buf, s.off = s.buf[:0], 0
+		switch {
+		case s.done == s.n:
+			s.buf = append(s.buf, "]}\n"...)
+		case s.done > 0:
+			s.buf = append(s.buf, ',')
+			fallthrough
+		default:
+			s.buf = s.next(s.buf)
+		}
+		s.done++
+	}
+	n := copy(p, s.buf[s.off:])
+	s.off += n
+	return n, nil
+}
+
+// WriteGzip writes r gzipped to path (through a temporary file, so a reader never sees half).
+func WriteGzip(path string, r io.Reader) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".trailgen-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	zw, err := gzip.NewWriterLevel(bw, gzip.DefaultCompression)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(zw, r); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Bench describes the benchmark file: n random records from seed over 24 hours, 20 accounts
+// with 40 identities each and 300 source addresses.
+func Bench(seed uint64, n int) io.Reader {
+	g := New(seed, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), 20, 40, 300)
+	return Stream(n, func(dst []byte) []byte { return g.Append(dst, g.Random(24)) })
+}
+
+// BenchFile returns the path of the gzipped Bench(seed, n) log file, generating it once into
+// the user's cache directory (or the temp directory): never into the repository.
+func BenchFile(seed uint64, n int) (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "trailguard-bench")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("cloudtrail-v1-seed%d-n%d.json.gz", seed, n))
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	if err := WriteGzip(path, Bench(seed, n)); err != nil {
+		return "", fmt.Errorf("generate %s: %w", path, err)
+	}
+	return path, nil
+}

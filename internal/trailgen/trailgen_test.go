@@ -1,0 +1,69 @@
+package trailgen
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+func TestBenchIsDeterministicValidAndRealisticallySized(t *testing.T) {
+	const n = 2000
+	a, err := io.ReadAll(Bench(7, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(Bench(7, n))
+	if !bytes.Equal(a, b) {
+		t.Fatal("same seed gave different files")
+	}
+	var file struct{ Records []json.RawMessage }
+	if err := json.Unmarshal(a, &file); err != nil {
+		t.Fatalf("generated file is not JSON: %v", err)
+	}
+	if len(file.Records) != n {
+		t.Fatalf("got %d records, want %d", len(file.Records), n)
+	}
+	types := map[string]int{}
+	for i, raw := range file.Records {
+		rec, err := trail.DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if err := rec.Require("", "eventTime", "eventName", "eventSource", "eventType", "sourceIPAddress", "userIdentity.type"); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		types[rec.UserIdentity.Type]++
+	}
+	for _, typ := range []string{"Root", "IAMUser", "AssumedRole", "AWSService", "IdentityCenterUser"} {
+		if types[typ] == 0 {
+			t.Errorf("no %s identity among %d records: %v", typ, n, types)
+		}
+	}
+	if avg := len(a) / n; avg < 1200 || avg > 2200 {
+		t.Errorf("average record size %d bytes, want about 1.5–2 KB", avg)
+	}
+}
+
+func TestAppendRendersSpec(t *testing.T) {
+	g := New(1, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), 2, 10, 8)
+	for i, id := range g.Identities() {
+		s := Spec{Time: time.Date(2026, 11, 20, 7, 58, 43, 0, time.UTC), Account: g.Accounts()[0], Identity: id,
+			SourceIP: MakeSource(i), EventSource: "s3.amazonaws.com", EventName: "GetObject", EventType: "AwsApiCall",
+			ErrorCode: "AccessDenied", ResourceType: "AWS::S3::Object"}
+		rec, err := trail.DecodeRecord(g.Append(nil, s))
+		if err != nil {
+			t.Fatalf("%s: %v", id.Type, err)
+		}
+		got := []string{rec.UserIdentity.Principal(), rec.Account(), rec.SourceIPAddress, rec.EventName, rec.ErrorCode, rec.EventType, rec.Resources[0].Type, rec.EventTime}
+		want := []string{id.Principal, s.Account, s.SourceIP, "GetObject", "AccessDenied", "AwsApiCall", "AWS::S3::Object", "2026-11-20T07:58:43Z"}
+		for j := range want {
+			if got[j] != want[j] {
+				t.Errorf("%s identity: field %d = %q, want %q", id.Type, j, got[j], want[j])
+			}
+		}
+	}
+}
