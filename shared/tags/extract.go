@@ -38,13 +38,14 @@ type Touched struct {
 // malformed parameters yield no resource, never an error: the change is still recorded.
 func Extract(rec *trail.Record) Touched {
 	x := newExtraction(rec)
-	if len(rec.Resources) > 0 {
-		x.fromList()
+	x.fromList()
+	listed := x.out
+	x.out, x.seen = nil, map[string]bool{}
+	if fn := extractors[rec.EventSource]; fn != nil {
+		fn(x) // the request's tags, and the resources when resources[] names none
 	}
-	if len(x.out) == 0 {
-		if fn := extractors[rec.EventSource]; fn != nil {
-			fn(x)
-		}
+	if len(listed) > 0 {
+		x.out = listed
 	}
 	t := Touched{Resources: x.out, TagChange: isTagChange(rec.EventName)}
 	if !t.TagChange {
@@ -122,6 +123,9 @@ func object(raw json.RawMessage) map[string]any {
 // fromList takes the record's resources[] entries that carry an ARN.
 func (x *extraction) fromList() {
 	for _, r := range x.rec.Resources {
+		if r.ARN == "" {
+			r.ARN = r.Unparsed // a stringified entry: use it when it is an ARN
+		}
 		a, ok := ParseARN(r.ARN)
 		if !ok {
 			continue

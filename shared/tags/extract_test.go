@@ -89,10 +89,11 @@ func TestExtract(t *testing.T) {
 			tagChange: true,
 		},
 		{
-			name: "PutBucketTagging: the bucket, with the whole new tag set",
+			name: "PutBucketTagging: the bucket from resources[], with the whole new tag set from the request",
 			rec: `{"eventSource": "s3.amazonaws.com", "eventName": "PutBucketTagging", "awsRegion": "eu-north-1", ` + acct + `,
 				"requestParameters": {"Tagging": {"xmlns": "http://s3.amazonaws.com/doc/2006-03-01/", "TagSet": {"Tag": [{"Value": "apollo", "Key": "project"}, {"Value": "kim", "Key": "owner"}]}},
-					"tagging": "", "bucketName": "apollo-data", "Host": "s3.eu-north-1.amazonaws.com"}, "responseElements": null}`,
+					"tagging": "", "bucketName": "apollo-data", "Host": "s3.eu-north-1.amazonaws.com"}, "responseElements": null,
+				"resources": [{"accountId": "111122223333", "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::apollo-data"}]}`,
 			want:    []Resource{{ARN: "arn:aws:s3:::apollo-data", Type: "AWS::S3::Bucket", Account: "111122223333", Region: "eu-north-1", RequestTags: Tags{"project": "apollo", "owner": "kim"}}},
 			reqTags: Tags{"project": "apollo", "owner": "kim"},
 		},

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/trailguard/trailguard/shared/config"
+)
+
+// Config is tagenrich's environment.
+type Config struct {
+	// OnlyWrite keeps only mutating calls (readOnly false); a record without readOnly is kept.
+	OnlyWrite bool `envconfig:"ONLY_WRITE" default:"true"`
+	// Services limits the records kept to these event sources ("ec2" or "ec2.amazonaws.com");
+	// empty: all.
+	Services []string `envconfig:"SERVICES"`
+	// TagKeys are the tag keys the change table indexes for queries by tag.
+	TagKeys       []string `envconfig:"TAG_KEYS" default:"project,cost-center,owner,env"`
+	RetentionDays int      `envconfig:"RETENTION_DAYS" default:"180"`
+	// KnownTagsDays is how long a resource's last known tags outlive their last lookup.
+	KnownTagsDays int `envconfig:"KNOWN_TAGS_DAYS" default:"730"`
+	// AlertOnTags lists KEY=VALUE pairs: a change to a resource carrying one raises an alert.
+	AlertOnTags    []string `envconfig:"ALERT_ON_TAGS"`
+	ChangeTable    string   `envconfig:"CHANGE_TABLE"`
+	KnownTagsTable string   `envconfig:"KNOWN_TAGS_TABLE"`
+	// HomeAccount is the enricher's own account; others are read through MemberRoleName.
+	HomeAccount    string        `envconfig:"HOME_ACCOUNT_ID"`
+	MemberRoleName string        `envconfig:"MEMBER_ROLE_NAME"`
+	CacheTTL       time.Duration `envconfig:"TAG_CACHE_TTL" default:"10m"`
+	CacheSize      int           `envconfig:"TAG_CACHE_SIZE" default:"10000"`
+	// LookupAttempts bounds the SDK's attempts per tag, IAM and STS call (throttling retried
+	// with backoff in between).
+	LookupAttempts int           `envconfig:"LOOKUP_MAX_ATTEMPTS" default:"6"`
+	TopicARN       string        `envconfig:"ALERT_TOPIC_ARN"`
+	StateTable     string        `envconfig:"ALERT_STATE_TABLE"`
+	SuppressWindow time.Duration `envconfig:"SUPPRESS_WINDOW" default:"1h"`
+}
+
+// tagCond is one KEY=VALUE of ALERT_ON_TAGS.
+type tagCond struct{ Key, Value string }
+
+// settings is the validated configuration in the form the handler uses.
+type settings struct {
+	Config
+	services map[string]bool // eventSource → kept; empty: all
+	alertOn  []tagCond
+}
+
+var (
+	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
+	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+)
+
+// maxTagKeys bounds TAG_KEYS: each indexed key a resource carries is one more item written.
+const maxTagKeys = 20
+
+// loadConfig reads and validates the environment; every error names its variable.
+func loadConfig() (settings, error) {
+	var s settings
+	if err := config.Load(&s.Config, nil); err != nil {
+		return s, err
+	}
+	return s, s.validate(config.UnderLambda())
+}
+
+func (s *settings) validate(underLambda bool) error {
+	s.services = map[string]bool{}
+	for _, svc := range trimmed(s.Services) {
+		if !strings.Contains(svc, ".") {
+			svc += ".amazonaws.com"
+		}
+		s.services[svc] = true
+	}
+	s.TagKeys = trimmed(s.TagKeys)
+	switch {
+	case len(s.TagKeys) == 0:
+		return &config.Error{Var: "TAG_KEYS", Problem: "names no tag key: changes could not be queried by tag"}
+	case len(s.TagKeys) > maxTagKeys:
+		return &config.Error{Var: "TAG_KEYS", Problem: fmt.Sprintf("names %d keys, at most %d", len(s.TagKeys), maxTagKeys)}
+	}
+	for _, k := range s.TagKeys {
+		if strings.Contains(k, "=") || len(k) > 128 {
+			return &config.Error{Var: "TAG_KEYS", Problem: fmt.Sprintf("%q is not a tag key this table can index (at most 128 characters, no '=')", k)}
+		}
+	}
+	for _, p := range trimmed(s.AlertOnTags) {
+		k, v, ok := tagPair(p)
+		if !ok {
+			return &config.Error{Var: "ALERT_ON_TAGS", Problem: fmt.Sprintf("%q is not KEY=VALUE", p)}
+		}
+		s.alertOn = append(s.alertOn, tagCond{k, v})
+	}
+	switch {
+	case s.RetentionDays < 1:
+		return &config.Error{Var: "RETENTION_DAYS", Problem: fmt.Sprintf("%d: want at least 1 day", s.RetentionDays)}
+	case s.KnownTagsDays < 1:
+		return &config.Error{Var: "KNOWN_TAGS_DAYS", Problem: fmt.Sprintf("%d: want at least 1 day", s.KnownTagsDays)}
+	case s.CacheTTL < 0:
+		return &config.Error{Var: "TAG_CACHE_TTL", Problem: fmt.Sprintf("negative duration %s", s.CacheTTL)}
+	case s.CacheSize < 0:
+		return &config.Error{Var: "TAG_CACHE_SIZE", Problem: fmt.Sprintf("negative size %d", s.CacheSize)}
+	case s.LookupAttempts < 1:
+		return &config.Error{Var: "LOOKUP_MAX_ATTEMPTS", Problem: fmt.Sprintf("%d: want at least 1", s.LookupAttempts)}
+	case s.SuppressWindow < 0:
+		return &config.Error{Var: "SUPPRESS_WINDOW", Problem: fmt.Sprintf("negative duration %s", s.SuppressWindow)}
+	case s.HomeAccount != "" && !accountRE.MatchString(s.HomeAccount):
+		return &config.Error{Var: "HOME_ACCOUNT_ID", Problem: fmt.Sprintf("%q is not a 12-digit account ID", s.HomeAccount)}
+	case s.MemberRoleName != "" && !roleNameRE.MatchString(s.MemberRoleName):
+		return &config.Error{Var: "MEMBER_ROLE_NAME", Problem: fmt.Sprintf("%q is not an IAM role name", s.MemberRoleName)}
+	}
+	if underLambda {
+		for _, req := range []struct{ name, value string }{
+			{"CHANGE_TABLE", s.ChangeTable}, {"KNOWN_TAGS_TABLE", s.KnownTagsTable}, {"HOME_ACCOUNT_ID", s.HomeAccount},
+		} {
+			if err := config.Required(req.name, req.value); err != nil {
+				return err
+			}
+		}
+		if len(s.alertOn) > 0 {
+			if err := config.Required("ALERT_TOPIC_ARN", s.TopicARN); err != nil {
+				return &config.Error{Var: "ALERT_TOPIC_ARN", Problem: "must be set when ALERT_ON_TAGS is"}
+			}
+		}
+	}
+	return nil
+}
+
+// trimmed drops blanks and surrounding spaces from a comma-separated list's entries.
+func trimmed(list []string) []string {
+	var out []string
+	for _, e := range list {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}

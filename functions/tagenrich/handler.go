@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/tags"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// KindTaggedResourceChanged is the alert raised for a change to a resource carrying one of
+// ALERT_ON_TAGS.
+const KindTaggedResourceChanged = "tagged-resource-changed"
+
+// detailTypeAPICall is the EventBridge detail-type of CloudTrail-recorded API calls.
+const detailTypeAPICall = "AWS API Call via CloudTrail"
+
+// resolver attributes tags to the resources of a change (tags.Resolver).
+type resolver interface {
+	Resolve(ctx context.Context, touched tags.Touched) (map[string]tags.Resolved, error)
+}
+
+// changeStore persists change records once per event and resource.
+type changeStore interface {
+	Put(ctx context.Context, c Change) (stored Change, fresh bool, err error)
+}
+
+// publisher delivers the alerts of one event.
+type publisher interface {
+	Publish(ctx context.Context, alerts []alert.Alert) error
+}
+
+// Handler turns CloudTrail API-call events into tagged change records. It is built once per
+// container and used for every event.
+type Handler struct {
+	OnlyWrite bool
+	Services  map[string]bool // eventSource → kept; empty: all
+	AlertOn   []tagCond
+	Tags      resolver
+	Store     changeStore
+	Alerts    publisher
+	Log       *slog.Logger
+}
+
+// Handle is the Lambda entry point: one EventBridge event. A malformed event or a failure of
+// the tables is an error, so Lambda retries it and it ends in the dead-letter queue; a tag
+// lookup that fails is not: the change is recorded, marked tags_unavailable.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
+	ev, err := trail.DecodeEvent(raw)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+		return err
+	}
+	rec := ev.Detail
+	log := h.Log.With("event_id", rec.EventID, "event_name", rec.EventName)
+	if reason := h.skip(ev); reason != "" {
+		log.InfoContext(ctx, "event not recorded", "decision", "ignore", "reason", reason)
+		return nil
+	}
+	changes, err := h.Changes(ctx, ev)
+	if err != nil {
+		log.ErrorContext(ctx, "event not recorded", "decision", "reject", "error", err.Error())
+		return err
+	}
+	log = h.Log.With("event_id", changes[0].EventID, "event_name", rec.EventName)
+	var alerted []Change
+	for _, c := range changes {
+		stored, fresh, err := h.Store.Put(ctx, c)
+		if err != nil {
+			log.ErrorContext(ctx, "change not stored", "decision", "retry", "resource", c.Resource, "error", err.Error())
+			return fmt.Errorf("event %s: %w", c.EventID, err)
+		}
+		decision := "record"
+		if !fresh {
+			decision = "duplicate"
+		}
+		log.InfoContext(ctx, "change", "decision", decision, "resource", stored.Resource, "tags", stored.Tags.String(),
+			"tags_source", stored.TagsSource, "tags_unavailable", stored.TagsUnavailable, "error_code", stored.ErrorCode)
+		if len(h.matched(stored)) > 0 {
+			alerted = append(alerted, stored)
+		}
+	}
+	if len(alerted) == 0 {
+		return nil
+	}
+	a := h.alert(rec, alerted)
+	log.InfoContext(ctx, "alert raised", "decision", "alert", "kind", a.Kind, "resources", len(alerted))
+	if err := h.Alerts.Publish(ctx, []alert.Alert{a}); err != nil {
+		return fmt.Errorf("event %s: %w", a.EventID, err)
+	}
+	return nil
+}
+
+// skip says why an event is not recorded ("" when it is).
+func (h *Handler) skip(ev *trail.Event) string {
+	rec := ev.Detail
+	switch {
+	case ev.DetailType != detailTypeAPICall:
+		return fmt.Sprintf("detail-type %q is not %q", ev.DetailType, detailTypeAPICall)
+	case h.OnlyWrite && rec.ReadOnly.Present && rec.ReadOnly.Value:
+		return "read-only call (ONLY_WRITE)"
+	case len(h.Services) > 0 && !h.Services[rec.EventSource]:
+		return fmt.Sprintf("event source %q not in SERVICES", rec.EventSource)
+	}
+	return ""
+}
+
+// Changes builds the change records of one kept event: one per resource touched, or one
+// with no resource, each with its tags.
+func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error) {
+	rec := ev.Detail
+	if err := rec.Require("detail", "eventName", "eventSource"); err != nil {
+		return nil, err
+	}
+	base, err := baseChange(ev)
+	if err != nil {
+		return nil, err
+	}
+	touched := tags.Extract(rec)
+	resolved, err := h.Tags.Resolve(ctx, touched)
+	if err != nil {
+		return nil, fmt.Errorf("event %s: %w", base.EventID, err)
+	}
+	if len(touched.Resources) == 0 {
+		c := base
+		c.Tags, c.TagsSource = touched.RequestTags, tags.FromRequest
+		if c.Tags == nil {
+			c.Tags, c.TagsSource = tags.Tags{}, tags.FromNone
+		}
+		return []Change{c}, nil
+	}
+	out := make([]Change, 0, len(touched.Resources))
+	for _, r := range touched.Resources {
+		got := resolved[r.ARN]
+		c := base
+		c.Resource, c.ResourceType = r.ARN, r.Type
+		c.Tags, c.TagsSource, c.TagsUnavailable = got.Tags, got.Source, got.Unavailable
+		if c.Tags == nil {
+			c.Tags = tags.Tags{}
+		}
+		if got.Unavailable {
+			h.Log.WarnContext(ctx, "tags unavailable", "decision", "record-without-live-tags", "event_id", c.EventID,
+				"resource", r.ARN, "tags_source", got.Source, "error", fmt.Sprint(got.Err))
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// baseChange fills the fields every change of the event shares. The record's eventID
+// identifies it (the idempotency key); a record without one (seen in re-exported logs) is
+// identified by its EventBridge event's id, which a redelivery repeats. eventTime is RFC 3339,
+// or the "2006-01-02 15:04:05.000000000" of some exports, else the EventBridge event's time.
+func baseChange(ev *trail.Event) (Change, error) {
+	rec := ev.Detail
+	id := rec.EventID
+	if id == "" {
+		id = ev.ID
+	}
+	if id == "" {
+		return Change{}, fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "detail.eventID", Problem: "missing, and the event has no id either"})
+	}
+	at, err := eventTime(rec.EventTime, ev.Time)
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{
+		Time:        at.UTC().Format(timeLayout),
+		EventID:     id,
+		EventName:   rec.EventName,
+		EventSource: rec.EventSource,
+		Region:      rec.AWSRegion,
+		Account:     rec.Account(),
+		Principal:   rec.UserIdentity.Principal(),
+		UserName:    rec.UserIdentity.Name(),
+		UserType:    rec.UserIdentity.Type,
+		SourceIP:    rec.SourceIPAddress,
+		UserAgent:   rec.UserAgent,
+		ErrorCode:   rec.ErrorCode,
+	}, nil
+}
+
+// eventTime parses the record's time, falling back to the envelope's.
+func eventTime(recordTime, envelopeTime string) (time.Time, error) {
+	for _, s := range []string{recordTime, envelopeTime} {
+		for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05.999999999"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t, nil
+			}
+		}
+	}
+	problem := "missing"
+	if recordTime != "" {
+		problem = fmt.Sprintf("%q is not an RFC 3339 time", recordTime)
+	}
+	return time.Time{}, fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "detail.eventTime", Problem: problem + ", and the event has no time either"})
+}
+
+// matched lists the ALERT_ON_TAGS pairs c's resource carries.
+func (h *Handler) matched(c Change) []string {
+	var out []string
+	for _, cond := range h.AlertOn {
+		if c.Tags.Has(cond.Key, cond.Value) {
+			out = append(out, cond.Key+"="+cond.Value)
+		}
+	}
+	return out
+}
+
+// alert is the one tagged-resource-changed alert of an event, naming each matching resource.
+func (h *Handler) alert(rec *trail.Record, changes []Change) alert.Alert {
+	c := changes[0]
+	a := alert.Alert{
+		Kind:      KindTaggedResourceChanged,
+		Severity:  alert.Medium,
+		Title:     "change to tagged resource",
+		Account:   c.Account,
+		Region:    c.Region,
+		Principal: c.Principal,
+		User:      c.UserName,
+		SourceIP:  c.SourceIP,
+		EventID:   c.EventID,
+		EventName: c.EventName,
+		EventTime: c.At(),
+		UserAgent: c.UserAgent,
+		// Repeats of one call by one principal on tagged resources are one finding.
+		FingerprintExtra: []string{c.EventName},
+	}
+	resources := make([]string, len(changes))
+	for i, ch := range changes {
+		resources[i] = fmt.Sprintf("%s (%s)", ch.Resource, strings.Join(h.matched(ch), ", "))
+	}
+	label := "Resource"
+	if len(resources) > 1 {
+		label = "Resources"
+	}
+	a.Details = append(a.Details, alert.Detail{Label: label, Value: strings.Join(resources, "; ")})
+	a.Details = append(a.Details, alert.Detail{Label: "Event source", Value: rec.EventSource})
+	if c.ErrorCode != "" {
+		a.Details = append(a.Details, alert.Detail{Label: "Error", Value: c.ErrorCode})
+	}
+	return a
+}

@@ -1,0 +1,123 @@
+// Command tagenrich keeps a business-view change log: every mutating API call CloudTrail
+// records, with the tags (project, cost centre, owner…) of the resource it touched, stored so
+// auditors can ask for the changes by tag or by principal over a time range.
+//
+// Under Lambda it serves EventBridge "AWS API Call via CloudTrail" events. Anywhere else it
+// replays events from files or stdin through the same handler, with tags from a JSON file
+// (-tags), or with -query/-principal lists the changes stored in CHANGE_TABLE (see README
+// "Tag enricher").
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	rgt "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/config"
+	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/tags"
+)
+
+// liveTags is the -tags value that reads tags from the live APIs instead of a file.
+const liveTags = "aws"
+
+func main() {
+	jsonOut := flag.Bool("json", false, "print one JSON object per change record (or alert) per line")
+	tagsFile := flag.String("tags", "events/tags.json", `JSON file of ARN → tags for local replay; "aws" reads the live APIs`)
+	tagQuery := flag.String("query", "", "list the changes to resources tagged KEY=VALUE (from CHANGE_TABLE)")
+	principal := flag.String("principal", "", "list the changes by this principal ARN (from CHANGE_TABLE)")
+	since := flag.Duration("since", 24*time.Hour, "with -query/-principal: how far back to list")
+	flag.Parse()
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	ctx := context.Background()
+	exit := func(code int, args ...any) {
+		fmt.Fprintln(os.Stderr, args...)
+		os.Exit(code)
+	}
+
+	cfg, err := loadConfig()
+	if err != nil {
+		exit(localrun.ExitConfig, err)
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		exit(localrun.ExitConfig, "aws config:", err)
+	}
+	out := &printer{W: os.Stdout, JSON: *jsonOut}
+
+	if *tagQuery != "" || *principal != "" {
+		if cfg.ChangeTable == "" {
+			exit(localrun.ExitConfig, (&config.Error{Var: "CHANGE_TABLE", Problem: "must be set to query the change log"}).Error())
+		}
+		now := time.Now()
+		q := query{Tag: *tagQuery, Principal: *principal, From: now.Add(-*since), To: now}
+		if _, err := q.run(ctx, newDynamoStore(awsCfg, cfg), out); err != nil {
+			exit(localrun.ExitMalformed, err)
+		}
+		return
+	}
+
+	resolver := &tags.Resolver{Cache: tags.NewCache(cfg.CacheTTL, cfg.CacheSize, nil), Known: &tags.MemoryKnown{}}
+	if cfg.KnownTagsTable != "" {
+		resolver.Known = &tags.DynamoKnown{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.KnownTagsTable,
+			Retain: time.Duration(cfg.KnownTagsDays) * 24 * time.Hour}
+	}
+	if config.UnderLambda() || *tagsFile == liveTags {
+		// Throttling is retried by each client's standard retryer, with backoff.
+		resolver.Source = &tags.AWS{
+			Tagging: rgt.NewFromConfig(awsCfg, func(o *rgt.Options) { o.RetryMaxAttempts = cfg.LookupAttempts }),
+			IAM:     iam.NewFromConfig(awsCfg, func(o *iam.Options) { o.RetryMaxAttempts = cfg.LookupAttempts }),
+			Accounts: &tags.Accounts{Home: cfg.HomeAccount, RoleName: cfg.MemberRoleName,
+				STS: sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.RetryMaxAttempts = cfg.LookupAttempts })},
+		}
+	} else {
+		static, err := tags.LoadStatic(*tagsFile)
+		if err != nil {
+			exit(localrun.ExitConfig, "-tags:", err)
+		}
+		resolver.Source = static
+	}
+
+	var store changeStore = &MemoryStore{}
+	if cfg.ChangeTable != "" {
+		store = newDynamoStore(awsCfg, cfg)
+	}
+	h := &Handler{
+		OnlyWrite: cfg.OnlyWrite,
+		Services:  cfg.services,
+		AlertOn:   cfg.alertOn,
+		Tags:      resolver,
+		Store:     store,
+		Log:       log,
+	}
+	if cfg.TopicARN != "" {
+		h.Alerts = &alert.SNS{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN}
+	} else {
+		h.Alerts = &alert.Writer{W: os.Stdout, JSON: *jsonOut}
+	}
+
+	if config.UnderLambda() {
+		lambda.Start(h.Handle)
+		return
+	}
+	h.Store = &printingStore{changeStore: store, out: out}
+	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, h.Handle))
+}
+
+func newDynamoStore(awsCfg aws.Config, cfg settings) *DynamoStore {
+	return &DynamoStore{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.ChangeTable, IndexKeys: cfg.TagKeys,
+		Retain: time.Duration(cfg.RetentionDays) * 24 * time.Hour}
+}
