@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/trailguard/trailguard/shared/config"
+)
+
+func TestLoadConfig(t *testing.T) {
+	lambdaOK := map[string]string{
+		"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "CHANGE_TABLE": "changes", "KNOWN_TAGS_TABLE": "known",
+		"HOME_ACCOUNT_ID": "111122223333",
+	}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		out := map[string]string{}
+		for k, v := range base {
+			out[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			out[kv[i]] = kv[i+1]
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		env    map[string]string
+		badVar string
+		check  func(t *testing.T, s settings)
+	}{
+		{name: "local defaults", env: map[string]string{}, check: func(t *testing.T, s settings) {
+			if !s.OnlyWrite || s.RetentionDays != 180 || !reflect.DeepEqual(s.TagKeys, []string{"project", "cost-center", "owner", "env"}) {
+				t.Errorf("defaults %+v", s.Config)
+			}
+		}},
+		{name: "lambda with its tables", env: lambdaOK},
+		{name: "services normalized", env: map[string]string{"SERVICES": "ec2, s3.amazonaws.com,"}, check: func(t *testing.T, s settings) {
+			want := map[string]bool{"ec2.amazonaws.com": true, "s3.amazonaws.com": true}
+			if !reflect.DeepEqual(s.services, want) {
+				t.Errorf("services %v, want %v", s.services, want)
+			}
+		}},
+		{name: "alert tags parsed", env: map[string]string{"ALERT_ON_TAGS": "env=prod, data-class = secret"}, check: func(t *testing.T, s settings) {
+			want := []tagCond{{"env", "prod"}, {"data-class", "secret"}}
+			if !reflect.DeepEqual(s.alertOn, want) {
+				t.Errorf("alertOn %v, want %v", s.alertOn, want)
+			}
+		}},
+		{name: "no tag keys", env: map[string]string{"TAG_KEYS": " , "}, badVar: "TAG_KEYS"},
+		{name: "tag key with =", env: map[string]string{"TAG_KEYS": "project,a=b"}, badVar: "TAG_KEYS"},
+		{name: "alert tag without value", env: map[string]string{"ALERT_ON_TAGS": "prod"}, badVar: "ALERT_ON_TAGS"},
+		{name: "zero retention", env: map[string]string{"RETENTION_DAYS": "0"}, badVar: "RETENTION_DAYS"},
+		{name: "unparsable retention", env: map[string]string{"RETENTION_DAYS": "half a year"}, badVar: "RETENTION_DAYS"},
+		{name: "bad account", env: map[string]string{"HOME_ACCOUNT_ID": "1111"}, badVar: "HOME_ACCOUNT_ID"},
+		{name: "bad role name", env: map[string]string{"MEMBER_ROLE_NAME": "role/with/path"}, badVar: "MEMBER_ROLE_NAME"},
+		{name: "no attempts", env: map[string]string{"LOOKUP_MAX_ATTEMPTS": "0"}, badVar: "LOOKUP_MAX_ATTEMPTS"},
+		{name: "negative cache ttl", env: map[string]string{"TAG_CACHE_TTL": "-1m"}, badVar: "TAG_CACHE_TTL"},
+		{name: "lambda without change table", env: with(lambdaOK, "CHANGE_TABLE", ""), badVar: "CHANGE_TABLE"},
+		{name: "lambda without known-tags table", env: with(lambdaOK, "KNOWN_TAGS_TABLE", ""), badVar: "KNOWN_TAGS_TABLE"},
+		{name: "lambda without home account", env: with(lambdaOK, "HOME_ACCOUNT_ID", ""), badVar: "HOME_ACCOUNT_ID"},
+		{name: "lambda alerting without topic", env: with(lambdaOK, "ALERT_ON_TAGS", "env=prod"), badVar: "ALERT_TOPIC_ARN"},
+	}
+	vars := []string{"AWS_LAMBDA_RUNTIME_API", "ONLY_WRITE", "SERVICES", "TAG_KEYS", "RETENTION_DAYS", "KNOWN_TAGS_DAYS",
+		"ALERT_ON_TAGS", "CHANGE_TABLE", "KNOWN_TAGS_TABLE", "HOME_ACCOUNT_ID", "MEMBER_ROLE_NAME", "TAG_CACHE_TTL",
+		"TAG_CACHE_SIZE", "LOOKUP_MAX_ATTEMPTS", "ALERT_TOPIC_ARN", "ALERT_STATE_TABLE", "SUPPRESS_WINDOW"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, v := range vars {
+				t.Setenv(v, tt.env[v])
+				if _, set := tt.env[v]; !set {
+					unsetenv(t, v)
+				}
+			}
+			s, err := loadConfig()
+			if tt.badVar != "" {
+				var ce *config.Error
+				if !errors.As(err, &ce) || ce.Var != tt.badVar {
+					t.Fatalf("loadConfig = %v, want an error naming %s", err, tt.badVar)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("loadConfig: %v", err)
+			}
+			if tt.check != nil {
+				tt.check(t, s)
+			}
+		})
+	}
+}
+
+// unsetenv removes a variable for one test; the t.Setenv before it makes the test restore it.
+func unsetenv(t *testing.T, name string) {
+	t.Helper()
+	if err := os.Unsetenv(name); err != nil {
+		t.Fatal(err)
+	}
+}
