@@ -148,7 +148,6 @@ func TestRecordFields(t *testing.T) {
 	}
 }
 
-
 // TestLifecycle replays create, modify and delete of the sample resources in order, as one
 // container would: the deletes carry the resources' last known tags although the resources
 // are gone from the live tags by then.
