@@ -4,7 +4,7 @@
 # `make build` builds every function's bootstrap under bin/<name>/.
 
 GO        ?= go
-FUNCTIONS := logincheck
+FUNCTIONS := logincheck tagenrich
 BIN       := bin
 LDFLAGS   := -s -w
 GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
@@ -19,6 +19,9 @@ $(BIN)/%/bootstrap: FORCE
 # SAM makefile builds: one target per function's LogicalId in template.yaml.
 build-LoginCheckFunction:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/logincheck
+
+build-TagEnrichFunction:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/tagenrich
 
 # Replays every sample event in events/ through its function, locally, on the embedded defaults.
 demo:
