@@ -4,7 +4,7 @@
 # `make build` builds every function's bootstrap under bin/<name>/.
 
 GO        ?= go
-FUNCTIONS := logincheck tagenrich
+FUNCTIONS := logincheck tagenrich partitions
 BIN       := bin
 LDFLAGS   := -s -w
 GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
@@ -22,6 +22,9 @@ build-LoginCheckFunction:
 
 build-TagEnrichFunction:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/tagenrich
+
+build-PartitionsFunction:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/partitions
 
 # Replays every sample event in events/ through its function, locally, on the embedded defaults.
 demo:

@@ -1,0 +1,88 @@
+// Command partitions registers the partition of each delivered audit log file in the Glue
+// Data Catalog, once, so Athena can query the file as soon as it lands.
+//
+// Under Lambda it serves S3 notifications, EventBridge "Object Created" events and SQS
+// batches of either. Anywhere else it replays events from files or stdin through the same
+// handler, or with -backfill s3://bucket/prefix/ [-since YYYY-MM-DD] registers the
+// partitions of the files already in the bucket. Without PARTITION_LEDGER_TABLE a local run
+// calls nothing and prints the partitions it would register.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/trailguard/trailguard/shared/catalog"
+	"github.com/trailguard/trailguard/shared/config"
+	"github.com/trailguard/trailguard/shared/localrun"
+)
+
+func main() {
+	jsonOut := flag.Bool("json", false, "print one JSON object per newly registered partition per line")
+	backfillTarget := flag.String("backfill", "", "s3://bucket/prefix/: register the partitions of the files already there")
+	since := flag.String("since", "", "YYYY-MM-DD: with -backfill, skip partitions before this day")
+	flag.Parse()
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	ctx := context.Background()
+
+	cfg, layout, err := loadConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(localrun.ExitConfig)
+	}
+	bf, err := parseBackfill(*backfillTarget, *since)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(localrun.ExitConfig)
+	}
+	h := &Handler{
+		Layout:   layout,
+		Columns:  layout.Columns(),
+		Bucket:   cfg.TrailBucket,
+		Table:    cfg.table(),
+		Registry: &memoryRegistry{},
+		Log:      log,
+	}
+	var awsCfg aws.Config
+	if cfg.LedgerTable != "" || bf != nil {
+		if awsCfg, err = awsconfig.LoadDefaultConfig(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "aws config:", err)
+			os.Exit(localrun.ExitConfig)
+		}
+	}
+	if cfg.LedgerTable != "" {
+		h.Registry = &catalog.Registry{
+			Table:  h.Table,
+			Glue:   &catalog.Registrar{Glue: glue.NewFromConfig(awsCfg), Table: h.Table, Columns: h.Columns},
+			Ledger: &catalog.Ledger{DB: dynamodb.NewFromConfig(awsCfg), TableName: cfg.LedgerTable, UnprocessedRetries: 3},
+		}
+	}
+
+	if config.UnderLambda() {
+		lambda.Start(h.Handle)
+		return
+	}
+	h.Report = (&printer{W: os.Stdout, JSON: *jsonOut, Table: h.Table, Columns: h.Columns}).Print
+	if bf != nil {
+		client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+			// A custom endpoint (an emulator) does not resolve buckets as subdomains.
+			o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+		})
+		if _, err := h.Backfill(ctx, &s3Lister{Client: client, Bucket: bf.Bucket}, bf); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(localrun.ExitMalformed)
+		}
+		os.Exit(localrun.ExitOK)
+	}
+	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, h.replay))
+}
