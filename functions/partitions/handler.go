@@ -46,8 +46,9 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 	if len(parts) > 0 {
 		outcomes = h.Registry.Ensure(ctx, parts)
 	}
+	users := messageIDs(batch, needs, len(parts))
 	for i, o := range outcomes {
-		h.logOutcome(ctx, parts[i], o)
+		h.logOutcome(ctx, parts[i], o, "message_ids", users[i])
 		if o.Status == catalog.Created && h.Report != nil {
 			h.Report(parts[i])
 		}
@@ -142,8 +143,25 @@ func (h *Handler) partition(ctx context.Context, log *slog.Logger, o objectevent
 	return catalog.NewPartition(h.Columns, kp.Values, "s3://"+o.Bucket+"/"+kp.Dir), true
 }
 
-func (h *Handler) logOutcome(ctx context.Context, p catalog.Partition, o catalog.Outcome) {
-	attrs := []any{"decision", o.Status.String(), "table", h.Table.String(), "partition", p.Name, "location", p.Location}
+// messageIDs lists, for each partition, the SQS messages that need it (none for the other
+// shapes), for its log line.
+func messageIDs(batch *objectevent.Batch, needs [][]int, n int) [][]string {
+	ids := make([][]string, n)
+	for i := range ids {
+		ids[i] = []string{}
+	}
+	for mi, m := range batch.Messages {
+		for _, pi := range needs[mi] {
+			if m.ID != "" && (len(ids[pi]) == 0 || ids[pi][len(ids[pi])-1] != m.ID) {
+				ids[pi] = append(ids[pi], m.ID)
+			}
+		}
+	}
+	return ids
+}
+
+func (h *Handler) logOutcome(ctx context.Context, p catalog.Partition, o catalog.Outcome, extra ...any) {
+	attrs := append([]any{"decision", o.Status.String(), "table", h.Table.String(), "partition", p.Name, "location", p.Location}, extra...)
 	switch o.Status {
 	case catalog.Failed:
 		h.Log.ErrorContext(ctx, "partition not registered", append(attrs, "error", o.Err.Error())...)
