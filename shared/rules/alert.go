@@ -1,0 +1,44 @@
+package rules
+
+import (
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// Alert is the alert the match raises for rec. Both alert paths build it here, so the same
+// event yields the same Kind (the rule id) and EventID, and so the same DedupeKey, whether it
+// came from EventBridge or from a delivered log file.
+func (m Match) Alert(rec *trail.Record) alert.Alert {
+	t, _ := rec.Time() // a zero time when absent: the caller requires eventTime first
+	a := alert.Alert{
+		Kind:      m.Rule.ID,
+		Severity:  m.Rule.Severity,
+		Title:     m.Rule.Title,
+		Account:   rec.Account(),
+		Region:    rec.AWSRegion,
+		Principal: rec.UserIdentity.Principal(),
+		User:      rec.UserIdentity.Name(),
+		SourceIP:  rec.SourceIPAddress,
+		EventID:   rec.EventID,
+		EventName: rec.EventName,
+		EventTime: t.UTC(),
+		UserAgent: rec.UserAgent,
+	}
+	add := func(label, value string) {
+		if value != "" {
+			a.Details = append(a.Details, alert.Detail{Label: label, Value: value})
+		}
+	}
+	add("Rule", m.Rule.ID)
+	add("Why", m.Rule.Description)
+	add("Event source", rec.EventSource)
+	add("Identity type", rec.UserIdentity.Type)
+	add("Error", rec.ErrorCode)
+	for i, p := range m.Rule.Fingerprint {
+		add(p, m.Fingerprint[i])
+	}
+	if len(m.Fingerprint) > 0 {
+		a.FingerprintExtra = append([]string(nil), m.Fingerprint...)
+	}
+	return a
+}

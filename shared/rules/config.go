@@ -1,0 +1,88 @@
+package rules
+
+import (
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/trailguard/trailguard/shared/config"
+)
+
+// Config chooses a function's rules. The rules function and the aggregator embed it in their
+// envconfig structs, so both run the same rules.
+type Config struct {
+	// Dir holds the team's own rule files (*.yaml, *.yml), added to the built-in pack.
+	Dir string `envconfig:"RULES_DIR"`
+	// Disabled lists the built-in rules switched off, by id. An own rule with the id of a
+	// disabled built-in replaces it.
+	Disabled []string `envconfig:"DISABLED_RULES"`
+}
+
+// BuiltinLabel is how errors and Rule.File name the built-in pack's files.
+const BuiltinLabel = "rules"
+
+// Build loads the built-in pack (the files at the root of builtin) and the rules in Dir,
+// switches off Disabled, and compiles the rest. Every error is a *config.Error naming the
+// variable to fix, with each bad rule's file, id and CEL error in the problem.
+func (c Config) Build(builtin fs.FS) (*Engine, error) {
+	rules, err := c.load(builtin)
+	if err != nil {
+		return nil, err
+	}
+	e, err := Compile(rules)
+	if err != nil {
+		return nil, &config.Error{Var: "RULES_DIR", Problem: "rules do not compile:\n" + err.Error()}
+	}
+	return e, nil
+}
+
+func (c Config) load(builtin fs.FS) ([]*Rule, error) {
+	rules, err := LoadFS(builtin, ".", BuiltinLabel)
+	if err != nil {
+		return nil, fmt.Errorf("built-in rule pack: %w", err)
+	}
+	off := map[string]bool{}
+	for _, id := range c.Disabled {
+		if id = strings.TrimSpace(id); id != "" {
+			off[id] = true
+		}
+	}
+	var enabled []*Rule
+	for _, r := range rules {
+		if off[r.ID] {
+			delete(off, r.ID)
+			continue
+		}
+		enabled = append(enabled, r)
+	}
+	if len(off) > 0 {
+		return nil, &config.Error{Var: "DISABLED_RULES", Problem: fmt.Sprintf("no built-in rule has id %s (built-in rules: %s)", quoted(off), strings.Join(ruleIDs(rules), ", "))}
+	}
+	if c.Dir != "" {
+		own, err := LoadDir(c.Dir)
+		if err != nil {
+			return nil, &config.Error{Var: "RULES_DIR", Problem: err.Error()}
+		}
+		enabled = append(enabled, own...)
+	}
+	return enabled, nil
+}
+
+func quoted(set map[string]bool) string {
+	var out []string
+	for id := range set {
+		out = append(out, fmt.Sprintf("%q", id))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+func ruleIDs(rules []*Rule) []string {
+	var out []string
+	for _, r := range rules {
+		out = append(out, r.ID)
+	}
+	sort.Strings(out)
+	return out
+}
