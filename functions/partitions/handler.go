@@ -46,9 +46,14 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 	if len(parts) > 0 {
 		outcomes = h.Registry.Ensure(ctx, parts)
 	}
-	users := messageIDs(batch, needs, len(parts))
+	var users [][]string
 	for i, o := range outcomes {
-		h.logOutcome(ctx, parts[i], o, "message_ids", users[i])
+		if h.Log.Enabled(ctx, outcomeLevel(o.Status)) {
+			if users == nil {
+				users = messageIDs(batch, needs, len(parts))
+			}
+			h.logOutcome(ctx, parts[i], o, "message_ids", users[i])
+		}
 		if o.Status == catalog.Created && h.Report != nil {
 			h.Report(parts[i])
 		}
@@ -86,37 +91,41 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 }
 
 // partitions maps the batch's objects to distinct partitions, and says which partitions
-// each message needs.
+// each message needs. Objects of one directory share a partition, so only the first of them
+// builds it.
 func (h *Handler) partitions(ctx context.Context, batch *objectevent.Batch) ([]catalog.Partition, [][]int) {
+	type dir struct{ bucket, dir string }
 	var parts []catalog.Partition
-	index := map[string]int{}
+	byDir := map[dir]int{}
+	byName := map[string]int{}
 	needs := make([][]int, len(batch.Messages))
 	for mi, m := range batch.Messages {
-		log := h.Log
-		if m.ID != "" {
-			log = log.With("message_id", m.ID)
-		}
 		if m.Err != nil {
-			log.ErrorContext(ctx, "malformed message", "decision", "reject", "error", m.Err.Error())
+			h.Log.ErrorContext(ctx, "malformed message", "decision", "reject", "message_id", m.ID, "error", m.Err.Error())
 			continue
 		}
 		for _, reason := range m.Skipped {
-			log.InfoContext(ctx, "not an object created", "decision", "skip", "reason", reason)
+			h.Log.InfoContext(ctx, "not an object created", "decision", "skip", "message_id", m.ID, "reason", reason)
 		}
 		for _, o := range m.Objects {
-			p, ok := h.partition(ctx, log, o)
+			kp, ok := h.match(ctx, m.ID, o)
 			if !ok {
 				continue
 			}
-			i, seen := index[p.Name]
-			switch {
-			case !seen:
-				i = len(parts)
-				index[p.Name] = i
-				parts = append(parts, p)
-			case parts[i].Location != p.Location:
-				log.WarnContext(ctx, "partition values in two locations: set TRAIL_PREFIX", "decision", "first-wins",
-					"partition", p.Name, "location", parts[i].Location, "other_location", p.Location)
+			d := dir{o.Bucket, kp.Dir}
+			i, seen := byDir[d]
+			if !seen {
+				p := catalog.NewPartition(h.Columns, kp.Values, "s3://"+o.Bucket+"/"+kp.Dir)
+				if j, dup := byName[p.Name]; dup {
+					h.Log.WarnContext(ctx, "partition values in two locations: set TRAIL_PREFIX", "decision", "first-wins",
+						"partition", p.Name, "location", parts[j].Location, "other_location", p.Location)
+					i = j
+				} else {
+					i = len(parts)
+					byName[p.Name] = i
+					parts = append(parts, p)
+				}
+				byDir[d] = i
 			}
 			needs[mi] = append(needs[mi], i)
 		}
@@ -124,23 +133,60 @@ func (h *Handler) partitions(ctx context.Context, batch *objectevent.Batch) ([]c
 	return parts, needs
 }
 
-// partition is the partition of one object, or false (with a log line) when it has none.
-func (h *Handler) partition(ctx context.Context, log *slog.Logger, o objectevent.Object) (catalog.Partition, bool) {
-	skip := func(reason string) (catalog.Partition, bool) {
-		log.InfoContext(ctx, "object skipped", "decision", "skip", "reason", reason, "bucket", o.Bucket, "key", o.Key)
-		return catalog.Partition{}, false
-	}
+// match is where one object belongs, or false (with a log line) when it has no partition.
+func (h *Handler) match(ctx context.Context, messageID string, o objectevent.Object) (keylayout.Partition, bool) {
+	reason := ""
 	if h.Bucket != "" && o.Bucket != h.Bucket {
-		return skip("bucket is not TRAIL_BUCKET " + h.Bucket)
+		reason = "bucket is not TRAIL_BUCKET " + h.Bucket
+	} else if r, skip := objectevent.Skippable(o.Key); skip {
+		reason = r
+	} else if kp, ok := h.Layout.Match(o.Key); ok {
+		return kp, true
+	} else {
+		reason = "key matches no layout: " + h.Layout.String()
 	}
-	if reason, ok := objectevent.Skippable(o.Key); ok {
-		return skip(reason)
+	h.Log.InfoContext(ctx, "object skipped", "decision", "skip", "message_id", messageID, "reason", reason, "bucket", o.Bucket, "key", o.Key)
+	return keylayout.Partition{}, false
+}
+
+// outcomeLevel is the level of a partition's log line: known partitions are the common,
+// uneventful case.
+func outcomeLevel(st catalog.Status) slog.Level {
+	switch st {
+	case catalog.Failed:
+		return slog.LevelError
+	case catalog.Created, catalog.Existed:
+		return slog.LevelInfo
 	}
-	kp, ok := h.Layout.Match(o.Key)
-	if !ok {
-		return skip("key matches no layout: " + h.Layout.String())
+	return slog.LevelDebug
+}
+
+func (h *Handler) logOutcome(ctx context.Context, p catalog.Partition, o catalog.Outcome, extra ...any) {
+	attrs := append([]any{"decision", o.Status.String(), "table", h.Table.String(), "partition", p.Name, "location", p.Location}, extra...)
+	msg := "partition known"
+	switch o.Status {
+	case catalog.Failed:
+		msg, attrs = "partition not registered", append(attrs, "error", o.Err.Error())
+	case catalog.Created, catalog.Existed:
+		msg = "partition registered"
 	}
-	return catalog.NewPartition(h.Columns, kp.Values, "s3://"+o.Bucket+"/"+kp.Dir), true
+	h.Log.Log(ctx, outcomeLevel(o.Status), msg, attrs...)
+}
+
+// replay adapts Handle to a local replay: SQS batch item failures are a failure too.
+func (h *Handler) replay(ctx context.Context, raw json.RawMessage) error {
+	resp, err := h.Handle(ctx, raw)
+	if err != nil {
+		return err
+	}
+	if resp != nil && len(resp.BatchItemFailures) > 0 {
+		ids := make([]string, len(resp.BatchItemFailures))
+		for i, f := range resp.BatchItemFailures {
+			ids[i] = f.ItemIdentifier
+		}
+		return fmt.Errorf("batchItemFailures: %q", ids)
+	}
+	return nil
 }
 
 // messageIDs lists, for each partition, the SQS messages that need it (none for the other
@@ -158,32 +204,4 @@ func messageIDs(batch *objectevent.Batch, needs [][]int, n int) [][]string {
 		}
 	}
 	return ids
-}
-
-func (h *Handler) logOutcome(ctx context.Context, p catalog.Partition, o catalog.Outcome, extra ...any) {
-	attrs := append([]any{"decision", o.Status.String(), "table", h.Table.String(), "partition", p.Name, "location", p.Location}, extra...)
-	switch o.Status {
-	case catalog.Failed:
-		h.Log.ErrorContext(ctx, "partition not registered", append(attrs, "error", o.Err.Error())...)
-	case catalog.Created, catalog.Existed:
-		h.Log.InfoContext(ctx, "partition registered", attrs...)
-	default:
-		h.Log.DebugContext(ctx, "partition known", attrs...)
-	}
-}
-
-// replay adapts Handle to a local replay: SQS batch item failures are a failure too.
-func (h *Handler) replay(ctx context.Context, raw json.RawMessage) error {
-	resp, err := h.Handle(ctx, raw)
-	if err != nil {
-		return err
-	}
-	if resp != nil && len(resp.BatchItemFailures) > 0 {
-		ids := make([]string, len(resp.BatchItemFailures))
-		for i, f := range resp.BatchItemFailures {
-			ids[i] = f.ItemIdentifier
-		}
-		return fmt.Errorf("batchItemFailures: %q", ids)
-	}
-	return nil
 }
