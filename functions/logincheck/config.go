@@ -1,10 +1,9 @@
 package main
 
 import (
-	"fmt"
 	"strings"
-	"time"
 
+	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/ipallow"
 )
@@ -12,15 +11,13 @@ import (
 // Config is logincheck's environment. The untrusted-source-ip check cannot be switched off:
 // it is the reason the function exists.
 type Config struct {
-	AllowedCIDRs      string        `envconfig:"ALLOWED_CIDRS"`
-	AllowedSources    string        `envconfig:"ALLOWED_SOURCES"`
-	CheckedEvents     []string      `envconfig:"CHECKED_EVENTS" default:"ConsoleLogin,UserAuthentication,CredentialVerification,SwitchRole,Logout"`
-	FailedSignIn      bool          `envconfig:"ALERT_FAILED_SIGN_IN" default:"true"`
-	RootSignIn        bool          `envconfig:"ALERT_ROOT_SIGN_IN" default:"true"`
-	SignInWithoutMFA  bool          `envconfig:"ALERT_SIGN_IN_WITHOUT_MFA" default:"true"`
-	TopicARN          string        `envconfig:"ALERT_TOPIC_ARN"`
-	StateTable        string        `envconfig:"ALERT_STATE_TABLE"`
-	SuppressWindow    time.Duration `envconfig:"SUPPRESS_WINDOW" default:"1h"`
+	AllowedCIDRs     string   `envconfig:"ALLOWED_CIDRS"`
+	AllowedSources   string   `envconfig:"ALLOWED_SOURCES"`
+	CheckedEvents    []string `envconfig:"CHECKED_EVENTS" default:"ConsoleLogin,UserAuthentication,CredentialVerification,SwitchRole"`
+	FailedSignIn     bool     `envconfig:"ALERT_FAILED_SIGN_IN" default:"true"`
+	RootSignIn       bool     `envconfig:"ALERT_ROOT_SIGN_IN" default:"true"`
+	SignInWithoutMFA bool     `envconfig:"ALERT_SIGN_IN_WITHOUT_MFA" default:"true"`
+	Alert            alert.Config
 }
 
 // localDefaults is the embedded configuration of a local replay: documentation address
@@ -49,13 +46,5 @@ func loadConfig() (Config, *ipallow.List, error) {
 		return c, nil, &config.Error{Var: "CHECKED_EVENTS", Problem: "names no event"}
 	}
 	c.CheckedEvents = events
-	if c.SuppressWindow < 0 {
-		return c, nil, &config.Error{Var: "SUPPRESS_WINDOW", Problem: fmt.Sprintf("negative duration %s", c.SuppressWindow)}
-	}
-	if config.UnderLambda() {
-		if err := config.Required("ALERT_TOPIC_ARN", c.TopicARN); err != nil {
-			return c, nil, err
-		}
-	}
-	return c, allow, nil
+	return c, allow, c.Alert.Validate()
 }

@@ -8,6 +8,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/logging"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -37,31 +38,36 @@ type Handler struct {
 	FailedSignIn, RootSignIn, SignInWithoutMFA bool
 	Alerts                                     publisher
 	Log                                        *slog.Logger
+	Metrics                                    counter
+}
+
+// counter is the part of metrics.Counters the handler uses.
+type counter interface {
+	Add(name string, n int)
 }
 
 // Handle is the Lambda entry point: one EventBridge event. A malformed event is an error, so
 // Lambda retries it and it ends in the dead-letter queue; an event of a name not checked is
 // logged and ignored.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
+	log := logging.ForInvocation(ctx, h.Log)
 	ev, err := trail.DecodeEvent(raw)
 	if err != nil {
-		h.Log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
-		return err
+		return h.malformed(ctx, log, err)
 	}
 	rec := ev.Detail
-	log := h.Log.With("event_id", rec.EventID, "event_name", rec.EventName)
+	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
 	if !h.Checked[rec.EventName] {
 		log.InfoContext(ctx, "event not checked", "decision", "ignore")
 		return nil
 	}
 	if err := rec.Require("detail", "eventID", "eventName", "eventTime", "userIdentity.type"); err != nil {
-		log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
-		return err
+		return h.malformed(ctx, log, err)
 	}
+	h.Metrics.Add("EventsChecked", 1)
 	alerts, err := h.Check(rec)
 	if err != nil {
-		log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
-		return fmt.Errorf("detail: %w", err)
+		return h.malformed(ctx, log, fmt.Errorf("detail: %w", err))
 	}
 	if len(alerts) == 0 {
 		log.InfoContext(ctx, "sign-in ok", "decision", "pass", "source_ip", rec.SourceIPAddress)
@@ -74,6 +80,14 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 		return fmt.Errorf("event %s: %w", rec.EventID, err)
 	}
 	return nil
+}
+
+// malformed logs and counts a malformed event and returns its error, so Lambda retries it
+// and, failing again, routes it to the dead-letter queue.
+func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) error {
+	h.Metrics.Add("MalformedEvents", 1)
+	log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+	return err
 }
 
 // Check returns the alerts one checked sign-in record raises, in a fixed order.
@@ -148,4 +162,3 @@ func (h *Handler) base(rec *trail.Record, si trail.SignIn) alert.Alert {
 	}
 	return a
 }
-

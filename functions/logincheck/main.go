@@ -9,25 +9,30 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/logging"
+	"github.com/trailguard/trailguard/shared/metrics"
 )
 
 func main() {
 	jsonOut := flag.Bool("json", false, "print one JSON object per alert per line")
 	flag.Parse()
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	ctx := context.Background()
+	log := logging.New(os.Stderr)
 
 	cfg, allow, err := loadConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(localrun.ExitConfig)
+	}
+	counters := &metrics.Counters{Function: "logincheck"}
+	sender, err := cfg.Alert.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(localrun.ExitConfig)
@@ -38,25 +43,18 @@ func main() {
 		FailedSignIn:     cfg.FailedSignIn,
 		RootSignIn:       cfg.RootSignIn,
 		SignInWithoutMFA: cfg.SignInWithoutMFA,
+		Alerts:           sender,
 		Log:              log,
+		Metrics:          counters,
 	}
 	for _, e := range cfg.CheckedEvents {
 		h.Checked[e] = true
 	}
-	if cfg.TopicARN != "" {
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "aws config:", err)
-			os.Exit(localrun.ExitConfig)
-		}
-		h.Alerts = &alert.SNS{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN}
-	} else {
-		h.Alerts = &alert.Writer{W: os.Stdout, JSON: *jsonOut}
-	}
+	log.Info("logincheck ready", "allowlist_prefixes", allow.Len(), "checked_events", cfg.CheckedEvents)
 
 	if config.UnderLambda() {
-		lambda.Start(h.Handle)
+		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}
-	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, h.Handle))
+	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.Handle)))
 }

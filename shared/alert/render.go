@@ -164,4 +164,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-

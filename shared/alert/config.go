@@ -1,0 +1,95 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/trailguard/trailguard/shared/config"
+)
+
+// Config is the alerting part of every function's environment; embed it in the function's
+// envconfig struct.
+type Config struct {
+	TopicARN       string        `envconfig:"ALERT_TOPIC_ARN"`
+	StateTable     string        `envconfig:"ALERT_STATE_TABLE"`
+	SuppressWindow time.Duration `envconfig:"SUPPRESS_WINDOW" default:"1h"`
+	DedupeFor      time.Duration `envconfig:"ALERT_DEDUPE_FOR" default:"168h"`
+}
+
+// Validate checks the values; under Lambda the topic and the state table are required, so a
+// deployed function never prints its alerts to a log nobody reads.
+func (c Config) Validate() error {
+	if c.SuppressWindow < 0 {
+		return &config.Error{Var: "SUPPRESS_WINDOW", Problem: fmt.Sprintf("negative duration %s", c.SuppressWindow)}
+	}
+	if c.DedupeFor < time.Hour {
+		return &config.Error{Var: "ALERT_DEDUPE_FOR", Problem: fmt.Sprintf("%s is shorter than Lambda's retries (want at least 1h)", c.DedupeFor)}
+	}
+	if config.UnderLambda() {
+		if err := config.Required("ALERT_TOPIC_ARN", c.TopicARN); err != nil {
+			return err
+		}
+		if err := config.Required("ALERT_STATE_TABLE", c.StateTable); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Local says how a local run prints alerts when no topic is configured.
+type Local struct {
+	Out  io.Writer
+	JSON bool
+}
+
+// NewSender builds the Sender for the configuration: SNS and the DynamoDB ledger when the
+// topic and table are set (in AWS, or against emulators through AWS_ENDPOINT_URL_*), else the
+// local printer and an in-memory ledger. awsCfg is loaded only when needed.
+func (c Config) NewSender(loadAWS func() (aws.Config, error), local Local, log *slog.Logger, metrics counter) (*Sender, error) {
+	opts := LedgerOptions{Window: c.SuppressWindow, DedupeFor: c.DedupeFor}
+	s := &Sender{Log: log, Metrics: metrics}
+	var awsCfg *aws.Config
+	getAWS := func() (aws.Config, error) {
+		if awsCfg == nil {
+			cfg, err := loadAWS()
+			if err != nil {
+				return cfg, fmt.Errorf("load AWS configuration: %w", err)
+			}
+			awsCfg = &cfg
+		}
+		return *awsCfg, nil
+	}
+	if c.TopicARN != "" {
+		cfg, err := getAWS()
+		if err != nil {
+			return nil, err
+		}
+		s.Publisher = &SNS{Client: sns.NewFromConfig(cfg), TopicARN: c.TopicARN}
+	} else {
+		s.Publisher = &Writer{W: local.Out, JSON: local.JSON}
+	}
+	if c.StateTable != "" {
+		cfg, err := getAWS()
+		if err != nil {
+			return nil, err
+		}
+		s.Ledger = &DynamoDBLedger{Client: dynamodb.NewFromConfig(cfg), Table: c.StateTable, Options: opts}
+	} else {
+		s.Ledger = &MemoryLedger{Options: opts}
+	}
+	return s, nil
+}
+
+// LoadDefaultAWS is the loader functions pass to NewSender: the SDK's default chain, which
+// honours AWS_REGION and the AWS_ENDPOINT_URL_* variables.
+func LoadDefaultAWS(ctx context.Context) func() (aws.Config, error) {
+	return func() (aws.Config, error) { return awsconfig.LoadDefaultConfig(ctx) }
+}

@@ -1,0 +1,266 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// DynamoDBAPI is the part of the DynamoDB client the ledger uses.
+type DynamoDBAPI interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+}
+
+// DynamoDBLedger keeps the alert state in the AlertStateTable of template.yaml (key "pk",
+// TTL attribute "expires_at"), deciding every claim with a conditional write, so any number of
+// concurrent invocations agree on who sends.
+//
+// Items:
+//
+//	ev#<kind>#<eventID>  status claimed|done, token, lease_until: one per event and alert kind
+//	fp#<fingerprint>     status claimed|sent|released, token, lease_until, last_sent,
+//	                     suppressed (held back since last_sent), total, kind, account
+type DynamoDBLedger struct {
+	Client  DynamoDBAPI
+	Table   string
+	Options LedgerOptions
+}
+
+// maxClaimRounds bounds the claim/suppress race loop; each lost round means another writer
+// changed the item's state in between, which cannot happen more than a few times.
+const maxClaimRounds = 8
+
+// Claim implements Ledger.
+func (l *DynamoDBLedger) Claim(ctx context.Context, a *Alert, now, leaseUntil time.Time) (Claim, error) {
+	c := Claim{Token: newToken(), Now: now}
+	if a.EventID != "" {
+		action, err := l.claimEvent(ctx, a, c.Token, now, leaseUntil)
+		if err != nil || action != Send {
+			c.Action = action
+			return c, err
+		}
+	}
+	for round := 0; round < maxClaimRounds; round++ {
+		out, err := l.claimFingerprint(ctx, a, c.Token, now, leaseUntil)
+		if err == nil {
+			c.Action = Send
+			c.Suppressed = intAttr(out.Attributes, "suppressed")
+			if ms := intAttr(out.Attributes, "last_sent"); ms > 0 {
+				c.Since = time.UnixMilli(int64(ms)).UTC()
+			}
+			return c, nil
+		}
+		if !isConditionFailed(err) {
+			return c, l.undoEvent(ctx, a, c, fmt.Errorf("claim alert %s: %w", a.Kind, err))
+		}
+		err = l.suppress(ctx, a, now)
+		if err == nil {
+			c.Action = Suppress
+			if a.EventID != "" {
+				if err := l.finishEvent(ctx, a, c.Token); err != nil {
+					return c, fmt.Errorf("mark suppressed alert %s done: %w", a.Kind, err)
+				}
+			}
+			return c, nil
+		}
+		if !isConditionFailed(err) {
+			return c, l.undoEvent(ctx, a, c, fmt.Errorf("suppress alert %s: %w", a.Kind, err))
+		}
+	}
+	return c, l.undoEvent(ctx, a, c, fmt.Errorf("claim alert %s: state kept changing under %d attempts", a.Kind, maxClaimRounds))
+}
+
+// claimEvent records that this invocation handles the event's alert of this kind. When the
+// event is claimed already, the old item says whether it is done (a redelivery) or held by a
+// live invocation (in flight).
+func (l *DynamoDBLedger) claimEvent(ctx context.Context, a *Alert, token string, now, leaseUntil time.Time) (Action, error) {
+	for round := 0; round < maxClaimRounds; round++ {
+		_, err := l.Client.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: aws.String(l.Table),
+			Item: map[string]types.AttributeValue{
+				"pk":          str(eventKey(a)),
+				"status":      str("claimed"),
+				"token":       str(token),
+				"lease_until": num(leaseUntil.UnixMilli()),
+				"expires_at":  num(now.Add(l.Options.DedupeFor).Unix()),
+			},
+			ConditionExpression:                 aws.String("attribute_not_exists(pk) OR (#s = :claimed AND lease_until <= :now)"),
+			ExpressionAttributeNames:            map[string]string{"#s": "status"},
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":claimed": str("claimed"), ":now": num(now.UnixMilli())},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			return Send, nil
+		}
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return Send, fmt.Errorf("claim event %s: %w", eventKey(a), err)
+		}
+		old := ccf.Item
+		if old == nil { // older DynamoDB-compatible servers do not return the item: read it
+			out, err := l.Client.GetItem(ctx, &dynamodb.GetItemInput{
+				TableName: aws.String(l.Table), Key: map[string]types.AttributeValue{"pk": str(eventKey(a))}, ConsistentRead: aws.Bool(true),
+			})
+			if err != nil {
+				return Send, fmt.Errorf("read event claim %s: %w", eventKey(a), err)
+			}
+			old = out.Item
+		}
+		switch s, _ := old["status"].(*types.AttributeValueMemberS); {
+		case old == nil:
+			continue // released in between: claim again
+		case s != nil && s.Value == "done":
+			return Duplicate, nil
+		case int64(intAttr(old, "lease_until")) > now.UnixMilli():
+			return InFlight, nil
+		}
+		// The lease lapsed between the write and the read: claim again.
+	}
+	return Send, fmt.Errorf("claim event %s: state kept changing under %d attempts", eventKey(a), maxClaimRounds)
+}
+
+func (l *DynamoDBLedger) claimFingerprint(ctx context.Context, a *Alert, token string, now, leaseUntil time.Time) (*dynamodb.UpdateItemOutput, error) {
+	return l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:        aws.String(l.Table),
+		Key:              map[string]types.AttributeValue{"pk": str(fingerprintKey(a))},
+		UpdateExpression: aws.String("SET #s = :claimed, #t = :token, lease_until = :lease, kind = :kind, account = :account, expires_at = :exp ADD #total :one"),
+		ConditionExpression: aws.String("attribute_not_exists(pk) OR #s = :released" +
+			" OR (#s = :sent AND last_sent <= :cutoff) OR (#s = :claimed AND lease_until <= :now)"),
+		ExpressionAttributeNames: map[string]string{"#s": "status", "#t": "token", "#total": "total"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":claimed": str("claimed"), ":released": str("released"), ":sent": str("sent"),
+			":token": str(token), ":lease": num(leaseUntil.UnixMilli()), ":now": num(now.UnixMilli()),
+			":cutoff": num(now.Add(-l.Options.Window).UnixMilli()), ":one": num(1),
+			":kind": str(a.Kind), ":account": str(orDash(a.Account)), ":exp": num(l.fingerprintExpiry(now)),
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+}
+
+func (l *DynamoDBLedger) suppress(ctx context.Context, a *Alert, now time.Time) error {
+	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(l.Table),
+		Key:                      map[string]types.AttributeValue{"pk": str(fingerprintKey(a))},
+		UpdateExpression:         aws.String("SET expires_at = :exp ADD suppressed :one, #total :one"),
+		ConditionExpression:      aws.String("(#s = :sent AND last_sent > :cutoff) OR (#s = :claimed AND lease_until > :now)"),
+		ExpressionAttributeNames: map[string]string{"#s": "status", "#total": "total"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sent": str("sent"), ":claimed": str("claimed"), ":one": num(1),
+			":cutoff": num(now.Add(-l.Options.Window).UnixMilli()), ":now": num(now.UnixMilli()),
+			":exp": num(l.fingerprintExpiry(now)),
+		},
+	})
+	return err
+}
+
+// Commit implements Ledger: the fingerprint is sent as of the claim, the reported suppressed
+// count is subtracted (repeats counted meanwhile stay for the next alert), the event is done.
+func (l *DynamoDBLedger) Commit(ctx context.Context, a *Alert, c Claim) error {
+	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(l.Table),
+		Key:                      map[string]types.AttributeValue{"pk": str(fingerprintKey(a))},
+		UpdateExpression:         aws.String("SET #s = :sent, last_sent = :now ADD suppressed :minus"),
+		ConditionExpression:      aws.String("#t = :token"),
+		ExpressionAttributeNames: map[string]string{"#s": "status", "#t": "token"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sent": str("sent"), ":now": num(c.Now.UnixMilli()), ":minus": num(int64(-c.Suppressed)), ":token": str(c.Token),
+		},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("mark alert %s sent: %w", a.Kind, err)
+	}
+	if a.EventID == "" {
+		return nil
+	}
+	if err := l.finishEvent(ctx, a, c.Token); err != nil {
+		return fmt.Errorf("mark event of alert %s done: %w", a.Kind, err)
+	}
+	return nil
+}
+
+// Release implements Ledger: the fingerprint and the event are free again for the retry.
+func (l *DynamoDBLedger) Release(ctx context.Context, a *Alert, c Claim) error {
+	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(l.Table),
+		Key:                       map[string]types.AttributeValue{"pk": str(fingerprintKey(a))},
+		UpdateExpression:          aws.String("SET #s = :released ADD #total :minus"),
+		ConditionExpression:       aws.String("#t = :token"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status", "#t": "token", "#total": "total"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":released": str("released"), ":token": str(c.Token), ":minus": num(-1)},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("release alert %s: %w", a.Kind, err)
+	}
+	return l.undoEvent(ctx, a, c, nil)
+}
+
+// undoEvent deletes this invocation's event claim so a retry can claim it, and returns cause.
+func (l *DynamoDBLedger) undoEvent(ctx context.Context, a *Alert, c Claim, cause error) error {
+	if a.EventID == "" {
+		return cause
+	}
+	_, err := l.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 aws.String(l.Table),
+		Key:                       map[string]types.AttributeValue{"pk": str(eventKey(a))},
+		ConditionExpression:       aws.String("#t = :token"),
+		ExpressionAttributeNames:  map[string]string{"#t": "token"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":token": str(c.Token)},
+	})
+	if err != nil && !isConditionFailed(err) {
+		err = fmt.Errorf("release event claim %s: %w", eventKey(a), err)
+		if cause == nil {
+			return err
+		}
+		return errors.Join(cause, err) // the claim lapses with its lease; the retry takes it over
+	}
+	return cause
+}
+
+func (l *DynamoDBLedger) finishEvent(ctx context.Context, a *Alert, token string) error {
+	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(l.Table),
+		Key:                       map[string]types.AttributeValue{"pk": str(eventKey(a))},
+		UpdateExpression:          aws.String("SET #s = :done"),
+		ConditionExpression:       aws.String("#t = :token"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status", "#t": "token"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":done": str("done"), ":token": str(token)},
+	})
+	if isConditionFailed(err) {
+		return nil // our lease lapsed and another invocation took the event over
+	}
+	return err
+}
+
+// fingerprintExpiry keeps a fingerprint a day past its window, so counts survive quiet spells.
+func (l *DynamoDBLedger) fingerprintExpiry(now time.Time) int64 {
+	return now.Add(l.Options.Window + 24*time.Hour).Unix()
+}
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+func intAttr(item map[string]types.AttributeValue, name string) int {
+	n, ok := item[name].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0
+	}
+	v, _ := strconv.Atoi(n.Value)
+	return v
+}

@@ -1,0 +1,127 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Sender is the durable, deduplicating Publisher every function sends through: each alert is
+// claimed in the Ledger, the winners are published together, and each claim is then
+// committed (sent) or released (so Lambda's retry sends it). Redeliveries send nothing and
+// repeats inside the suppression window are counted, not sent.
+type Sender struct {
+	Ledger    Ledger
+	Publisher Publisher
+	Log       *slog.Logger
+	Now       func() time.Time // clock; nil means time.Now
+	// Lease is how long a claim stays another invocation's when ctx has no deadline; under
+	// Lambda the lease ends a little after the invocation's own deadline.
+	Lease time.Duration
+	// Metrics counts decisions (AlertsSent, AlertsSuppressed, AlertsDuplicate); may be nil.
+	Metrics counter
+}
+
+// counter is the part of metrics.Counters the Sender uses.
+type counter interface {
+	Add(name string, n int)
+}
+
+type nopCounter struct{}
+
+func (nopCounter) Add(string, int) {}
+
+// leaseMargin is added to an invocation's deadline: past it, the invocation cannot still be
+// running, so its claims may be taken over.
+const leaseMargin = 5 * time.Second
+
+// ErrInFlight means another invocation is handling the same event's alert right now. It is
+// returned so Lambda retries; by then the alert is done or the other claim has lapsed.
+var ErrInFlight = errors.New("alert is being handled by another invocation")
+
+// Publish implements Publisher.
+func (s *Sender) Publish(ctx context.Context, alerts []Alert) error {
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	lease := now.Add(s.Lease)
+	if s.Lease <= 0 {
+		lease = now.Add(30 * time.Second)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		lease = dl.Add(leaseMargin)
+	}
+	var stats counter = nopCounter{}
+	if s.Metrics != nil {
+		stats = s.Metrics
+	}
+
+	var (
+		send     []Alert
+		claims   []Claim
+		inFlight error
+	)
+	for i := range alerts {
+		a := alerts[i]
+		c, err := s.Ledger.Claim(ctx, &a, now, lease)
+		if err != nil {
+			return errors.Join(fmt.Errorf("alert %s of event %s: %w", a.Kind, a.EventID, err), s.release(ctx, send, claims))
+		}
+		log := s.Log.With("event_id", a.EventID, "kind", a.Kind, "fingerprint", a.Fingerprint())
+		switch c.Action {
+		case Send:
+			a.Suppressed, a.SuppressedSince = c.Suppressed, c.Since
+			send, claims = append(send, a), append(claims, c)
+		case Suppress:
+			stats.Add("AlertsSuppressed", 1)
+			log.InfoContext(ctx, "alert suppressed", "decision", "suppress")
+		case Duplicate:
+			stats.Add("AlertsDuplicate", 1)
+			log.InfoContext(ctx, "alert already handled for this event", "decision", "duplicate")
+		case InFlight:
+			log.WarnContext(ctx, "alert claimed by another invocation", "decision", "retry-later")
+			inFlight = fmt.Errorf("alert %s of event %s: %w", a.Kind, a.EventID, ErrInFlight)
+		}
+	}
+	if len(send) == 0 {
+		return inFlight
+	}
+
+	pubErr := s.Publisher.Publish(ctx, send)
+	failed := FailedIndexes(pubErr, len(send))
+	var errs []error
+	for i := range send {
+		log := s.Log.With("event_id", send[i].EventID, "kind", send[i].Kind)
+		if failed[i] {
+			log.ErrorContext(ctx, "alert not delivered; claim released for the retry", "decision", "release")
+			if err := s.Ledger.Release(ctx, &send[i], claims[i]); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		stats.Add("AlertsSent", 1)
+		log.InfoContext(ctx, "alert sent", "decision", "send", "suppressed_reported", claims[i].Suppressed)
+		if err := s.Ledger.Commit(ctx, &send[i], claims[i]); err != nil {
+			// Delivered: failing the invocation would re-send it once the lease lapses.
+			log.ErrorContext(ctx, "alert sent but not marked; a lapsed lease may repeat it once", "error", err.Error())
+		}
+	}
+	if len(failed) > 0 {
+		errs = append([]error{fmt.Errorf("publish alerts: %w", pubErr)}, errs...)
+	}
+	return errors.Join(append(errs, inFlight)...)
+}
+
+// release frees claims taken before a failure, so the retry can take them again.
+func (s *Sender) release(ctx context.Context, alerts []Alert, claims []Claim) error {
+	var errs []error
+	for i := range alerts {
+		if err := s.Ledger.Release(ctx, &alerts[i], claims[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
