@@ -82,7 +82,8 @@ func (h *Handler) Backfill(ctx context.Context, lister keylayout.Lister, req *ba
 	var pending []catalog.Partition
 	flush := func() {
 		for i, o := range h.Registry.Ensure(ctx, pending) {
-			h.logOutcome(ctx, pending[i], o)
+			h.Metrics.Add("Partitions"+statusMetric(o.Status), 1)
+			logOutcome(ctx, h.Log, h.Table, pending[i], o)
 			switch {
 			case o.Status == catalog.Failed:
 				failed++

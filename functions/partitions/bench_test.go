@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/trailguard/trailguard/shared/keylayout"
+	"github.com/trailguard/trailguard/shared/metrics"
 )
 
 // BenchmarkHandle measures events per second through decoding, key parsing and
@@ -39,7 +40,7 @@ func BenchmarkHandle(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			layout := keylayout.CloudTrail()
 			h := &Handler{Layout: layout, Columns: layout.Columns(), Bucket: trailBucket, Registry: &memoryRegistry{},
-				Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+				Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: &metrics.Counters{Function: "partitions"}}
 			if _, err := h.Handle(context.Background(), c.event); err != nil { // partitions now known
 				b.Fatal(err)
 			}

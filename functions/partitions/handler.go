@@ -11,12 +11,18 @@ import (
 
 	"github.com/trailguard/trailguard/shared/catalog"
 	"github.com/trailguard/trailguard/shared/keylayout"
+	"github.com/trailguard/trailguard/shared/logging"
 	"github.com/trailguard/trailguard/shared/objectevent"
 )
 
 // registry makes sure partitions are registered (catalog.Registry, or the local memory one).
 type registry interface {
 	Ensure(ctx context.Context, parts []catalog.Partition) []catalog.Outcome
+}
+
+// counter is the part of metrics.Counters the handler uses.
+type counter interface {
+	Add(name string, n int)
 }
 
 // Handler registers the partitions of delivered log files. It is built once per container
@@ -29,6 +35,7 @@ type Handler struct {
 	Registry registry
 	Report   func(catalog.Partition) // told of each partition newly created; may be nil
 	Log      *slog.Logger
+	Metrics  counter
 }
 
 // Handle is the Lambda entry point for all three trigger shapes. For an SQS batch it
@@ -36,23 +43,26 @@ type Handler struct {
 // body is malformed, return to the queue); for the other shapes any failure fails the
 // invocation, so Lambda retries it and it ends in the dead-letter queue.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse, error) {
+	log := logging.ForInvocation(ctx, h.Log)
 	batch, err := objectevent.Decode(raw)
 	if err != nil {
-		h.Log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+		h.Metrics.Add("MalformedEvents", 1)
+		log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
 		return nil, err
 	}
-	parts, needs := h.partitions(ctx, batch)
+	parts, needs := h.partitions(ctx, log, batch)
 	var outcomes []catalog.Outcome
 	if len(parts) > 0 {
 		outcomes = h.Registry.Ensure(ctx, parts)
 	}
 	var users [][]string
 	for i, o := range outcomes {
-		if h.Log.Enabled(ctx, outcomeLevel(o.Status)) {
+		h.Metrics.Add("Partitions"+statusMetric(o.Status), 1)
+		if log.Enabled(ctx, outcomeLevel(o.Status)) {
 			if users == nil {
 				users = messageIDs(batch, needs, len(parts))
 			}
-			h.logOutcome(ctx, parts[i], o, "message_ids", users[i])
+			logOutcome(ctx, log, h.Table, parts[i], o, "message_ids", users[i])
 		}
 		if o.Status == catalog.Created && h.Report != nil {
 			h.Report(parts[i])
@@ -82,7 +92,8 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 	}
 	if batch.Shape == objectevent.ShapeSQS {
 		if len(failedIDs) > 0 {
-			h.Log.WarnContext(ctx, "batch item failures", "decision", "retry", "failed", len(failedIDs), "messages", len(batch.Messages))
+			h.Metrics.Add("BatchItemFailures", len(failedIDs))
+			log.WarnContext(ctx, "batch item failures", "decision", "retry", "failed", len(failedIDs), "messages", len(batch.Messages))
 		}
 		resp := objectevent.PartialBatchResponse(failedIDs)
 		return &resp, nil
@@ -93,7 +104,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 // partitions maps the batch's objects to distinct partitions, and says which partitions
 // each message needs. Objects of one directory share a partition, so only the first of them
 // builds it.
-func (h *Handler) partitions(ctx context.Context, batch *objectevent.Batch) ([]catalog.Partition, [][]int) {
+func (h *Handler) partitions(ctx context.Context, log *slog.Logger, batch *objectevent.Batch) ([]catalog.Partition, [][]int) {
 	type dir struct{ bucket, dir string }
 	var parts []catalog.Partition
 	byDir := map[dir]int{}
@@ -101,14 +112,16 @@ func (h *Handler) partitions(ctx context.Context, batch *objectevent.Batch) ([]c
 	needs := make([][]int, len(batch.Messages))
 	for mi, m := range batch.Messages {
 		if m.Err != nil {
-			h.Log.ErrorContext(ctx, "malformed message", "decision", "reject", "message_id", m.ID, "error", m.Err.Error())
+			h.Metrics.Add("MalformedMessages", 1)
+			log.ErrorContext(ctx, "malformed message", "decision", "reject", "message_id", m.ID, "error", m.Err.Error())
 			continue
 		}
 		for _, reason := range m.Skipped {
-			h.Log.InfoContext(ctx, "not an object created", "decision", "skip", "message_id", m.ID, "reason", reason)
+			log.InfoContext(ctx, "not an object created", "decision", "skip", "message_id", m.ID, "reason", reason)
 		}
+		h.Metrics.Add("Objects", len(m.Objects))
 		for _, o := range m.Objects {
-			kp, ok := h.match(ctx, m.ID, o)
+			kp, ok := h.match(ctx, log, m.ID, o)
 			if !ok {
 				continue
 			}
@@ -117,7 +130,7 @@ func (h *Handler) partitions(ctx context.Context, batch *objectevent.Batch) ([]c
 			if !seen {
 				p := catalog.NewPartition(h.Columns, kp.Values, "s3://"+o.Bucket+"/"+kp.Dir)
 				if j, dup := byName[p.Name]; dup {
-					h.Log.WarnContext(ctx, "partition values in two locations: set TRAIL_PREFIX", "decision", "first-wins",
+					log.WarnContext(ctx, "partition values in two locations: set TRAIL_PREFIX", "decision", "first-wins",
 						"partition", p.Name, "location", parts[j].Location, "other_location", p.Location)
 					i = j
 				} else {
@@ -134,7 +147,7 @@ func (h *Handler) partitions(ctx context.Context, batch *objectevent.Batch) ([]c
 }
 
 // match is where one object belongs, or false (with a log line) when it has no partition.
-func (h *Handler) match(ctx context.Context, messageID string, o objectevent.Object) (keylayout.Partition, bool) {
+func (h *Handler) match(ctx context.Context, log *slog.Logger, messageID string, o objectevent.Object) (keylayout.Partition, bool) {
 	reason := ""
 	if h.Bucket != "" && o.Bucket != h.Bucket {
 		reason = "bucket is not TRAIL_BUCKET " + h.Bucket
@@ -145,8 +158,22 @@ func (h *Handler) match(ctx context.Context, messageID string, o objectevent.Obj
 	} else {
 		reason = "key matches no layout: " + h.Layout.String()
 	}
-	h.Log.InfoContext(ctx, "object skipped", "decision", "skip", "message_id", messageID, "reason", reason, "bucket", o.Bucket, "key", o.Key)
+	h.Metrics.Add("ObjectsSkipped", 1)
+	log.InfoContext(ctx, "object skipped", "decision", "skip", "message_id", messageID, "reason", reason, "bucket", o.Bucket, "key", o.Key)
 	return keylayout.Partition{}, false
+}
+
+// statusMetric names a partition outcome's counter (Partitions<…>).
+func statusMetric(st catalog.Status) string {
+	switch st {
+	case catalog.Failed:
+		return "Failed"
+	case catalog.Created:
+		return "Created"
+	case catalog.Existed:
+		return "AlreadyExisted"
+	}
+	return "Known"
 }
 
 // outcomeLevel is the level of a partition's log line: known partitions are the common,
@@ -161,8 +188,8 @@ func outcomeLevel(st catalog.Status) slog.Level {
 	return slog.LevelDebug
 }
 
-func (h *Handler) logOutcome(ctx context.Context, p catalog.Partition, o catalog.Outcome, extra ...any) {
-	attrs := append([]any{"decision", o.Status.String(), "table", h.Table.String(), "partition", p.Name, "location", p.Location}, extra...)
+func logOutcome(ctx context.Context, log *slog.Logger, table catalog.Table, p catalog.Partition, o catalog.Outcome, extra ...any) {
+	attrs := append([]any{"decision", o.Status.String(), "table", table.String(), "partition", p.Name, "location", p.Location}, extra...)
 	msg := "partition known"
 	switch o.Status {
 	case catalog.Failed:
@@ -170,23 +197,7 @@ func (h *Handler) logOutcome(ctx context.Context, p catalog.Partition, o catalog
 	case catalog.Created, catalog.Existed:
 		msg = "partition registered"
 	}
-	h.Log.Log(ctx, outcomeLevel(o.Status), msg, attrs...)
-}
-
-// replay adapts Handle to a local replay: SQS batch item failures are a failure too.
-func (h *Handler) replay(ctx context.Context, raw json.RawMessage) error {
-	resp, err := h.Handle(ctx, raw)
-	if err != nil {
-		return err
-	}
-	if resp != nil && len(resp.BatchItemFailures) > 0 {
-		ids := make([]string, len(resp.BatchItemFailures))
-		for i, f := range resp.BatchItemFailures {
-			ids[i] = f.ItemIdentifier
-		}
-		return fmt.Errorf("batchItemFailures: %q", ids)
-	}
-	return nil
+	log.Log(ctx, outcomeLevel(o.Status), msg, attrs...)
 }
 
 // messageIDs lists, for each partition, the SQS messages that need it (none for the other
@@ -204,4 +215,20 @@ func messageIDs(batch *objectevent.Batch, needs [][]int, n int) [][]string {
 		}
 	}
 	return ids
+}
+
+// replay adapts Handle to a local replay: SQS batch item failures are a failure too.
+func (h *Handler) replay(ctx context.Context, raw json.RawMessage) error {
+	resp, err := h.Handle(ctx, raw)
+	if err != nil {
+		return err
+	}
+	if resp != nil && len(resp.BatchItemFailures) > 0 {
+		ids := make([]string, len(resp.BatchItemFailures))
+		for i, f := range resp.BatchItemFailures {
+			ids[i] = f.ItemIdentifier
+		}
+		return fmt.Errorf("batchItemFailures: %q", ids)
+	}
+	return nil
 }

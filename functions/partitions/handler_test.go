@@ -14,6 +14,7 @@ import (
 
 	"github.com/trailguard/trailguard/shared/catalog"
 	"github.com/trailguard/trailguard/shared/keylayout"
+	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -59,6 +60,7 @@ func newHandler(reg registry, created *[]string, logs *bytes.Buffer) *Handler {
 		Registry: reg,
 		Report:   func(p catalog.Partition) { *created = append(*created, p.Name) },
 		Log:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Metrics:  &metrics.Counters{Function: "partitions"},
 	}
 }
 
@@ -167,6 +169,12 @@ func TestHandleDedupesAndSkips(t *testing.T) {
 	if len(reg.calls) != 1 || !slices.Equal(reg.calls[0], want) {
 		t.Errorf("registry asked %q, want once for %q", reg.calls, want)
 	}
+	m := h.Metrics.(*metrics.Counters)
+	for name, want := range map[string]float64{"Objects": 94, "ObjectsSkipped": 4, "PartitionsCreated": 3, "PartitionsFailed": 0} {
+		if got := m.Get(name); got != want {
+			t.Errorf("counter %s = %v, want %v", name, got, want)
+		}
+	}
 	for _, reason := range []string{"CloudTrail digest file", "folder marker", "key matches no layout", "bucket is not TRAIL_BUCKET"} {
 		if strings.Count(logs.String(), reason) != 1 {
 			t.Errorf("want one skip line with %q:\n%s", reason, logs.String())
@@ -194,6 +202,10 @@ func TestHandleFailures(t *testing.T) {
 		}
 		if !slices.Equal(created, []string{us14}) {
 			t.Errorf("created %q", created)
+		}
+		m := h.Metrics.(*metrics.Counters)
+		if m.Get("PartitionsFailed") != 1 || m.Get("BatchItemFailures") != 3 || m.Get("MalformedMessages") != 1 {
+			t.Errorf("counters: failed %v, batch item failures %v, malformed %v", m.Get("PartitionsFailed"), m.Get("BatchItemFailures"), m.Get("MalformedMessages"))
 		}
 		if !strings.Contains(logs.String(), `"msg":"partition not registered"`) || !strings.Contains(logs.String(), `"decision":"failed"`) {
 			t.Errorf("no failure line:\n%s", logs.String())
@@ -227,6 +239,9 @@ func TestHandleMalformed(t *testing.T) {
 	}
 	if strings.Count(logs.String(), `"decision":"reject"`) != 3 {
 		t.Errorf("want one reject line per event:\n%s", logs.String())
+	}
+	if n := h.Metrics.(*metrics.Counters).Get("MalformedEvents"); n != 3 {
+		t.Errorf("MalformedEvents = %v, want 3", n)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/trailguard/trailguard/shared/awsfake"
 	"github.com/trailguard/trailguard/shared/catalog"
 	"github.com/trailguard/trailguard/shared/keylayout"
+	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/testenv"
 )
 
@@ -103,7 +104,8 @@ func (s *stack) container(created *[]string) *Handler {
 				*created = append(*created, p.Name)
 			}
 		},
-		Log: slog.New(slog.NewJSONHandler(&s.logs, nil)),
+		Log:     slog.New(slog.NewJSONHandler(&s.logs, nil)),
+		Metrics: &metrics.Counters{Function: "partitions"},
 	}
 }
 

@@ -12,19 +12,23 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
+	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/catalog"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/logging"
+	"github.com/trailguard/trailguard/shared/metrics"
 )
 
 func main() {
@@ -32,7 +36,7 @@ func main() {
 	backfillTarget := flag.String("backfill", "", "s3://bucket/prefix/: register the partitions of the files already there")
 	since := flag.String("since", "", "YYYY-MM-DD: with -backfill, skip partitions before this day")
 	flag.Parse()
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	log := logging.New(os.Stderr)
 	ctx := context.Background()
 
 	cfg, layout, err := loadConfig()
@@ -45,6 +49,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(localrun.ExitConfig)
 	}
+	counters := &metrics.Counters{Function: "partitions"}
 	h := &Handler{
 		Layout:   layout,
 		Columns:  layout.Columns(),
@@ -52,6 +57,7 @@ func main() {
 		Table:    cfg.table(),
 		Registry: &memoryRegistry{},
 		Log:      log,
+		Metrics:  counters,
 	}
 	var awsCfg aws.Config
 	if cfg.LedgerTable != "" || bf != nil {
@@ -68,8 +74,18 @@ func main() {
 		}
 	}
 
+	log.Info("partitions ready", "table", h.Table.String(), "layout", layout.String(), "columns", h.Columns,
+		"trail_bucket", cfg.TrailBucket, "ledger", cfg.LedgerTable)
+
 	if config.UnderLambda() {
-		lambda.Start(h.Handle)
+		// One EMF line of counters per invocation, whatever its outcome.
+		lambda.Start(func(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse, error) {
+			resp, err := h.Handle(ctx, raw)
+			if ferr := counters.Flush(os.Stdout, time.Now()); ferr != nil {
+				log.ErrorContext(ctx, "metrics not written", "error", ferr.Error())
+			}
+			return resp, err
+		})
 		return
 	}
 	h.Report = (&printer{W: os.Stdout, JSON: *jsonOut, Table: h.Table, Columns: h.Columns}).Print
@@ -78,11 +94,15 @@ func main() {
 			// A custom endpoint (an emulator) does not resolve buckets as subdomains.
 			o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
 		})
-		if _, err := h.Backfill(ctx, &s3Lister{Client: client, Bucket: bf.Bucket}, bf); err != nil {
+		_, err := h.Backfill(ctx, &s3Lister{Client: client, Bucket: bf.Bucket}, bf)
+		if ferr := counters.Flush(os.Stderr, time.Now()); ferr != nil && err == nil {
+			err = ferr
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(localrun.ExitMalformed)
 		}
 		os.Exit(localrun.ExitOK)
 	}
-	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, h.replay))
+	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.replay)))
 }
