@@ -4,7 +4,7 @@
 # `make build` builds every function's bootstrap under bin/<name>/.
 
 GO        ?= go
-FUNCTIONS := logincheck tagenrich partitions
+FUNCTIONS := logincheck tagenrich partitions rules
 BIN       := bin
 LDFLAGS   := -s -w
 GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
@@ -25,6 +25,9 @@ build-TagEnrichFunction:
 
 build-PartitionsFunction:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/partitions
+
+build-RulesFunction:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/rules
 
 # Replays every sample event in events/ through its function, locally, on the embedded defaults.
 demo:

@@ -42,15 +42,21 @@ func TestPackRuleTests(t *testing.T) {
 	}
 }
 
-// TestPackFileNames keeps one rule per file, named after its id, so a rule is found by its
-// alert kind.
-func TestPackFileNames(t *testing.T) {
+// maxTitle keeps a title whole in the SMS line, which gives it 40 characters at most.
+const maxTitle = 32
+
+// TestPackConventions: one rule per file, named after its id, so a rule is found by its alert
+// kind; a description that names the CIS control; a title that fits an SMS.
+func TestPackConventions(t *testing.T) {
 	for _, r := range compilePack(t).Rules() {
 		if want := rules.BuiltinLabel + "/" + r.ID + ".yaml"; r.File != want {
 			t.Errorf("rule %s is in %s, want %s", r.ID, r.File, want)
 		}
 		if !strings.Contains(r.Description, "CIS") {
 			t.Errorf("rule %s: description does not name the CIS control it implements", r.ID)
+		}
+		if len(r.Title) > maxTitle {
+			t.Errorf("rule %s: title %q is longer than %d characters", r.ID, r.Title, maxTitle)
 		}
 	}
 }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/rules"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// detector is the part of rules.Detector the handler needs.
+type detector interface {
+	Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert, error)
+}
+
+// publisher delivers the alerts of one event.
+type publisher interface {
+	Publish(ctx context.Context, alerts []alert.Alert) error
+}
+
+// Handler runs every enabled rule over the CloudTrail record of one EventBridge event. It is
+// built once per container and used for every event.
+type Handler struct {
+	Rules  detector
+	Alerts publisher
+	Log    *slog.Logger
+}
+
+// cloudTrailDetailTypes end every EventBridge detail-type that carries a CloudTrail record:
+// "AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail", "AWS Service Event via
+// CloudTrail" …
+const cloudTrailDetailTypes = " via CloudTrail"
+
+// Handle is the Lambda entry point. A malformed event is an error naming the field, so Lambda
+// retries it and it ends in the dead-letter queue. A rule that cannot be evaluated on the
+// event is an error too, after the other rules' alerts are published: the retry publishes
+// nothing twice (the alert layer deduplicates by rule and event ID) and the event is not lost.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
+	ev, err := trail.DecodeEvent(raw)
+	if err == nil && !strings.HasSuffix(ev.DetailType, cloudTrailDetailTypes) {
+		err = fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "detail-type",
+			Problem: fmt.Sprintf("%q does not carry a CloudTrail record (want one ending in %q)", ev.DetailType, cloudTrailDetailTypes)})
+	}
+	if err != nil {
+		h.Log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+		return err
+	}
+	rec := ev.Detail
+	log := h.Log.With("event_id", rec.EventID, "event_name", rec.EventName)
+	if err := rec.Require("detail", "eventID", "eventName", "eventTime"); err != nil {
+		log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+		return err
+	}
+	alerts, detectErr := h.Rules.Detect(ctx, rec)
+	for _, a := range alerts {
+		log.InfoContext(ctx, "rule matched", "decision", "alert", "kind", a.Kind, "severity", a.Severity, "source_ip", rec.SourceIPAddress)
+	}
+	if len(alerts) > 0 {
+		if err := h.Alerts.Publish(ctx, alerts); err != nil {
+			return fmt.Errorf("event %s: publish: %w", rec.EventID, errors.Join(err, detectErr))
+		}
+	}
+	if detectErr != nil {
+		var ee *rules.EvalError
+		for _, e := range unjoin(detectErr) {
+			if errors.As(e, &ee) {
+				log.ErrorContext(ctx, "rule could not be evaluated", "decision", "retry", "rule", ee.RuleID, "rule_file", ee.File, "error", ee.Err.Error())
+			} else {
+				log.ErrorContext(ctx, "rule could not be applied", "decision", "retry", "error", e.Error())
+			}
+		}
+		return fmt.Errorf("event %s: %w", rec.EventID, detectErr)
+	}
+	if len(alerts) == 0 {
+		log.InfoContext(ctx, "no rule matched", "decision", "pass")
+	}
+	return nil
+}
+
+// unjoin lists the errors an errors.Join holds (or the error itself).
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, unjoin(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	pack "github.com/trailguard/trailguard/rules"
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/rules"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// recorder is a publisher that keeps what it was given.
+type recorder struct {
+	alerts []alert.Alert
+	err    error
+}
+
+func (r *recorder) Publish(_ context.Context, alerts []alert.Alert) error {
+	if r.err != nil {
+		return r.err
+	}
+	r.alerts = append(r.alerts, alerts...)
+	return nil
+}
+
+func (r *recorder) kinds() []string {
+	var out []string
+	for _, a := range r.alerts {
+		out = append(out, a.Kind)
+	}
+	return out
+}
+
+// newHandler builds the handler as main does, on the built-in pack.
+func newHandler(t *testing.T, cfg rules.Config) (*Handler, *recorder, *bytes.Buffer) {
+	t.Helper()
+	e, err := cfg.Build(pack.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := rules.NewDetector(e, &rules.MemoryCounter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	logs := &bytes.Buffer{}
+	return &Handler{Rules: d, Alerts: rec, Log: slog.New(slog.NewJSONHandler(logs, nil))}, rec, logs
+}
+
+func readEvent(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../../events/rules", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSampleEvents replays every file of events/rules (the table of its README).
+func TestSampleEvents(t *testing.T) {
+	tests := []struct {
+		file      string
+		wantKinds []string
+		wantErr   string // the field a malformed event's error names
+	}{
+		{"trail-stopped.json", []string{"cloudtrail-logging-stopped"}, ""},
+		{"security-group-opened.json", []string{"security-group-changed"}, ""},
+		{"kms-key-scheduled-for-deletion.json", []string{"kms-key-disabled-or-deleted"}, ""},
+		{"bucket-policy-public.json", []string{"s3-bucket-policy-changed"}, ""},
+		{"access-denied.json", []string{"unauthorized-api-call"}, ""},
+		{"root-sign-in-without-mfa.json", []string{"console-sign-in-without-mfa", "root-account-usage"}, ""},
+		{"instance-started.json", nil, ""},
+		{"not-cloudtrail.json", nil, "field detail-type:"},
+		{"malformed-missing-event-id.json", nil, "field detail.eventID: missing"},
+	}
+	files, _ := filepath.Glob("../../events/rules/*.json")
+	if len(files) != len(tests) {
+		t.Errorf("events/rules has %d files, the table %d: keep them in step", len(files), len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			h, rec, _ := newHandler(t, rules.Config{})
+			err := h.Handle(context.Background(), readEvent(t, tt.file))
+			if tt.wantErr != "" {
+				if !errors.Is(err, trail.ErrMalformed) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want a malformed-event error containing %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got := rec.kinds(); !slices.Equal(got, tt.wantKinds) {
+				t.Errorf("alert kinds %v, want %v", got, tt.wantKinds)
+			}
+		})
+	}
+}
+
+// TestRedeliveryGivesTheSameDedupeKeys: Lambda delivers at least once; a redelivered event
+// raises alerts with the same kind#eventID keys, which the alert layer's ledger drops.
+func TestRedeliveryGivesTheSameDedupeKeys(t *testing.T) {
+	h, rec, _ := newHandler(t, rules.Config{})
+	raw := readEvent(t, "root-sign-in-without-mfa.json")
+	for range 2 {
+		if err := h.Handle(context.Background(), raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rec.alerts) != 4 {
+		t.Fatalf("%d alerts, want 2 per delivery", len(rec.alerts))
+	}
+	for i := range 2 {
+		if a, b := rec.alerts[i], rec.alerts[i+2]; a.DedupeKey() != b.DedupeKey() || a.Fingerprint() != b.Fingerprint() {
+			t.Errorf("delivery 2 alert %d: key %s fingerprint %s, delivery 1: %s %s", i, b.DedupeKey(), b.Fingerprint(), a.DedupeKey(), a.Fingerprint())
+		}
+	}
+	if rec.alerts[0].DedupeKey() != "console-sign-in-without-mfa#2e4c6a8b-0d1f-4e3a-9c5b-7d9f1b3d5e7a" {
+		t.Errorf("dedupe key %s", rec.alerts[0].DedupeKey())
+	}
+}
+
+// TestBothPathsGiveTheSameKeys: the record the aggregator reads from the delivered log file
+// (a bare record) raises alerts with the same kind#eventID as the EventBridge event, so the
+// alert layer sends each once.
+func TestBothPathsGiveTheSameKeys(t *testing.T) {
+	h, rec, _ := newHandler(t, rules.Config{})
+	raw := readEvent(t, "trail-stopped.json")
+	if err := h.Handle(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := trail.DecodeEvent(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := trail.DecodeRecord(mustDetail(t, raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bare.EventID != ev.Detail.EventID {
+		t.Fatal("test setup: the bare record is not the event's")
+	}
+	fromFile, err := h.Rules.Detect(context.Background(), bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromFile) != len(rec.alerts) || len(fromFile) == 0 {
+		t.Fatalf("log-file path %d alerts, real-time path %d", len(fromFile), len(rec.alerts))
+	}
+	for i := range fromFile {
+		if fromFile[i].DedupeKey() != rec.alerts[i].DedupeKey() || fromFile[i].Fingerprint() != rec.alerts[i].Fingerprint() {
+			t.Errorf("alert %d: log-file path %s, real-time path %s", i, fromFile[i].DedupeKey(), rec.alerts[i].DedupeKey())
+		}
+	}
+}
+
+// mustDetail is the detail object of an EventBridge event: the record as a log file holds it.
+func mustDetail(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	var env struct {
+		Detail json.RawMessage `json:"detail"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil || len(env.Detail) == 0 {
+		t.Fatalf("no detail: %v", err)
+	}
+	return env.Detail
+}
+
+func TestPublishFailureFailsTheInvocation(t *testing.T) {
+	h, rec, _ := newHandler(t, rules.Config{})
+	rec.err = errors.New("sns: throttled")
+	err := h.Handle(context.Background(), readEvent(t, "trail-stopped.json"))
+	if err == nil || !strings.Contains(err.Error(), "sns: throttled") || !strings.Contains(err.Error(), "6a4e2c0b-8f6d-4a4e-8c0b-8f6d4a2e0c8b") {
+		t.Errorf("error %v, want the publish error with the event ID", err)
+	}
+}
+
+// TestRuleThatCannotDecide: a team rule erroring on an event does not hold back the other
+// rules' alerts, and fails the invocation (retried, then dead-lettered) naming the rule.
+func TestRuleThatCannotDecide(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "fragile.yaml"), []byte(`id: fragile
+title: fragile
+severity: LOW
+when: event.requestParameters.bucketName == "secrets"
+tests:
+  - name: secrets
+    expect: true
+    event: {"eventID": "1", "eventName": "GetObject", "requestParameters": {"bucketName": "secrets"}}
+  - name: other
+    expect: false
+    event: {"eventID": "2", "eventName": "GetObject", "requestParameters": {"bucketName": "other"}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, rec, logs := newHandler(t, rules.Config{Dir: dir})
+	err := h.Handle(context.Background(), readEvent(t, "trail-stopped.json"))
+	var ee *rules.EvalError
+	if !errors.As(err, &ee) || ee.RuleID != "fragile" || !strings.Contains(err.Error(), "no such key: bucketName") {
+		t.Fatalf("error %v, want rule fragile's evaluation error", err)
+	}
+	if !slices.Equal(rec.kinds(), []string{"cloudtrail-logging-stopped"}) {
+		t.Errorf("alerts %v, want the built-in's", rec.kinds())
+	}
+	if !strings.Contains(logs.String(), `"msg":"rule could not be evaluated","event_id":"6a4e2c0b-8f6d-4a4e-8c0b-8f6d4a2e0c8b"`) || !strings.Contains(logs.String(), `"rule":"fragile"`) {
+		t.Errorf("logs lack the rule error line: %s", logs)
+	}
+}
+
+func TestDisabledRulesRaiseNothing(t *testing.T) {
+	h, rec, _ := newHandler(t, rules.Config{Disabled: []string{"root-account-usage"}})
+	if err := h.Handle(context.Background(), readEvent(t, "root-sign-in-without-mfa.json")); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rec.kinds(), []string{"console-sign-in-without-mfa"}) {
+		t.Errorf("alerts %v", rec.kinds())
+	}
+}
