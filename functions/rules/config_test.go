@@ -27,13 +27,18 @@ func TestLoadConfig(t *testing.T) {
 			}
 		}},
 		{"negative window", map[string]string{"SUPPRESS_WINDOW": "-5m"}, "SUPPRESS_WINDOW", nil},
+		{"alert variables", map[string]string{"ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:alerts", "ALERT_STATE_TABLE": "state", "SUPPRESS_WINDOW": "30m"}, "", func(t *testing.T, c Config) {
+			if c.TopicARN != "arn:aws:sns:us-east-1:111122223333:alerts" || c.StateTable != "state" || c.SuppressWindow.String() != "30m0s" {
+				t.Errorf("config %+v", c)
+			}
+		}},
 		{"bad window", map[string]string{"SUPPRESS_WINDOW": "soon"}, "SUPPRESS_WINDOW", nil},
 		{"Lambda without topic", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "ALERT_STATE_TABLE": "t"}, "ALERT_TOPIC_ARN", nil},
 		{"Lambda without state table", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:alerts"}, "ALERT_STATE_TABLE", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"RULES_DIR", "DISABLED_RULES", "SUPPRESS_WINDOW", "ALERT_TOPIC_ARN", "ALERT_STATE_TABLE", "AWS_LAMBDA_RUNTIME_API"} {
+			for _, k := range []string{"RULES_DIR", "DISABLED_RULES", "SUPPRESS_WINDOW", "ALERT_DEDUPE_FOR", "ALERT_TOPIC_ARN", "ALERT_STATE_TABLE", "AWS_LAMBDA_RUNTIME_API"} {
 				if v, ok := tt.env[k]; ok {
 					t.Setenv(k, v)
 				} else {

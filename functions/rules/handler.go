@@ -10,6 +10,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/logging"
 	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/trail"
 )
@@ -24,12 +25,18 @@ type publisher interface {
 	Publish(ctx context.Context, alerts []alert.Alert) error
 }
 
+// counter is the part of metrics.Counters the handler uses.
+type counter interface {
+	Add(name string, n int)
+}
+
 // Handler runs every enabled rule over the CloudTrail record of one EventBridge event. It is
 // built once per container and used for every event.
 type Handler struct {
-	Rules  detector
-	Alerts publisher
-	Log    *slog.Logger
+	Rules   detector
+	Alerts  publisher
+	Log     *slog.Logger
+	Metrics counter
 }
 
 // cloudTrailDetailTypes end every EventBridge detail-type that carries a CloudTrail record:
@@ -42,22 +49,23 @@ const cloudTrailDetailTypes = " via CloudTrail"
 // event is an error too, after the other rules' alerts are published: the retry publishes
 // nothing twice (the alert layer deduplicates by rule and event ID) and the event is not lost.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
+	log := logging.ForInvocation(ctx, h.Log)
 	ev, err := trail.DecodeEvent(raw)
 	if err == nil && !strings.HasSuffix(ev.DetailType, cloudTrailDetailTypes) {
 		err = fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "detail-type",
 			Problem: fmt.Sprintf("%q does not carry a CloudTrail record (want one ending in %q)", ev.DetailType, cloudTrailDetailTypes)})
 	}
 	if err != nil {
-		h.Log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
-		return err
+		return h.malformed(ctx, log, err)
 	}
 	rec := ev.Detail
-	log := h.Log.With("event_id", rec.EventID, "event_name", rec.EventName)
+	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
 	if err := rec.Require("detail", "eventID", "eventName", "eventTime"); err != nil {
-		log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
-		return err
+		return h.malformed(ctx, log, err)
 	}
+	h.Metrics.Add("EventsEvaluated", 1)
 	alerts, detectErr := h.Rules.Detect(ctx, rec)
+	h.Metrics.Add("RuleMatches", len(alerts))
 	for _, a := range alerts {
 		log.InfoContext(ctx, "rule matched", "decision", "alert", "kind", a.Kind, "severity", a.Severity, "source_ip", rec.SourceIPAddress)
 	}
@@ -68,6 +76,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	}
 	if detectErr != nil {
 		var ee *rules.EvalError
+		h.Metrics.Add("RuleErrors", len(unjoin(detectErr)))
 		for _, e := range unjoin(detectErr) {
 			if errors.As(e, &ee) {
 				log.ErrorContext(ctx, "rule could not be evaluated", "decision", "retry", "rule", ee.RuleID, "rule_file", ee.File, "error", ee.Err.Error())
@@ -81,6 +90,14 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 		log.InfoContext(ctx, "no rule matched", "decision", "pass")
 	}
 	return nil
+}
+
+// malformed logs and counts a malformed event and returns its error, so Lambda retries it
+// and, failing again, routes it to the dead-letter queue.
+func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) error {
+	h.Metrics.Add("MalformedEvents", 1)
+	log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+	return err
 }
 
 // unjoin lists the errors an errors.Join holds (or the error itself).

@@ -14,6 +14,7 @@ import (
 
 	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/trail"
 )
@@ -41,7 +42,12 @@ func (r *recorder) kinds() []string {
 }
 
 // newHandler builds the handler as main does, on the built-in pack.
-func newHandler(t *testing.T, cfg rules.Config) (*Handler, *recorder, *bytes.Buffer) {
+func newHandler(t *testing.T, cfg rules.Selection) (*Handler, *recorder, *bytes.Buffer) {
+	h, rec, logs, _ := newHandlerWithMetrics(t, cfg)
+	return h, rec, logs
+}
+
+func newHandlerWithMetrics(t *testing.T, cfg rules.Selection) (*Handler, *recorder, *bytes.Buffer, *metrics.Counters) {
 	t.Helper()
 	e, err := cfg.Build(pack.FS)
 	if err != nil {
@@ -53,7 +59,8 @@ func newHandler(t *testing.T, cfg rules.Config) (*Handler, *recorder, *bytes.Buf
 	}
 	rec := &recorder{}
 	logs := &bytes.Buffer{}
-	return &Handler{Rules: d, Alerts: rec, Log: slog.New(slog.NewJSONHandler(logs, nil))}, rec, logs
+	m := &metrics.Counters{Function: "rules"}
+	return &Handler{Rules: d, Alerts: rec, Log: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: m}, rec, logs, m
 }
 
 func readEvent(t *testing.T, name string) []byte {
@@ -88,8 +95,15 @@ func TestSampleEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			h, rec, _ := newHandler(t, rules.Config{})
+			h, rec, _, m := newHandlerWithMetrics(t, rules.Selection{})
 			err := h.Handle(context.Background(), readEvent(t, tt.file))
+			evaluated, malformed := 1.0, 0.0
+			if tt.wantErr != "" {
+				evaluated, malformed = 0, 1
+			}
+			if m.Get("EventsEvaluated") != evaluated || m.Get("MalformedEvents") != malformed || m.Get("RuleMatches") != float64(len(tt.wantKinds)) {
+				t.Errorf("metrics evaluated %v malformed %v matches %v", m.Get("EventsEvaluated"), m.Get("MalformedEvents"), m.Get("RuleMatches"))
+			}
 			if tt.wantErr != "" {
 				if !errors.Is(err, trail.ErrMalformed) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want a malformed-event error containing %q", err, tt.wantErr)
@@ -107,7 +121,7 @@ func TestSampleEvents(t *testing.T) {
 // TestRedeliveryGivesTheSameDedupeKeys: Lambda delivers at least once; a redelivered event
 // raises alerts with the same kind#eventID keys, which the alert layer's ledger drops.
 func TestRedeliveryGivesTheSameDedupeKeys(t *testing.T) {
-	h, rec, _ := newHandler(t, rules.Config{})
+	h, rec, _ := newHandler(t, rules.Selection{})
 	raw := readEvent(t, "root-sign-in-without-mfa.json")
 	for range 2 {
 		if err := h.Handle(context.Background(), raw); err != nil {
@@ -131,7 +145,7 @@ func TestRedeliveryGivesTheSameDedupeKeys(t *testing.T) {
 // (a bare record) raises alerts with the same kind#eventID as the EventBridge event, so the
 // alert layer sends each once.
 func TestBothPathsGiveTheSameKeys(t *testing.T) {
-	h, rec, _ := newHandler(t, rules.Config{})
+	h, rec, _ := newHandler(t, rules.Selection{})
 	raw := readEvent(t, "trail-stopped.json")
 	if err := h.Handle(context.Background(), raw); err != nil {
 		t.Fatal(err)
@@ -174,7 +188,7 @@ func mustDetail(t *testing.T, raw []byte) []byte {
 }
 
 func TestPublishFailureFailsTheInvocation(t *testing.T) {
-	h, rec, _ := newHandler(t, rules.Config{})
+	h, rec, _ := newHandler(t, rules.Selection{})
 	rec.err = errors.New("sns: throttled")
 	err := h.Handle(context.Background(), readEvent(t, "trail-stopped.json"))
 	if err == nil || !strings.Contains(err.Error(), "sns: throttled") || !strings.Contains(err.Error(), "6a4e2c0b-8f6d-4a4e-8c0b-8f6d4a2e0c8b") {
@@ -200,8 +214,11 @@ tests:
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h, rec, logs := newHandler(t, rules.Config{Dir: dir})
+	h, rec, logs, m := newHandlerWithMetrics(t, rules.Selection{Dir: dir})
 	err := h.Handle(context.Background(), readEvent(t, "trail-stopped.json"))
+	if m.Get("RuleErrors") != 1 {
+		t.Errorf("RuleErrors %v, want 1", m.Get("RuleErrors"))
+	}
 	var ee *rules.EvalError
 	if !errors.As(err, &ee) || ee.RuleID != "fragile" || !strings.Contains(err.Error(), "no such key: bucketName") {
 		t.Fatalf("error %v, want rule fragile's evaluation error", err)
@@ -215,7 +232,7 @@ tests:
 }
 
 func TestDisabledRulesRaiseNothing(t *testing.T) {
-	h, rec, _ := newHandler(t, rules.Config{Disabled: []string{"root-account-usage"}})
+	h, rec, _ := newHandler(t, rules.Selection{Disabled: []string{"root-account-usage"}})
 	if err := h.Handle(context.Background(), readEvent(t, "root-sign-in-without-mfa.json")); err != nil {
 		t.Fatal(err)
 	}

@@ -10,18 +10,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/logging"
+	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/rules"
 )
 
@@ -29,8 +28,8 @@ func main() {
 	jsonOut := flag.Bool("json", false, "print one JSON object per alert per line")
 	testDir := flag.String("test-rules", "", "run the tests of the rule files in `DIR`, print PASS/FAIL per rule, and exit (1 if any failed)")
 	flag.Parse()
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	ctx := context.Background()
+	log := logging.New(os.Stderr)
 	exit := func(code int, args ...any) {
 		fmt.Fprintln(os.Stderr, args...)
 		os.Exit(code)
@@ -47,31 +46,30 @@ func main() {
 	if err != nil {
 		exit(localrun.ExitConfig, err)
 	}
-
+	counters := &metrics.Counters{Function: "rules"}
+	sender, err := cfg.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
+	if err != nil {
+		exit(localrun.ExitConfig, err)
+	}
+	// Threshold counts live in the alert state table next to the alert claims.
 	var counts rules.Counter = &rules.MemoryCounter{}
-	var alerts publisher = &alert.Writer{W: os.Stdout, JSON: *jsonOut}
-	if cfg.TopicARN != "" || cfg.StateTable != "" {
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if cfg.StateTable != "" {
+		awsCfg, err := alert.LoadDefaultAWS(ctx)()
 		if err != nil {
 			exit(localrun.ExitConfig, "aws config:", err)
 		}
-		if cfg.TopicARN != "" {
-			alerts = &alert.SNS{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN}
-		}
-		if cfg.StateTable != "" {
-			counts = &rules.DynamoCounter{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.StateTable}
-		}
+		counts = &rules.DynamoCounter{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.StateTable}
 	}
 	detect, err := rules.NewDetector(engine, counts)
 	if err != nil {
 		exit(localrun.ExitConfig, err)
 	}
-	log.Info("rules loaded", "rules", len(engine.Rules()))
-	h := &Handler{Rules: detect, Alerts: alerts, Log: log}
+	h := &Handler{Rules: detect, Alerts: sender, Log: log, Metrics: counters}
+	log.Info("rules ready", "rules", len(engine.Rules()), "rules_dir", cfg.Dir, "disabled_rules", cfg.Disabled)
 
 	if config.UnderLambda() {
-		lambda.Start(h.Handle)
+		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}
-	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, h.Handle))
+	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.Handle)))
 }

@@ -9,9 +9,10 @@ import (
 	"github.com/trailguard/trailguard/shared/config"
 )
 
-// Config chooses a function's rules. The rules function and the aggregator embed it in their
-// envconfig structs, so both run the same rules.
-type Config struct {
+// Selection chooses a function's rules from its environment. The rules function and the
+// aggregator embed it in their envconfig structs (next to alert.Config), so both run the same
+// rules.
+type Selection struct {
 	// Dir holds the team's own rule files (*.yaml, *.yml), added to the built-in pack.
 	Dir string `envconfig:"RULES_DIR"`
 	// Disabled lists the built-in rules switched off, by id. An own rule with the id of a
@@ -25,7 +26,7 @@ const BuiltinLabel = "rules"
 // Build loads the built-in pack (the files at the root of builtin) and the rules in Dir,
 // switches off Disabled, and compiles the rest. Every error is a *config.Error naming the
 // variable to fix, with each bad rule's file, id and CEL error in the problem.
-func (c Config) Build(builtin fs.FS) (*Engine, error) {
+func (c Selection) Build(builtin fs.FS) (*Engine, error) {
 	rules, err := c.load(builtin)
 	if err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func (c Config) Build(builtin fs.FS) (*Engine, error) {
 	return e, nil
 }
 
-func (c Config) load(builtin fs.FS) ([]*Rule, error) {
+func (c Selection) load(builtin fs.FS) ([]*Rule, error) {
 	rules, err := LoadFS(builtin, ".", BuiltinLabel)
 	if err != nil {
 		return nil, fmt.Errorf("built-in rule pack: %w", err)

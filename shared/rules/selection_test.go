@@ -36,12 +36,12 @@ func TestBuild(t *testing.T) {
 	writeRule(t, own, "mine.yaml", strings.Replace(goodRule, "trail-stopped", "mine", 1))
 	tests := []struct {
 		name string
-		cfg  Config
+		cfg  Selection
 		want string
 	}{
-		{"built-ins only", Config{}, "root@rules/root.yaml trail-stopped@rules/trail-stopped.yaml"},
-		{"plus own rules", Config{Dir: own}, "root@rules/root.yaml trail-stopped@rules/trail-stopped.yaml mine@" + filepath.Join(own, "mine.yaml")},
-		{"a built-in switched off", Config{Dir: own, Disabled: []string{" root", ""}}, "trail-stopped@rules/trail-stopped.yaml mine@" + filepath.Join(own, "mine.yaml")},
+		{"built-ins only", Selection{}, "root@rules/root.yaml trail-stopped@rules/trail-stopped.yaml"},
+		{"plus own rules", Selection{Dir: own}, "root@rules/root.yaml trail-stopped@rules/trail-stopped.yaml mine@" + filepath.Join(own, "mine.yaml")},
+		{"a built-in switched off", Selection{Dir: own, Disabled: []string{" root", ""}}, "trail-stopped@rules/trail-stopped.yaml mine@" + filepath.Join(own, "mine.yaml")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,10 +61,10 @@ func TestBuild(t *testing.T) {
 func TestBuildReplacesADisabledBuiltIn(t *testing.T) {
 	own := t.TempDir()
 	writeRule(t, own, "root.yaml", strings.Replace(goodRule, "trail-stopped", "root", 1))
-	if _, err := (Config{Dir: own}).Build(builtin); err == nil || !strings.Contains(err.Error(), "id also used by the rule at rules/root.yaml:1") {
+	if _, err := (Selection{Dir: own}).Build(builtin); err == nil || !strings.Contains(err.Error(), "id also used by the rule at rules/root.yaml:1") {
 		t.Errorf("same id without disabling: %v", err)
 	}
-	e, err := Config{Dir: own, Disabled: []string{"root"}}.Build(builtin)
+	e, err := Selection{Dir: own, Disabled: []string{"root"}}.Build(builtin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,14 +78,14 @@ func TestBuildErrorsNameTheVariable(t *testing.T) {
 	writeRule(t, bad, "typo.yaml", strings.NewReplacer("trail-stopped", "typo", `event.eventName == "StopLogging"`, `event.evntName == "StopLogging"`).Replace(goodRule))
 	tests := []struct {
 		name     string
-		cfg      Config
+		cfg      Selection
 		wantVar  string
 		wantText []string
 	}{
-		{"unknown disabled id", Config{Disabled: []string{"roots", "root"}}, "DISABLED_RULES", []string{`no built-in rule has id "roots" (built-in rules: root, trail-stopped)`}},
-		{"own rules cannot be disabled", Config{Dir: bad, Disabled: []string{"typo"}}, "DISABLED_RULES", []string{`no built-in rule has id "typo"`}},
-		{"missing directory", Config{Dir: filepath.Join(bad, "absent")}, "RULES_DIR", []string{"absent"}},
-		{"rule that does not compile", Config{Dir: bad}, "RULES_DIR", []string{filepath.Join(bad, "typo.yaml") + ":1: rule typo: when:", "undefined field 'evntName'"}},
+		{"unknown disabled id", Selection{Disabled: []string{"roots", "root"}}, "DISABLED_RULES", []string{`no built-in rule has id "roots" (built-in rules: root, trail-stopped)`}},
+		{"own rules cannot be disabled", Selection{Dir: bad, Disabled: []string{"typo"}}, "DISABLED_RULES", []string{`no built-in rule has id "typo"`}},
+		{"missing directory", Selection{Dir: filepath.Join(bad, "absent")}, "RULES_DIR", []string{"absent"}},
+		{"rule that does not compile", Selection{Dir: bad}, "RULES_DIR", []string{filepath.Join(bad, "typo.yaml") + ":1: rule typo: when:", "undefined field 'evntName'"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
