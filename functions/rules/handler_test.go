@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/alert"
@@ -154,10 +155,7 @@ func TestBothPathsGiveTheSameKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bare, err := trail.DecodeRecord(mustDetail(t, raw))
-	if err != nil {
-		t.Fatal(err)
-	}
+	bare := mustRecord(t, raw)
 	if bare.EventID != ev.Detail.EventID {
 		t.Fatal("test setup: the bare record is not the event's")
 	}
@@ -239,4 +237,43 @@ func TestDisabledRulesRaiseNothing(t *testing.T) {
 	if !slices.Equal(rec.kinds(), []string{"console-sign-in-without-mfa"}) {
 		t.Errorf("alerts %v", rec.kinds())
 	}
+}
+
+// TestRedeliverySendsNothingTwice: through the durable Sender (as main wires it), the
+// second delivery of an event publishes nothing; the log-file path's copy of the same record
+// publishes nothing either.
+func TestRedeliverySendsNothingTwice(t *testing.T) {
+	h, rec, _ := newHandler(t, rules.Selection{})
+	logs := slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))
+	h.Alerts = &alert.Sender{
+		Ledger:    &alert.MemoryLedger{Options: alert.LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour}},
+		Publisher: rec,
+		Log:       logs,
+		Metrics:   &metrics.Counters{Function: "rules"},
+	}
+	raw := readEvent(t, "root-sign-in-without-mfa.json")
+	for range 2 {
+		if err := h.Handle(context.Background(), raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fromFile, err := h.Rules.Detect(context.Background(), mustRecord(t, raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Alerts.Publish(context.Background(), fromFile); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rec.kinds(), []string{"console-sign-in-without-mfa", "root-account-usage"}) {
+		t.Errorf("published %v, want each kind once", rec.kinds())
+	}
+}
+
+func mustRecord(t *testing.T, raw []byte) *trail.Record {
+	t.Helper()
+	r, err := trail.DecodeRecord(mustDetail(t, raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
