@@ -28,9 +28,21 @@ type HandleFunc func(ctx context.Context, event json.RawMessage) error
 // A file holds one event (pretty-printed or not) or many, one after another (JSON lines).
 // It reports failures on stderr with file, line and error, and returns the exit status.
 func Replay(ctx context.Context, files []string, stdin io.Reader, stderr io.Writer, handle HandleFunc) int {
+	return Options{}.Replay(ctx, files, stdin, stderr, handle)
+}
+
+// Options change how Replay reports.
+type Options struct {
+	// Announce, when set, gets a line "▶ FILE:LINE" before each event, so a reader of the
+	// text output sees which event produced what (not used with -json output).
+	Announce io.Writer
+}
+
+// Replay is the package's Replay with these options.
+func (o Options) Replay(ctx context.Context, files []string, stdin io.Reader, stderr io.Writer, handle HandleFunc) int {
 	status := ExitOK
 	run := func(name string, r io.Reader) {
-		if err := replayStream(ctx, name, r, stderr, handle); err != nil {
+		if err := o.replayStream(ctx, name, r, stderr, handle); err != nil {
 			status = ExitMalformed
 		}
 	}
@@ -54,7 +66,7 @@ func Replay(ctx context.Context, files []string, stdin io.Reader, stderr io.Writ
 // errFailed marks a stream in which at least one event failed.
 var errFailed = errors.New("some events failed")
 
-func replayStream(ctx context.Context, name string, r io.Reader, stderr io.Writer, handle HandleFunc) error {
+func (o Options) replayStream(ctx context.Context, name string, r io.Reader, stderr io.Writer, handle HandleFunc) error {
 	data, err := io.ReadAll(bufio.NewReader(r))
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: read: %v\n", name, err)
@@ -70,6 +82,9 @@ func replayStream(ctx context.Context, name string, r io.Reader, stderr io.Write
 		} else if err != nil {
 			fmt.Fprintf(stderr, "%s:%d: not JSON: %v\n", name, lineOf(data, start), err)
 			return errFailed // the rest of the stream cannot be framed
+		}
+		if o.Announce != nil {
+			fmt.Fprintf(o.Announce, "▶ %s:%d\n", name, lineOf(data, start))
 		}
 		if err := handle(ctx, raw); err != nil {
 			fmt.Fprintf(stderr, "%s:%d: %v\n", name, lineOf(data, start), err)

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/ipallow"
+	"github.com/trailguard/trailguard/shared/metrics"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// recorder is a publisher that keeps what it was given.
+type recorder struct {
+	alerts []alert.Alert
+	err    error
+}
+
+func (r *recorder) Publish(_ context.Context, alerts []alert.Alert) error {
+	if r.err != nil {
+		return r.err
+	}
+	r.alerts = append(r.alerts, alerts...)
+	return nil
+}
+
+func newHandler(t testing.TB, pub publisher) *Handler {
+	t.Helper()
+	allow, err := ipallow.Parse(localDefaults["ALLOWED_CIDRS"], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{
+		Allow: allow, FailedSignIn: true, RootSignIn: true, SignInWithoutMFA: true,
+		Checked: map[string]bool{}, Alerts: pub,
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: &metrics.Counters{},
+	}
+	for _, e := range strings.Split("ConsoleLogin,UserAuthentication,CredentialVerification,SwitchRole", ",") {
+		h.Checked[e] = true
+	}
+	return h
+}
+
+func readEvent(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "logincheck", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSampleEvents: every sample event raises exactly the kinds its README promises.
+func TestSampleEvents(t *testing.T) {
+	tests := []struct {
+		file      string
+		wantKinds []string
+		wantErr   bool
+	}{
+		{file: "trusted-ipv4.json"},
+		{file: "untrusted-ipv4.json", wantKinds: []string{KindUntrustedSource}},
+		{file: "untrusted-ipv4.redelivered.json", wantKinds: []string{KindUntrustedSource}},
+		{file: "untrusted-ipv4.repeat.json", wantKinds: []string{KindUntrustedSource}},
+		{file: "ipv6.json", wantKinds: []string{KindUntrustedSource}},
+		{file: "ipv6-trusted.json"},
+		{file: "ipv4-mapped-ipv6.json"},
+		{file: "failed-sign-in.json", wantKinds: []string{KindFailedSignIn}},
+		{file: "root-sign-in.json", wantKinds: []string{KindRootSignIn}},
+		{file: "root-without-mfa.json", wantKinds: []string{KindUntrustedSource, KindRootSignIn, KindWithoutMFA}},
+		{file: "without-mfa.json", wantKinds: []string{KindWithoutMFA}},
+		{file: "sso-federated.json"},
+		{file: "identity-center-user.json", wantKinds: []string{KindUntrustedSource}},
+		{file: "aws-internal.json", wantKinds: []string{KindUntrustedSource}},
+		{file: "checkmfa.json"},
+		{file: "malformed-missing-detail.json", wantErr: true},
+	}
+	entries, _ := os.ReadDir(filepath.Join("..", "..", "events", "logincheck"))
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.file] = true
+		t.Run(tt.file, func(t *testing.T) {
+			rec := &recorder{}
+			err := newHandler(t, rec).Handle(context.Background(), readEvent(t, tt.file))
+			if tt.wantErr {
+				if !errors.Is(err, trail.ErrMalformed) {
+					t.Fatalf("Handle = %v, want a malformed-event error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Handle: %v", err)
+			}
+			var kinds []string
+			for _, a := range rec.alerts {
+				kinds = append(kinds, a.Kind)
+			}
+			if !slices.Equal(kinds, tt.wantKinds) {
+				t.Errorf("kinds = %v, want %v", kinds, tt.wantKinds)
+			}
+		})
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".json") && !covered[e.Name()] {
+			t.Errorf("events/logincheck/%s has no expectation here", e.Name())
+		}
+	}
+}
+
+func TestAlertContent(t *testing.T) {
+	rec := &recorder{}
+	if err := newHandler(t, rec).Handle(context.Background(), readEvent(t, "untrusted-ipv4.json")); err != nil {
+		t.Fatal(err)
+	}
+	a := rec.alerts[0]
+	if a.Severity != alert.High || a.SourceIP != "203.0.113.9" || a.User != "alice" || a.Account != "111122223333" ||
+		a.EventName != "ConsoleLogin" || a.EventID == "" || a.EventTime.IsZero() || !strings.HasPrefix(a.Principal, "arn:aws:iam::111122223333:user/") {
+		t.Errorf("alert = %+v", a)
+	}
+	if got := alert.Render(a).SMS; got != "trailguard HIGH untrusted sign-in IP:203.0.113.9 user:alice acct:111122223333" {
+		t.Errorf("SMS = %q", got)
+	}
+}
+
+// TestKindsSwitchOff: each optional kind can be switched off; the untrusted-source check
+// cannot.
+func TestKindsSwitchOff(t *testing.T) {
+	rec := &recorder{}
+	h := newHandler(t, rec)
+	h.FailedSignIn, h.RootSignIn, h.SignInWithoutMFA = false, false, false
+	for _, f := range []string{"root-without-mfa.json", "failed-sign-in.json", "without-mfa.json"} {
+		if err := h.Handle(context.Background(), readEvent(t, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rec.alerts) != 1 || rec.alerts[0].Kind != KindUntrustedSource {
+		t.Errorf("alerts = %v, want only the untrusted source", rec.alerts)
+	}
+}
+
+func TestPublishFailureFailsTheEvent(t *testing.T) {
+	h := newHandler(t, &recorder{err: errors.New("sns down")})
+	if err := h.Handle(context.Background(), readEvent(t, "untrusted-ipv4.json")); err == nil {
+		t.Fatal("publish failed but Handle returned nil: the alert would be lost")
+	}
+}
+
+func TestMalformedFieldsAreNamed(t *testing.T) {
+	valid := readEvent(t, "untrusted-ipv4.json")
+	tests := []struct {
+		name, field string
+		edit        func(map[string]any)
+	}{
+		{"no event id", "detail.eventID", func(m map[string]any) { delete(detail(m), "eventID") }},
+		{"no event time", "detail.eventTime", func(m map[string]any) { delete(detail(m), "eventTime") }},
+		{"bad event time", "detail.eventTime", func(m map[string]any) { detail(m)["eventTime"] = "yesterday" }},
+		{"no identity type", "detail.userIdentity.type", func(m map[string]any) { delete(detail(m)["userIdentity"].(map[string]any), "type") }},
+		{"mistyped source ip", "detail.sourceIPAddress", func(m map[string]any) { detail(m)["sourceIPAddress"] = 203 }},
+		{"mistyped result", "responseElements.ConsoleLogin", func(m map[string]any) { detail(m)["responseElements"] = map[string]any{"ConsoleLogin": true} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m map[string]any
+			if err := json.Unmarshal(valid, &m); err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(m)
+			raw, _ := json.Marshal(m)
+			err := newHandler(t, &recorder{}).Handle(context.Background(), raw)
+			if err == nil || !strings.Contains(err.Error(), tt.field) {
+				t.Errorf("Handle = %v, want an error naming %s", err, tt.field)
+			}
+		})
+	}
+}
+
+func detail(m map[string]any) map[string]any { return m["detail"].(map[string]any) }
+
+// TestCorpus: every real-shape record, wrapped as EventBridge delivers it, goes through the
+// checker without a crash, and a checked sign-in with a non-IP or unlisted source always alerts
+// (never fails open).
+func TestCorpus(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "corpus", "cloudtrail-records.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := newHandler(t, nil)
+	h.Checked["ConsoleLogin"] = true
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	signIns := 0
+	for line := 1; sc.Scan(); line++ {
+		var c struct {
+			Record json.RawMessage `json:"record"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{}
+		h.Alerts = rec
+		env := `{"version":"0","source":"aws.signin","detail-type":"AWS Console Sign In via CloudTrail","detail":` + string(c.Record) + `}`
+		err := h.Handle(context.Background(), []byte(env))
+		r, _ := trail.DecodeRecord(c.Record)
+		if r == nil || !h.Checked[r.EventName] {
+			continue
+		}
+		signIns++
+		if err != nil {
+			if !errors.Is(err, trail.ErrMalformed) {
+				t.Errorf("line %d: %v", line, err)
+			}
+			continue
+		}
+		untrusted := !h.Allow.Allowed(r.SourceIPAddress)
+		raised := slices.ContainsFunc(rec.alerts, func(a alert.Alert) bool { return a.Kind == KindUntrustedSource })
+		if untrusted != raised {
+			t.Errorf("line %d: source %q untrusted=%v but alert raised=%v", line, r.SourceIPAddress, untrusted, raised)
+		}
+	}
+	if signIns < 10 {
+		t.Errorf("only %d checked sign-ins in the corpus: the test checks too little", signIns)
+	}
+}
