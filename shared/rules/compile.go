@@ -50,6 +50,9 @@ func Compile(rules []*Rule) (*Engine, error) {
 }
 
 func compileRule(env *cel.Env, r *Rule) (*compiledRule, error) {
+	if err := r.validate(); err != nil { // Parse did; a Rule built in code may not have
+		return nil, err
+	}
 	when, err := compileExpr(env, r.When, true)
 	if err != nil {
 		return nil, r.errorf("when: %v", err)
