@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
 )
 
@@ -32,10 +33,9 @@ type Config struct {
 	CacheSize      int           `envconfig:"TAG_CACHE_SIZE" default:"10000"`
 	// LookupAttempts bounds the SDK's attempts per tag, IAM and STS call (throttling retried
 	// with backoff in between).
-	LookupAttempts int           `envconfig:"LOOKUP_MAX_ATTEMPTS" default:"6"`
-	TopicARN       string        `envconfig:"ALERT_TOPIC_ARN"`
-	StateTable     string        `envconfig:"ALERT_STATE_TABLE"`
-	SuppressWindow time.Duration `envconfig:"SUPPRESS_WINDOW" default:"1h"`
+	LookupAttempts int `envconfig:"LOOKUP_MAX_ATTEMPTS" default:"6"`
+	// Alert is the shared alerting configuration, used when ALERT_ON_TAGS is set.
+	Alert alert.Config
 }
 
 // tagCond is one KEY=VALUE of ALERT_ON_TAGS.
@@ -103,8 +103,6 @@ func (s *settings) validate(underLambda bool) error {
 		return &config.Error{Var: "TAG_CACHE_SIZE", Problem: fmt.Sprintf("negative size %d", s.CacheSize)}
 	case s.LookupAttempts < 1:
 		return &config.Error{Var: "LOOKUP_MAX_ATTEMPTS", Problem: fmt.Sprintf("%d: want at least 1", s.LookupAttempts)}
-	case s.SuppressWindow < 0:
-		return &config.Error{Var: "SUPPRESS_WINDOW", Problem: fmt.Sprintf("negative duration %s", s.SuppressWindow)}
 	case s.HomeAccount != "" && !accountRE.MatchString(s.HomeAccount):
 		return &config.Error{Var: "HOME_ACCOUNT_ID", Problem: fmt.Sprintf("%q is not a 12-digit account ID", s.HomeAccount)}
 	case s.MemberRoleName != "" && !roleNameRE.MatchString(s.MemberRoleName):
@@ -118,11 +116,11 @@ func (s *settings) validate(underLambda bool) error {
 				return err
 			}
 		}
-		if len(s.alertOn) > 0 {
-			if err := config.Required("ALERT_TOPIC_ARN", s.TopicARN); err != nil {
-				return &config.Error{Var: "ALERT_TOPIC_ARN", Problem: "must be set when ALERT_ON_TAGS is"}
-			}
-		}
+	}
+	// Alerting is optional: under Lambda the topic and the alert state table are required only
+	// when there is something to alert on.
+	if len(s.alertOn) > 0 || !underLambda {
+		return s.Alert.Validate()
 	}
 	return nil
 }

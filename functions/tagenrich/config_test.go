@@ -61,10 +61,13 @@ func TestLoadConfig(t *testing.T) {
 		{name: "lambda without known-tags table", env: with(lambdaOK, "KNOWN_TAGS_TABLE", ""), badVar: "KNOWN_TAGS_TABLE"},
 		{name: "lambda without home account", env: with(lambdaOK, "HOME_ACCOUNT_ID", ""), badVar: "HOME_ACCOUNT_ID"},
 		{name: "lambda alerting without topic", env: with(lambdaOK, "ALERT_ON_TAGS", "env=prod"), badVar: "ALERT_TOPIC_ARN"},
+		{name: "lambda alerting without state table", env: with(lambdaOK, "ALERT_ON_TAGS", "env=prod", "ALERT_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:alerts"), badVar: "ALERT_STATE_TABLE"},
+		{name: "lambda alerting", env: with(lambdaOK, "ALERT_ON_TAGS", "env=prod", "ALERT_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:alerts", "ALERT_STATE_TABLE", "state")},
+		{name: "negative suppression window", env: map[string]string{"SUPPRESS_WINDOW": "-1h"}, badVar: "SUPPRESS_WINDOW"},
 	}
 	vars := []string{"AWS_LAMBDA_RUNTIME_API", "ONLY_WRITE", "SERVICES", "TAG_KEYS", "RETENTION_DAYS", "KNOWN_TAGS_DAYS",
 		"ALERT_ON_TAGS", "CHANGE_TABLE", "KNOWN_TAGS_TABLE", "HOME_ACCOUNT_ID", "MEMBER_ROLE_NAME", "TAG_CACHE_TTL",
-		"TAG_CACHE_SIZE", "LOOKUP_MAX_ATTEMPTS", "ALERT_TOPIC_ARN", "ALERT_STATE_TABLE", "SUPPRESS_WINDOW"}
+		"TAG_CACHE_SIZE", "LOOKUP_MAX_ATTEMPTS", "ALERT_TOPIC_ARN", "ALERT_STATE_TABLE", "SUPPRESS_WINDOW", "ALERT_DEDUPE_FOR"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, v := range vars {

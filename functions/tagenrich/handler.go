@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/logging"
 	"github.com/trailguard/trailguard/shared/tags"
 	"github.com/trailguard/trailguard/shared/trail"
 )
@@ -36,6 +38,11 @@ type publisher interface {
 	Publish(ctx context.Context, alerts []alert.Alert) error
 }
 
+// counter is the part of metrics.Counters the handler uses.
+type counter interface {
+	Add(name string, n int)
+}
+
 // Handler turns CloudTrail API-call events into tagged change records. It is built once per
 // container and used for every event.
 type Handler struct {
@@ -46,29 +53,34 @@ type Handler struct {
 	Store     changeStore
 	Alerts    publisher
 	Log       *slog.Logger
+	Metrics   counter
 }
 
 // Handle is the Lambda entry point: one EventBridge event. A malformed event or a failure of
 // the tables is an error, so Lambda retries it and it ends in the dead-letter queue; a tag
 // lookup that fails is not: the change is recorded, marked tags_unavailable.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
+	log := logging.ForInvocation(ctx, h.Log)
 	ev, err := trail.DecodeEvent(raw)
 	if err != nil {
-		h.Log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
-		return err
+		return h.malformed(ctx, log, err)
 	}
 	rec := ev.Detail
-	log := h.Log.With("event_id", rec.EventID, "event_name", rec.EventName)
+	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
 	if reason := h.skip(ev); reason != "" {
+		h.Metrics.Add("EventsIgnored", 1)
 		log.InfoContext(ctx, "event not recorded", "decision", "ignore", "reason", reason)
 		return nil
 	}
-	changes, err := h.Changes(ctx, ev)
+	changes, err := h.Changes(ctx, log, ev)
+	if errors.Is(err, trail.ErrMalformed) {
+		return h.malformed(ctx, log, err)
+	}
 	if err != nil {
-		log.ErrorContext(ctx, "event not recorded", "decision", "reject", "error", err.Error())
+		log.ErrorContext(ctx, "event not recorded", "decision", "retry", "error", err.Error())
 		return err
 	}
-	log = h.Log.With("event_id", changes[0].EventID, "event_name", rec.EventName)
+	log = log.With("event_id", changes[0].EventID)
 	var alerted []Change
 	for _, c := range changes {
 		stored, fresh, err := h.Store.Put(ctx, c)
@@ -77,8 +89,11 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 			return fmt.Errorf("event %s: %w", c.EventID, err)
 		}
 		decision := "record"
-		if !fresh {
+		if fresh {
+			h.Metrics.Add("ChangesRecorded", 1)
+		} else {
 			decision = "duplicate"
+			h.Metrics.Add("ChangesDuplicate", 1)
 		}
 		log.InfoContext(ctx, "change", "decision", decision, "resource", stored.Resource, "tags", stored.Tags.String(),
 			"tags_source", stored.TagsSource, "tags_unavailable", stored.TagsUnavailable, "error_code", stored.ErrorCode)
@@ -97,6 +112,14 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	return nil
 }
 
+// malformed logs and counts a malformed event and returns its error, so Lambda retries it
+// and, failing again, routes it to the dead-letter queue.
+func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) error {
+	h.Metrics.Add("MalformedEvents", 1)
+	log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+	return err
+}
+
 // skip says why an event is not recorded ("" when it is).
 func (h *Handler) skip(ev *trail.Event) string {
 	rec := ev.Detail
@@ -113,7 +136,7 @@ func (h *Handler) skip(ev *trail.Event) string {
 
 // Changes builds the change records of one kept event: one per resource touched, or one
 // with no resource, each with its tags.
-func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error) {
+func (h *Handler) Changes(ctx context.Context, log *slog.Logger, ev *trail.Event) ([]Change, error) {
 	rec := ev.Detail
 	if err := rec.Require("detail", "eventName", "eventSource"); err != nil {
 		return nil, err
@@ -145,7 +168,8 @@ func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error
 			c.Tags = tags.Tags{}
 		}
 		if got.Unavailable {
-			h.Log.WarnContext(ctx, "tags unavailable", "decision", "record-without-live-tags", "event_id", c.EventID,
+			h.Metrics.Add("TagsUnavailable", 1)
+			log.WarnContext(ctx, "tags unavailable", "decision", "record-without-live-tags", "event_id", c.EventID,
 				"resource", r.ARN, "tags_source", got.Source, "error", fmt.Sprint(got.Err))
 		}
 		out = append(out, c)

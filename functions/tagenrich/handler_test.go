@@ -16,6 +16,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/tags"
 	"github.com/trailguard/trailguard/shared/trail"
 )
@@ -36,10 +37,11 @@ func (p *recordingPublisher) Publish(_ context.Context, alerts []alert.Alert) er
 
 // fixture is a handler on in-memory dependencies, with the sample tags file as the live tags.
 type fixture struct {
-	h      *Handler
-	store  *MemoryStore
-	known  *tags.MemoryKnown
-	alerts *recordingPublisher
+	h       *Handler
+	store   *MemoryStore
+	known   *tags.MemoryKnown
+	alerts  *recordingPublisher
+	metrics *metrics.Counters
 }
 
 func newFixture(t testing.TB, src tags.Source) *fixture {
@@ -51,13 +53,14 @@ func newFixture(t testing.TB, src tags.Source) *fixture {
 		}
 		src = static
 	}
-	f := &fixture{store: &MemoryStore{}, known: &tags.MemoryKnown{}, alerts: &recordingPublisher{}}
+	f := &fixture{store: &MemoryStore{}, known: &tags.MemoryKnown{}, alerts: &recordingPublisher{}, metrics: &metrics.Counters{}}
 	f.h = &Handler{
 		OnlyWrite: true,
 		Tags:      &tags.Resolver{Source: src, Cache: tags.NewCache(time.Hour, 1000, nil), Known: f.known},
 		Store:     f.store,
 		Alerts:    f.alerts,
 		Log:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Metrics:   f.metrics,
 	}
 	return f
 }
@@ -187,13 +190,16 @@ func TestRedeliveryWritesOneRecord(t *testing.T) {
 	f := newFixture(t, nil)
 	f.h.AlertOn = []tagCond{{"env", "prod"}}
 	ctx := context.Background()
-	for _, file := range []string{"ec2-1-run-instances.json", "ec2-1-run-instances-redelivered.json"} {
+	for _, file := range []string{"ec2-1-run-instances.json", "ec2-1-run-instances.redelivered.json"} {
 		if err := f.h.Handle(ctx, readEvent(t, file)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if n := len(f.store.All()); n != 1 {
 		t.Errorf("%d records after a redelivery, want 1", n)
+	}
+	if n := f.metrics.Get("ChangesDuplicate"); n != 1 {
+		t.Errorf("ChangesDuplicate counted %v, want 1", n)
 	}
 	// Both deliveries publish (the first delivery's Publish may have failed after the record
 	// was written); the durable publisher sends one per DedupeKey.
@@ -264,6 +270,9 @@ func TestFailedLookupStillRecords(t *testing.T) {
 	got := f.store.All()
 	if len(got) != 1 || !got[0].TagsUnavailable || got[0].TagsSource != tags.FromNone {
 		t.Fatalf("records %+v, want one marked tags_unavailable", got)
+	}
+	if n := f.metrics.Get("TagsUnavailable"); n != 1 {
+		t.Errorf("TagsUnavailable counted %v, want 1", n)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
@@ -22,12 +21,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	rgt "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/logging"
+	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/tags"
 )
 
@@ -41,8 +41,8 @@ func main() {
 	principal := flag.String("principal", "", "list the changes by this principal ARN (from CHANGE_TABLE)")
 	since := flag.Duration("since", 24*time.Hour, "with -query/-principal: how far back to list")
 	flag.Parse()
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	ctx := context.Background()
+	log := logging.New(os.Stderr)
 	exit := func(code int, args ...any) {
 		fmt.Fprintln(os.Stderr, args...)
 		os.Exit(code)
@@ -60,7 +60,7 @@ func main() {
 
 	if *tagQuery != "" || *principal != "" {
 		if cfg.ChangeTable == "" {
-			exit(localrun.ExitConfig, (&config.Error{Var: "CHANGE_TABLE", Problem: "must be set to query the change log"}).Error())
+			exit(localrun.ExitConfig, &config.Error{Var: "CHANGE_TABLE", Problem: "must be set to query the change log"})
 		}
 		now := time.Now()
 		q := query{Tag: *tagQuery, Principal: *principal, From: now.Add(-*since), To: now}
@@ -90,10 +90,15 @@ func main() {
 		}
 		resolver.Source = static
 	}
-
 	var store changeStore = &MemoryStore{}
 	if cfg.ChangeTable != "" {
 		store = newDynamoStore(awsCfg, cfg)
+	}
+	counters := &metrics.Counters{Function: "tagenrich"}
+	sender, err := cfg.Alert.NewSender(func() (aws.Config, error) { return awsCfg, nil },
+		alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
+	if err != nil {
+		exit(localrun.ExitConfig, err)
 	}
 	h := &Handler{
 		OnlyWrite: cfg.OnlyWrite,
@@ -101,20 +106,23 @@ func main() {
 		AlertOn:   cfg.alertOn,
 		Tags:      resolver,
 		Store:     store,
+		Alerts:    sender,
 		Log:       log,
+		Metrics:   counters,
 	}
-	if cfg.TopicARN != "" {
-		h.Alerts = &alert.SNS{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN}
-	} else {
-		h.Alerts = &alert.Writer{W: os.Stdout, JSON: *jsonOut}
-	}
+	log.Info("tagenrich ready", "only_write", cfg.OnlyWrite, "services", cfg.Services, "tag_keys", cfg.TagKeys,
+		"alert_on_tags", cfg.AlertOnTags, "member_role", cfg.MemberRoleName)
 
 	if config.UnderLambda() {
-		lambda.Start(h.Handle)
+		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}
 	h.Store = &printingStore{changeStore: store, out: out}
-	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, h.Handle))
+	replay := localrun.Options{}
+	if !*jsonOut {
+		replay.Announce = os.Stdout
+	}
+	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.Handle)))
 }
 
 func newDynamoStore(awsCfg aws.Config, cfg settings) *DynamoStore {

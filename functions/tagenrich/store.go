@@ -54,7 +54,7 @@ type changeDynamo interface {
 // (record, indexed tag) rather than a GSI per tag key keeps TAG_KEYS a runtime setting (no
 // table change to index another key) and the GSI count at two; the cost is one extra write
 // per indexed tag a resource carries. Items expire by TTL (expires_at, RETENTION_DAYS after
-// the change).
+// the change); a Query filters out those past it, which DynamoDB deletes only eventually.
 //
 // Idempotency. The change item is written first, on condition attribute_not_exists(pk): a
 // redelivered event writes nothing new. Its tag items follow, as plain puts derived from
@@ -64,8 +64,9 @@ type changeDynamo interface {
 type DynamoStore struct {
 	Client    changeDynamo
 	Table     string
-	IndexKeys []string      // TAG_KEYS
-	Retain    time.Duration // RETENTION_DAYS
+	IndexKeys []string         // TAG_KEYS
+	Retain    time.Duration    // RETENTION_DAYS
+	Now       func() time.Time // time.Now when nil
 }
 
 // Put stores c once. It returns the stored change (the earlier one for a redelivery) and
@@ -165,13 +166,16 @@ func (s *DynamoStore) query(ctx context.Context, index, hashKey, value string, f
 		TableName:              aws.String(s.Table),
 		IndexName:              aws.String(index),
 		KeyConditionExpression: aws.String("#h = :h AND #at BETWEEN :from AND :to"),
+		// Expired records are gone for readers even before DynamoDB deletes them.
+		FilterExpression: aws.String("#exp > :now"),
 		ExpressionAttributeNames: map[string]string{
-			"#h": hashKey, "#at": attrAt,
+			"#h": hashKey, "#at": attrAt, "#exp": attrExpires,
 		},
 		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
 			":h":    &ddbtypes.AttributeValueMemberS{Value: value},
 			":from": &ddbtypes.AttributeValueMemberS{Value: from.UTC().Format(timeLayout)},
 			":to":   &ddbtypes.AttributeValueMemberS{Value: to.UTC().Format(timeLayout)},
+			":now":  &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(s.now().Unix())},
 		},
 		ScanIndexForward: aws.Bool(false),
 	}
@@ -193,6 +197,13 @@ func (s *DynamoStore) query(ctx context.Context, index, hashKey, value string, f
 		}
 		in.ExclusiveStartKey = res.LastEvaluatedKey
 	}
+}
+
+func (s *DynamoStore) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // tagPair splits "key=value" at the first "=".

@@ -29,7 +29,8 @@ type knownDynamo interface {
 
 // DynamoKnown keeps each resource's last known tags in a DynamoDB table keyed by ARN, so a
 // delete is attributed after the resource, and its tags, are gone. Items expire (TTL) Retain
-// after they were last written; every lookup rewrites them.
+// after they were last written; every lookup rewrites them. An item past its expiry is
+// absent even before DynamoDB deletes it.
 type DynamoKnown struct {
 	Client knownDynamo
 	Table  string
@@ -54,6 +55,9 @@ func (k *DynamoKnown) Get(ctx context.Context, arn string) (Tags, bool, error) {
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return nil, false, fmt.Errorf("decode last known tags of %s: %w", arn, err)
 	}
+	if it.ExpiresAt <= k.now().Unix() {
+		return nil, false, nil // expired: DynamoDB deletes such items only eventually
+	}
 	if it.Tags == nil {
 		it.Tags = Tags{}
 	}
@@ -62,11 +66,7 @@ func (k *DynamoKnown) Get(ctx context.Context, arn string) (Tags, bool, error) {
 
 // Put records tags as the last known tags of arn.
 func (k *DynamoKnown) Put(ctx context.Context, arn string, tags Tags) error {
-	now := time.Now
-	if k.Now != nil {
-		now = k.Now
-	}
-	t := now().UTC()
+	t := k.now().UTC()
 	item, err := attributevalue.MarshalMap(knownItem{
 		ARN: arn, Tags: tags, UpdatedAt: t.Format(time.RFC3339), ExpiresAt: t.Add(k.Retain).Unix(),
 	})
@@ -80,6 +80,13 @@ func (k *DynamoKnown) Put(ctx context.Context, arn string, tags Tags) error {
 		return fmt.Errorf("write last known tags of %s: %w", arn, err)
 	}
 	return nil
+}
+
+func (k *DynamoKnown) now() time.Time {
+	if k.Now != nil {
+		return k.Now()
+	}
+	return time.Now()
 }
 
 // MemoryKnown keeps last known tags in memory: the local replay's store, and tests'.
