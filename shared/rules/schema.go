@@ -123,7 +123,13 @@ type eventValue struct {
 	decoded [numPayloads]bool
 	values  [numPayloads]any
 	errs    [numPayloads]error
+	// strs holds the top-level strings already handed to CEL: most rules read eventSource and
+	// eventName, and boxing a string for CEL allocates, so each is boxed once per event.
+	strs [maxEventStrings]any
 }
+
+// maxEventStrings bounds the top-level string fields of the record (newSchema checks).
+const maxEventStrings = 32
 
 // The top-level payloads decoded once per event.
 const (
@@ -250,8 +256,24 @@ func newSchema(base types.Adapter) *schema {
 	stringField(tls, "clientProvidedHostHeader", func(t *trail.TLSDetails) string { return t.ClientProvidedHostHeader })
 
 	ev := newObjectType[eventValue](EventTypeName)
+	var numStrs int
 	str := func(name string, get func(*trail.Record) string) {
-		stringField(ev, name, func(e *eventValue) string { return get(e.rec) })
+		i := numStrs
+		if numStrs++; numStrs > maxEventStrings {
+			panic("rules: raise maxEventStrings")
+		}
+		ev.add(name, types.StringType,
+			func(obj any) bool { p := target[eventValue](obj); return p != nil && get(p.rec) != "" },
+			func(obj any) (any, error) {
+				p := target[eventValue](obj)
+				if p == nil {
+					return "", nil
+				}
+				if p.strs[i] == nil {
+					p.strs[i] = get(p.rec)
+				}
+				return p.strs[i], nil
+			})
 	}
 	boolean := func(name string, get func(*trail.Record) trail.Bool) {
 		boolField(ev, name, func(e *eventValue) trail.Bool { return get(e.rec) })
