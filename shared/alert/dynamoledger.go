@@ -164,7 +164,20 @@ func (l *DynamoDBLedger) suppress(ctx context.Context, a *Alert, now time.Time) 
 
 // Commit implements Ledger: the fingerprint is sent as of the claim, the reported suppressed
 // count is subtracted (repeats counted meanwhile stay for the next alert), the event is done.
+// The two writes are independent, so they go out together.
 func (l *DynamoDBLedger) Commit(ctx context.Context, a *Alert, c Claim) error {
+	eventDone := make(chan error, 1)
+	go func() {
+		if a.EventID == "" {
+			eventDone <- nil
+			return
+		}
+		if err := l.finishEvent(ctx, a, c.Token); err != nil {
+			eventDone <- fmt.Errorf("mark event of alert %s done: %w", a.Kind, err)
+			return
+		}
+		eventDone <- nil
+	}()
 	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(l.Table),
 		Key:                      map[string]types.AttributeValue{"pk": str(fingerprintKey(a))},
@@ -176,15 +189,11 @@ func (l *DynamoDBLedger) Commit(ctx context.Context, a *Alert, c Claim) error {
 		},
 	})
 	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("mark alert %s sent: %w", a.Kind, err)
+		err = fmt.Errorf("mark alert %s sent: %w", a.Kind, err)
+	} else {
+		err = nil
 	}
-	if a.EventID == "" {
-		return nil
-	}
-	if err := l.finishEvent(ctx, a, c.Token); err != nil {
-		return fmt.Errorf("mark event of alert %s done: %w", a.Kind, err)
-	}
-	return nil
+	return errors.Join(err, <-eventDone)
 }
 
 // Release implements Ledger: the fingerprint and the event are free again for the retry.
