@@ -33,6 +33,8 @@ type Change struct {
 	TagsSource string `json:"tags_source" dynamodbav:"tags_source"`
 	// TagsUnavailable: the tag lookup failed after retries; Tags are the last known, if any.
 	TagsUnavailable bool `json:"tags_unavailable" dynamodbav:"tags_unavailable"`
+
+	lookupErr string // why the tags were unavailable, for the log only
 }
 
 // At parses the change's time.

@@ -60,19 +60,19 @@ type Handler struct {
 // the tables is an error, so Lambda retries it and it ends in the dead-letter queue; a tag
 // lookup that fails is not: the change is recorded, marked tags_unavailable.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
-	log := logging.ForInvocation(ctx, h.Log)
+	base := logging.ForInvocation(ctx, h.Log)
 	ev, err := trail.DecodeEvent(raw)
 	if err != nil {
-		return h.malformed(ctx, log, err)
+		return h.malformed(ctx, base, err)
 	}
 	rec := ev.Detail
-	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
+	log := base.With("event_id", rec.EventID, "event_name", rec.EventName)
 	if reason := h.skip(ev); reason != "" {
 		h.Metrics.Add("EventsIgnored", 1)
 		log.InfoContext(ctx, "event not recorded", "decision", "ignore", "reason", reason)
 		return nil
 	}
-	changes, err := h.Changes(ctx, log, ev)
+	changes, err := h.Changes(ctx, ev)
 	if errors.Is(err, trail.ErrMalformed) {
 		return h.malformed(ctx, log, err)
 	}
@@ -80,7 +80,15 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 		log.ErrorContext(ctx, "event not recorded", "decision", "retry", "error", err.Error())
 		return err
 	}
-	log = log.With("event_id", changes[0].EventID)
+	// The change's event ID: the record's, or the envelope's when the record has none.
+	log = base.With("event_id", changes[0].EventID, "event_name", rec.EventName)
+	for _, c := range changes {
+		if c.TagsUnavailable {
+			h.Metrics.Add("TagsUnavailable", 1)
+			log.WarnContext(ctx, "tags unavailable", "decision", "record-without-live-tags", "resource", c.Resource,
+				"tags_source", c.TagsSource, "error", c.lookupErr)
+		}
+	}
 	var alerted []Change
 	for _, c := range changes {
 		stored, fresh, err := h.Store.Put(ctx, c)
@@ -136,7 +144,7 @@ func (h *Handler) skip(ev *trail.Event) string {
 
 // Changes builds the change records of one kept event: one per resource touched, or one
 // with no resource, each with its tags.
-func (h *Handler) Changes(ctx context.Context, log *slog.Logger, ev *trail.Event) ([]Change, error) {
+func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error) {
 	rec := ev.Detail
 	if err := rec.Require("detail", "eventName", "eventSource"); err != nil {
 		return nil, err
@@ -168,9 +176,7 @@ func (h *Handler) Changes(ctx context.Context, log *slog.Logger, ev *trail.Event
 			c.Tags = tags.Tags{}
 		}
 		if got.Unavailable {
-			h.Metrics.Add("TagsUnavailable", 1)
-			log.WarnContext(ctx, "tags unavailable", "decision", "record-without-live-tags", "event_id", c.EventID,
-				"resource", r.ARN, "tags_source", got.Source, "error", fmt.Sprint(got.Err))
+			c.lookupErr = fmt.Sprint(got.Err)
 		}
 		out = append(out, c)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -33,6 +34,9 @@ import (
 
 // liveTags is the -tags value that reads tags from the live APIs instead of a file.
 const liveTags = "aws"
+
+// lookupMaxBackoff caps the wait between attempts of a tag, IAM or STS call.
+const lookupMaxBackoff = 5 * time.Second
 
 func main() {
 	jsonOut := flag.Bool("json", false, "print one JSON object per change record (or alert) per line")
@@ -76,12 +80,16 @@ func main() {
 			Retain: time.Duration(cfg.KnownTagsDays) * 24 * time.Hour}
 	}
 	if config.UnderLambda() || *tagsFile == liveTags {
-		// Throttling is retried by each client's standard retryer, with backoff.
+		// Throttling is retried by each client's standard retryer, with jittered exponential
+		// backoff capped at lookupMaxBackoff, so a throttled lookup fits the function's timeout.
+		retryer := func() aws.Retryer {
+			return retry.AddWithMaxBackoffDelay(retry.AddWithMaxAttempts(retry.NewStandard(), cfg.LookupAttempts), lookupMaxBackoff)
+		}
 		resolver.Source = &tags.AWS{
-			Tagging: rgt.NewFromConfig(awsCfg, func(o *rgt.Options) { o.RetryMaxAttempts = cfg.LookupAttempts }),
-			IAM:     iam.NewFromConfig(awsCfg, func(o *iam.Options) { o.RetryMaxAttempts = cfg.LookupAttempts }),
+			Tagging: rgt.NewFromConfig(awsCfg, func(o *rgt.Options) { o.Retryer = retryer() }),
+			IAM:     iam.NewFromConfig(awsCfg, func(o *iam.Options) { o.Retryer = retryer() }),
 			Accounts: &tags.Accounts{Home: cfg.HomeAccount, RoleName: cfg.MemberRoleName,
-				STS: sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.RetryMaxAttempts = cfg.LookupAttempts })},
+				STS: sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.Retryer = retryer() })},
 		}
 	} else {
 		static, err := tags.LoadStatic(*tagsFile)

@@ -26,9 +26,10 @@ type Accounts struct {
 	cache map[string]*aws.CredentialsCache
 }
 
-// For returns the credentials for account, nil meaning the clients' own.
+// For returns the credentials for account, nil meaning the clients' own (also for every
+// account when Home is not set: a local run reads with whatever credentials it has).
 func (a *Accounts) For(partition, account string) (aws.CredentialsProvider, error) {
-	if account == "" || account == a.Home {
+	if account == "" || a.Home == "" || account == a.Home {
 		return nil, nil
 	}
 	if a.RoleName == "" {

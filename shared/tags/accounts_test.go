@@ -58,6 +58,14 @@ func TestAccountsAssumeTheMemberRoleOnceUntilExpiry(t *testing.T) {
 	}
 }
 
+func TestAccountsWithoutHome(t *testing.T) {
+	stsc := &fakeSTS{}
+	a := &Accounts{RoleName: "r", STS: stsc}
+	if p, err := a.For("aws", "222233334444"); p != nil || err != nil || len(stsc.roles) != 0 {
+		t.Errorf("no home account: %v, %v, %d AssumeRole calls; want the clients' own credentials", p, err, len(stsc.roles))
+	}
+}
+
 func TestAccountsWithoutRoleName(t *testing.T) {
 	a := &Accounts{Home: "111122223333", STS: &fakeSTS{}}
 	if _, err := a.For("aws", "222233334444"); err == nil {

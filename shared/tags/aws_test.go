@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,8 +64,8 @@ func (f *fakeIAM) ListUserTags(_ context.Context, in *iam.ListUserTagsInput, _ .
 		return nil, &iamtypes.NoSuchEntityException{Message: aws.String("no user")}
 	}
 	var all []iamtypes.Tag
-	for k, v := range t {
-		all = append(all, iamtypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+	for _, k := range slices.Sorted(maps.Keys(t)) { // a stable order across pages, as IAM's
+		all = append(all, iamtypes.Tag{Key: aws.String(k), Value: aws.String(t[k])})
 	}
 	start := 0
 	if in.Marker != nil {
