@@ -81,13 +81,15 @@ func TestSampleEvents(t *testing.T) {
 		wantErr   string // the field a malformed event's error names
 	}{
 		{"trail-stopped.json", []string{"cloudtrail-logging-stopped"}, ""},
+		{"trail-stopped.redelivered.json", []string{"cloudtrail-logging-stopped"}, ""}, // the Sender drops it: TestDemoOrder
+		{"trail-stopped.repeat.json", []string{"cloudtrail-logging-stopped"}, ""},      // suppressed by the Sender: TestDemoOrder
 		{"security-group-opened.json", []string{"security-group-changed"}, ""},
 		{"kms-key-scheduled-for-deletion.json", []string{"kms-key-disabled-or-deleted"}, ""},
 		{"bucket-policy-public.json", []string{"s3-bucket-policy-changed"}, ""},
 		{"access-denied.json", []string{"unauthorized-api-call"}, ""},
 		{"root-sign-in-without-mfa.json", []string{"console-sign-in-without-mfa", "root-account-usage"}, ""},
 		{"instance-started.json", nil, ""},
-		{"not-cloudtrail.json", nil, "field detail-type:"},
+		{"malformed-not-cloudtrail.json", nil, "field detail-type:"},
 		{"malformed-missing-event-id.json", nil, "field detail.eventID: missing"},
 	}
 	files, _ := filepath.Glob("../../events/rules/*.json")
@@ -276,4 +278,29 @@ func mustRecord(t *testing.T, raw []byte) *trail.Record {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestDemoOrder replays the well-formed samples in file order through one handler and the
+// durable Sender, as make demo does: the redelivery sends nothing and the repeat is counted
+// as suppressed.
+func TestDemoOrder(t *testing.T) {
+	h, rec, _ := newHandler(t, rules.Selection{})
+	m := &metrics.Counters{Function: "rules"}
+	h.Alerts = &alert.Sender{
+		Ledger:    &alert.MemoryLedger{Options: alert.LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour}},
+		Publisher: rec,
+		Log:       slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil)),
+		Metrics:   m,
+	}
+	for _, f := range []string{"trail-stopped.json", "trail-stopped.redelivered.json", "trail-stopped.repeat.json"} {
+		if err := h.Handle(context.Background(), readEvent(t, f)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	if !slices.Equal(rec.kinds(), []string{"cloudtrail-logging-stopped"}) {
+		t.Errorf("published %v, want one alert", rec.kinds())
+	}
+	if m.Get("AlertsDuplicate") != 1 || m.Get("AlertsSuppressed") != 1 {
+		t.Errorf("duplicates %v suppressed %v, want 1 and 1", m.Get("AlertsDuplicate"), m.Get("AlertsSuppressed"))
+	}
 }

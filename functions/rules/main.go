@@ -71,5 +71,9 @@ func main() {
 		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}
-	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.Handle)))
+	replay := localrun.Options{}
+	if !*jsonOut {
+		replay.Announce = os.Stdout // "▶ file:line" before each event's alerts
+	}
+	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.Handle)))
 }

@@ -5,6 +5,14 @@ import (
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
+// shownFields are the record fields every alert already shows, so a fingerprint path naming
+// one adds no detail line.
+var shownFields = map[string]bool{
+	"eventName": true, "eventSource": true, "eventID": true, "eventTime": true, "errorCode": true,
+	"awsRegion": true, "sourceIPAddress": true, "userAgent": true, "recipientAccountId": true,
+	"userIdentity.type": true, "userIdentity.arn": true,
+}
+
 // Alert is the alert the match raises for rec. Both alert paths build it here, so the same
 // event yields the same Kind (the rule id) and EventID, and so the same DedupeKey, whether it
 // came from EventBridge or from a delivered log file.
@@ -35,7 +43,9 @@ func (m Match) Alert(rec *trail.Record) alert.Alert {
 	add("Identity type", rec.UserIdentity.Type)
 	add("Error", rec.ErrorCode)
 	for i, p := range m.Rule.Fingerprint {
-		add(p, m.Fingerprint[i])
+		if !shownFields[p] {
+			add(p, m.Fingerprint[i])
+		}
 	}
 	if len(m.Fingerprint) > 0 {
 		a.FingerprintExtra = append([]string(nil), m.Fingerprint...)

@@ -82,6 +82,9 @@ func TestDetectBuildsAlerts(t *testing.T) {
 			t.Errorf("details %s lack %s", details, d)
 		}
 	}
+	if strings.Contains(details, "{errorCode") {
+		t.Errorf("details %s repeat a field every alert shows (errorCode)", details)
+	}
 }
 
 // TestDetectReportsRulesThatCannotDecide: a rule erroring on a record is an error (the
