@@ -352,3 +352,72 @@ func TestPrinterJSON(t *testing.T) {
 		t.Errorf("tags %v, want an object", m["tags"])
 	}
 }
+
+// TestChangesEdgeCases: records re-exported without eventID or with a non-RFC 3339 time, and
+// a failed create that names no resource, are still recorded.
+func TestChangesEdgeCases(t *testing.T) {
+	base := string(readEvent(t, "ec2-1-run-instances.json"))
+	tests := []struct {
+		name       string
+		edit       func(string) string
+		id, at     string
+		resource   string
+		tags       tags.Tags
+		tagsSource string
+		errorCode  string
+	}{
+		{
+			name: "no eventID: the EventBridge event's id",
+			edit: func(s string) string {
+				return strings.Replace(s, `"eventID": "c5b3a1f9-2d4e-4f6a-8b0c-1d2e3f4a5b61"`, `"eventID": ""`, 1)
+			},
+			id: "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a01", at: "2026-11-20T09:14:02Z",
+			resource: "arn:aws:ec2:eu-west-1:111122223333:instance/i-0a1b2c3d4e5f67890", tagsSource: tags.FromRequest,
+			tags: tags.Tags{"Name": "apollo-web-1", "project": "apollo", "env": "prod", "cost-center": "cc-1042"},
+		},
+		{
+			name: "eventTime as some exports write it",
+			edit: func(s string) string {
+				return strings.Replace(s, `"eventTime": "2026-11-20T09:14:02Z"`, `"eventTime": "2026-11-20 09:14:07.000000000"`, 1)
+			},
+			id: "c5b3a1f9-2d4e-4f6a-8b0c-1d2e3f4a5b61", at: "2026-11-20T09:14:07Z",
+			resource: "arn:aws:ec2:eu-west-1:111122223333:instance/i-0a1b2c3d4e5f67890", tagsSource: tags.FromRequest,
+			tags: tags.Tags{"Name": "apollo-web-1", "project": "apollo", "env": "prod", "cost-center": "cc-1042"},
+		},
+		{
+			name: "failed RunInstances: no instance, attributed by its tag specification",
+			edit: func(s string) string {
+				var ev map[string]any
+				if err := json.Unmarshal([]byte(s), &ev); err != nil {
+					t.Fatal(err)
+				}
+				d := ev["detail"].(map[string]any)
+				d["responseElements"] = nil
+				d["errorCode"] = "Client.InstanceLimitExceeded"
+				d["errorMessage"] = "You have requested more instances (21) than your current instance limit of 20 allows."
+				b, _ := json.Marshal(ev)
+				return string(b)
+			},
+			id: "c5b3a1f9-2d4e-4f6a-8b0c-1d2e3f4a5b61", at: "2026-11-20T09:14:02Z", resource: "", tagsSource: tags.FromRequest,
+			tags:      tags.Tags{"Name": "apollo-web-1", "project": "apollo", "env": "prod", "cost-center": "cc-1042"},
+			errorCode: "Client.InstanceLimitExceeded",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			if err := f.h.Handle(context.Background(), []byte(tt.edit(base))); err != nil {
+				t.Fatal(err)
+			}
+			got := f.store.All()
+			if len(got) != 1 {
+				t.Fatalf("%d records, want 1", len(got))
+			}
+			c := got[0]
+			if c.EventID != tt.id || c.Time != tt.at || c.Resource != tt.resource || !c.Tags.Equal(tt.tags) ||
+				c.TagsSource != tt.tagsSource || c.ErrorCode != tt.errorCode {
+				t.Errorf("record %+v\nwant id %s at %s resource %q tags %v from %s error %q", c, tt.id, tt.at, tt.resource, tt.tags, tt.tagsSource, tt.errorCode)
+			}
+		})
+	}
+}
