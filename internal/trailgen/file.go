@@ -73,15 +73,17 @@ func WriteGzip(path string, r io.Reader) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// Bench describes the benchmark file: n random records from seed over 24 hours, 20 accounts
-// with 40 identities each and 300 source addresses.
+// Bench is the benchmark log file: n random records from seed over two hours (a file holds
+// minutes of events; late ones spill into the next hour), 20 accounts with 40 identities each
+// and 300 source addresses.
 func Bench(seed uint64, n int) io.Reader {
-	g := New(seed, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), 20, 40, 300)
-	return Stream(n, func(dst []byte) []byte { return g.Append(dst, g.Random(24)) })
+	g := New(seed, time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC), 20, 40, 300)
+	return Stream(n, func(dst []byte) []byte { return g.Append(dst, g.Random(2)) })
 }
 
 // BenchFile returns the path of the gzipped Bench(seed, n) log file, generating it once into
-// the user's cache directory (or the temp directory): never into the repository.
+// the user's cache directory (or the temp directory): never into the repository. The name
+// carries a version: change it when the generator's output changes.
 func BenchFile(seed uint64, n int) (string, error) {
 	dir, err := os.UserCacheDir()
 	if err != nil {
@@ -91,7 +93,7 @@ func BenchFile(seed uint64, n int) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, fmt.Sprintf("cloudtrail-v1-seed%d-n%d.json.gz", seed, n))
+	path := filepath.Join(dir, fmt.Sprintf("cloudtrail-v2-seed%d-n%d.json.gz", seed, n))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}

@@ -66,6 +66,9 @@ func New(seed uint64, start time.Time, accounts, identitiesPerAccount, sources i
 	for i := range sources {
 		g.ips = append(g.ips, MakeSource(i))
 	}
+	// Activity is skewed (a few automation roles make most calls): Random picks low indexes
+	// more often, so shuffle which identities those are.
+	g.rng.Shuffle(len(g.ids), func(i, j int) { g.ids[i], g.ids[j] = g.ids[j], g.ids[i] })
 	return g
 }
 
@@ -131,20 +134,24 @@ func idSuffix(acct string, i int) string {
 	return string(out)
 }
 
-// Random returns a random realistic spec within hours hours of the generator's start.
+// Random returns a random realistic spec within hours hours of the generator's start. As in
+// real trails, callers repeat themselves: activity is skewed towards a few identities, and
+// each identity calls a few APIs from one to three source addresses.
 func (g *Generator) Random(hours int) Spec {
 	r := g.rng
-	id := g.ids[r.IntN(len(g.ids))]
+	u := r.Float64()
+	n := int(float64(len(g.ids)) * u * u * u)
+	id := g.ids[n]
 	acct := id.AccountID
 	if acct == "" {
-		acct = g.accounts[r.IntN(len(g.accounts))]
+		acct = g.accounts[n%len(g.accounts)]
 	}
-	call := calls[r.IntN(len(calls))]
+	call := calls[(n*5+skewed(r, 5)*3)%len(calls)]
 	s := Spec{
 		Time:         g.start.Add(time.Duration(r.Int64N(int64(hours) * int64(time.Hour)))).Truncate(time.Second),
 		Account:      acct,
 		Identity:     id,
-		SourceIP:     g.ips[r.IntN(len(g.ips))],
+		SourceIP:     g.ips[(n*7+skewed(r, 3)*37)%len(g.ips)],
 		EventSource:  call.service.source,
 		EventName:    call.name,
 		EventType:    "AwsApiCall",
@@ -169,4 +176,13 @@ func (g *Generator) Random(hours int) Spec {
 		}
 	}
 	return s
+}
+
+// skewed returns 0 … n-1, each half as likely as the one before.
+func skewed(r *rand.Rand, n int) int {
+	k := 0
+	for k < n-1 && r.IntN(2) == 0 {
+		k++
+	}
+	return k
 }

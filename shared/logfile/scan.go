@@ -139,7 +139,7 @@ key:
 
 // SkipSpace returns the index of the first non-whitespace byte of b at or after i.
 func SkipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
 		i++
 	}
 	return i
@@ -236,9 +236,29 @@ func specialByte(b []byte, i int) int {
 }
 
 // String validates the string starting at b[i] == '"' and returns the index past its
-// closing quote.
+// closing quote. The common case, a string without escapes, is one loop over eight bytes at
+// a time; the first escape or control byte hands over to stringRest.
 func String(b []byte, i int) (int, error) {
 	i++
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q, s := x^quotes, x^bslash
+		t := (((q - ones) &^ q) | ((s - ones) &^ s) | ((x - spaces) &^ x)) & highs
+		if t == 0 {
+			i += 8
+			continue
+		}
+		if i += bits.TrailingZeros64(t) / 8; b[i] == '"' {
+			return i + 1, nil
+		}
+		break
+	}
+	return stringRest(b, i)
+}
+
+// stringRest validates the rest of a string from b[i] on: escapes, control bytes, and the
+// string's last bytes before the end of the buffer.
+func stringRest(b []byte, i int) (int, error) {
 	for {
 		i = specialByte(b, i)
 		if i >= len(b) {

@@ -1,0 +1,105 @@
+package counters
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"unicode/utf8"
+)
+
+// Key is one counter's dimensions: the hour of eventTime (UTC, "2006-01-02T15") and the six
+// columns of the hourly "group by" audit query.
+type Key struct {
+	Hour         string `json:"hour"`
+	Account      string `json:"account"`
+	Principal    string `json:"principal"`
+	SourceIP     string `json:"source_ip"`
+	EventName    string `json:"event_name"`
+	ResourceType string `json:"resource_type"`
+	ErrorCode    string `json:"error_code"`
+	EventType    string `json:"event_type"`
+}
+
+func (k *Key) values() [8]string {
+	return [...]string{k.Hour, k.Account, k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType}
+}
+
+func (k *Key) validUTF8() bool {
+	for _, v := range k.values() {
+		if !utf8.ValidString(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// repaired is k with invalid UTF-8 replaced by U+FFFD, as JSON decoders do.
+func (k *Key) repaired() Key {
+	fix := func(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+	return Key{fix(k.Hour), fix(k.Account), fix(k.Principal), fix(k.SourceIP), fix(k.EventName), fix(k.ResourceType), fix(k.ErrorCode), fix(k.EventType)}
+}
+
+// Row is one counter and its count, as local mode prints it and as the queries return it.
+type Row struct {
+	Key
+	Count int64 `json:"count"`
+}
+
+// HourLayout formats a counter's hour.
+const HourLayout = "2006-01-02T15"
+
+// FileID identifies one delivered log file's content. A file delivered twice, or retried,
+// has one FileID, so its counts are applied once.
+type FileID struct {
+	Bucket, Key, ETag string
+}
+
+// Marker is the attribute name a file leaves on every counter item it incremented: its
+// presence is the "already counted" test, its value the count before the file's increment.
+// A hash keeps it short (the names of all files that touched an item are stored on it).
+func (f FileID) Marker() string {
+	h := sha256.Sum256([]byte(f.Bucket + "\x00" + f.Key + "\x00" + strings.Trim(f.ETag, `"`)))
+	return "f_" + base64.RawURLEncoding.EncodeToString(h[:15])
+}
+
+// esc makes a value safe as one '#'-separated part of a key: '%' and '#' are
+// percent-encoded, and the empty value (key attributes may not be empty) becomes "-".
+// Distinct values give distinct parts.
+func esc(v string) string {
+	switch v {
+	case "":
+		return "-"
+	case "-":
+		return "%2D"
+	}
+	if !strings.ContainsAny(v, "%#") {
+		return v
+	}
+	return strings.NewReplacer("%", "%25", "#", "%23").Replace(v)
+}
+
+// joinKey joins escaped parts with '#', keeping the result within max bytes (DynamoDB
+// limits a sort key to 1,024 bytes and a partition key to 2,048): a longer key keeps a prefix
+// and ends in a hash of the whole, so it stays unique.
+func joinKey(max int, parts ...string) string {
+	for i, p := range parts {
+		parts[i] = esc(p)
+	}
+	k := strings.Join(parts, "#")
+	if len(k) <= max {
+		return k
+	}
+	h := sha256.Sum256([]byte(k))
+	suffix := "#~" + hex.EncodeToString(h[:16])
+	cut := max - len(suffix)
+	for cut > 0 && k[cut]&0xc0 == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return k[:cut] + suffix
+}
+
+const (
+	maxPK = 2048
+	maxSK = 1024
+)

@@ -1,0 +1,343 @@
+package counters
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/trailguard/trailguard/shared/logfile"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// Record is what the counters take from one CloudTrail record. Its strings may point into
+// the log reader's buffer: they are valid until the next record is read (Tally.Add copies).
+type Record struct {
+	Key
+	EventSource string
+}
+
+// Parser reads the few fields the counters need from a record in the same pass that
+// validates it (a logfile.ParseFunc), never decoding the rest: request and response objects,
+// session context and TLS details are only checked to be valid JSON. Field rules:
+//   - hour: eventTime (RFC 3339) in UTC, truncated to the hour;
+//   - account: recipientAccountId, else userIdentity.accountId;
+//   - principal: userIdentity's ARN, else its principal ID (else the Identity Center user,
+//     the invoking service, the user name: trail.UserIdentity.Principal);
+//   - resource type: the type of the first resources entry that has one;
+//   - source IP, event name, error code, event type: the fields as written.
+//
+// A record without eventTime, eventName or an account, or with one of them not a string, is
+// malformed.
+type Parser struct {
+	sc  logfile.Scanner
+	raw rawFields
+	rec Record
+	// Reused across records: filled per record to apply trail's field rules without
+	// allocating or clearing a whole trail.Record each time.
+	trec trail.Record
+	obo  trail.OnBehalfOf
+}
+
+// rawFields are the string tokens found (quotes included), as slices of the buffer.
+type rawFields struct {
+	eventTime, eventName, eventSource, eventType, sourceIP, errorCode, recipient []byte
+	idType, arn, principalID, accountID, userName, invokedBy, onBehalfOfUser     []byte
+	resourceType                                                                 []byte
+}
+
+// Record returns the last record parsed; valid until the next Parse.
+func (p *Parser) Record() *Record { return &p.rec }
+
+// Parse is a logfile.ParseFunc: it validates the record at b[i] and keeps its counter fields.
+func (p *Parser) Parse(b []byte, i int) (int, error) {
+	p.raw = rawFields{}
+	end, err := p.object(b, i, p.topMember)
+	if err != nil {
+		return 0, err
+	}
+	return end, p.derive()
+}
+
+// object parses the object at b[i], handing each member's value to member (which returns the
+// index past the value).
+func (p *Parser) object(b []byte, i int, member func(key, b []byte, i int) (int, error)) (int, error) {
+	if i = logfile.SkipSpace(b, i); i >= len(b) {
+		return 0, logfile.ErrShort
+	}
+	if b[i] != '{' {
+		return 0, logfile.Syntax(i, "want an object")
+	}
+	if i = logfile.SkipSpace(b, i+1); i >= len(b) {
+		return 0, logfile.ErrShort
+	}
+	if b[i] == '}' {
+		return i + 1, nil
+	}
+	var err error
+	for {
+		if b[i] != '"' {
+			return 0, logfile.Syntax(i, "unexpected %q where an object key belongs", b[i])
+		}
+		ks := i
+		if i, err = logfile.String(b, i); err != nil {
+			return 0, err
+		}
+		key := b[ks+1 : i-1]
+		if i = logfile.SkipSpace(b, i); i >= len(b) {
+			return 0, logfile.ErrShort
+		}
+		if b[i] != ':' {
+			return 0, logfile.Syntax(i, "unexpected %q after an object key (want ':')", b[i])
+		}
+		if i = logfile.SkipSpace(b, i+1); i >= len(b) {
+			return 0, logfile.ErrShort
+		}
+		if i, err = member(key, b, i); err != nil {
+			return 0, err
+		}
+		if i = logfile.SkipSpace(b, i); i >= len(b) {
+			return 0, logfile.ErrShort
+		}
+		switch b[i] {
+		case ',':
+			if i = logfile.SkipSpace(b, i+1); i >= len(b) {
+				return 0, logfile.ErrShort
+			}
+		case '}':
+			return i + 1, nil
+		default:
+			return 0, logfile.Syntax(i, "unexpected %q after an object member (want ',' or '}')", b[i])
+		}
+	}
+}
+
+func (p *Parser) topMember(key, b []byte, i int) (int, error) {
+	switch string(key) {
+	case "eventTime":
+		return p.str(b, i, &p.raw.eventTime, "eventTime")
+	case "eventName":
+		return p.str(b, i, &p.raw.eventName, "eventName")
+	case "eventSource":
+		return p.str(b, i, &p.raw.eventSource, "eventSource")
+	case "eventType":
+		return p.str(b, i, &p.raw.eventType, "eventType")
+	case "sourceIPAddress":
+		return p.str(b, i, &p.raw.sourceIP, "sourceIPAddress")
+	case "errorCode":
+		return p.str(b, i, &p.raw.errorCode, "errorCode")
+	case "recipientAccountId":
+		return p.str(b, i, &p.raw.recipient, "recipientAccountId")
+	case "userIdentity":
+		if b[i] == 'n' {
+			return logfile.Literal(b, i, "null")
+		}
+		return p.object(b, i, p.identityMember)
+	case "resources":
+		return p.resources(b, i)
+	}
+	return p.sc.Value(b, i)
+}
+
+func (p *Parser) identityMember(key, b []byte, i int) (int, error) {
+	switch string(key) {
+	case "type":
+		return p.str(b, i, &p.raw.idType, "userIdentity.type")
+	case "arn":
+		return p.str(b, i, &p.raw.arn, "userIdentity.arn")
+	case "principalId":
+		return p.str(b, i, &p.raw.principalID, "userIdentity.principalId")
+	case "accountId":
+		return p.str(b, i, &p.raw.accountID, "userIdentity.accountId")
+	case "userName":
+		return p.str(b, i, &p.raw.userName, "userIdentity.userName")
+	case "invokedBy":
+		return p.str(b, i, &p.raw.invokedBy, "userIdentity.invokedBy")
+	case "onBehalfOf":
+		if b[i] == 'n' {
+			return logfile.Literal(b, i, "null")
+		}
+		return p.object(b, i, p.onBehalfOfMember)
+	}
+	return p.sc.Value(b, i)
+}
+
+func (p *Parser) onBehalfOfMember(key, b []byte, i int) (int, error) {
+	if string(key) == "userId" {
+		return p.str(b, i, &p.raw.onBehalfOfUser, "userIdentity.onBehalfOf.userId")
+	}
+	return p.sc.Value(b, i)
+}
+
+// resources keeps the first entry's type; entries that are not objects are only validated.
+func (p *Parser) resources(b []byte, i int) (int, error) {
+	if b[i] != '[' {
+		return p.sc.Value(b, i) // null, or a shape CloudTrail does not write: no resource type
+	}
+	if i = logfile.SkipSpace(b, i+1); i >= len(b) {
+		return 0, logfile.ErrShort
+	}
+	if b[i] == ']' {
+		return i + 1, nil
+	}
+	var err error
+	for {
+		if b[i] == '{' && p.raw.resourceType == nil {
+			i, err = p.object(b, i, p.resourceMember)
+		} else {
+			i, err = p.sc.Value(b, i)
+		}
+		if err != nil {
+			return 0, err
+		}
+		if i = logfile.SkipSpace(b, i); i >= len(b) {
+			return 0, logfile.ErrShort
+		}
+		switch b[i] {
+		case ',':
+			if i = logfile.SkipSpace(b, i+1); i >= len(b) {
+				return 0, logfile.ErrShort
+			}
+		case ']':
+			return i + 1, nil
+		default:
+			return 0, logfile.Syntax(i, "unexpected %q in resources (want ',' or ']')", b[i])
+		}
+	}
+}
+
+func (p *Parser) resourceMember(key, b []byte, i int) (int, error) {
+	if string(key) == "type" {
+		end, err := p.str(b, i, &p.raw.resourceType, "resources[].type")
+		if len(p.raw.resourceType) == 2 { // "": keep looking in the next entries
+			p.raw.resourceType = nil
+		}
+		return end, err
+	}
+	return p.sc.Value(b, i)
+}
+
+// str keeps the string token at b[i] in *dst; null leaves it unset; another type is an error.
+func (p *Parser) str(b []byte, i int, dst *[]byte, field string) (int, error) {
+	switch b[i] {
+	case '"':
+		end, err := logfile.String(b, i)
+		if err == nil {
+			*dst = b[i:end]
+		}
+		return end, err
+	case 'n':
+		return logfile.Literal(b, i, "null")
+	}
+	if _, err := p.sc.Value(b, i); err != nil {
+		return 0, err // invalid JSON (or short input) first: that is the real problem
+	}
+	return 0, &trail.FieldError{Field: field, Problem: fmt.Sprintf("a JSON %s, want a string", kindOf(b[i]))}
+}
+
+// derive turns the tokens into the record's counter fields.
+func (p *Parser) derive() error {
+	r := &p.raw
+	if r.eventTime == nil {
+		return &trail.FieldError{Field: "eventTime", Problem: "missing"}
+	}
+	if r.eventName == nil || len(r.eventName) == 2 {
+		return &trail.FieldError{Field: "eventName", Problem: "missing"}
+	}
+	hour, err := hourOf(text(r.eventTime))
+	if err != nil {
+		return err
+	}
+	rec := &p.trec
+	id := &rec.UserIdentity
+	id.Type, id.ARN, id.PrincipalID, id.AccountID = text(r.idType), text(r.arn), text(r.principalID), text(r.accountID)
+	id.UserName, id.InvokedBy, id.OnBehalfOf = text(r.userName), text(r.invokedBy), nil
+	if r.onBehalfOfUser != nil {
+		p.obo.UserID = text(r.onBehalfOfUser)
+		id.OnBehalfOf = &p.obo
+	}
+	rec.RecipientAccountID = text(r.recipient)
+	p.rec = Record{
+		Key: Key{
+			Hour:         hour,
+			Account:      rec.Account(),
+			Principal:    id.Principal(),
+			SourceIP:     text(r.sourceIP),
+			EventName:    text(r.eventName),
+			ResourceType: text(r.resourceType),
+			ErrorCode:    text(r.errorCode),
+			EventType:    text(r.eventType),
+		},
+		EventSource: text(r.eventSource),
+	}
+	if p.rec.Account == "" {
+		return &trail.FieldError{Field: "recipientAccountId", Problem: "missing, and so is userIdentity.accountId"}
+	}
+	return nil
+}
+
+// hourOf returns the UTC hour of an RFC 3339 time. CloudTrail writes "2006-01-02T15:04:05Z":
+// that form is checked in place; any other goes through time.Parse.
+func hourOf(s string) (string, error) {
+	if len(s) == 20 && s[19] == 'Z' && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
+		digits(s, 0, 4) && inRange(s, 5, 1, 12) && inRange(s, 8, 1, 31) && inRange(s, 11, 0, 23) &&
+		inRange(s, 14, 0, 59) && inRange(s, 17, 0, 60) {
+		return s[:13], nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return "", &trail.FieldError{Field: "eventTime", Problem: fmt.Sprintf("not an RFC 3339 time: %q", s)}
+	}
+	return t.UTC().Format(HourLayout), nil
+}
+
+func digits(s string, i, n int) bool {
+	for _, c := range []byte(s[i : i+n]) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func inRange(s string, i, lo, hi int) bool {
+	if !digits(s, i, 2) {
+		return false
+	}
+	v := int(s[i]-'0')*10 + int(s[i+1]-'0')
+	return v >= lo && v <= hi
+}
+
+// text returns a string token's value. Without escapes it is a view of the buffer (no copy);
+// escaped strings, rare in CloudTrail, are decoded. Invalid UTF-8 is left to Tally.Add,
+// which checks a value once per distinct counter rather than once per record.
+func text(tok []byte) string {
+	if len(tok) < 2 {
+		return ""
+	}
+	v := tok[1 : len(tok)-1]
+	if len(v) == 0 {
+		return ""
+	}
+	if bytes.IndexByte(v, '\\') >= 0 {
+		var s string
+		if err := stdjson.Unmarshal(tok, &s); err == nil { // validated already: cannot fail
+			return s
+		}
+	}
+	return unsafe.String(&v[0], len(v))
+}
+
+func kindOf(c byte) string {
+	switch c {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	default:
+		return "number"
+	}
+}

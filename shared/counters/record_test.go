@@ -1,0 +1,184 @@
+package counters
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/trailguard/trailguard/shared/logfile"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+func TestParserFieldRules(t *testing.T) {
+	const (
+		iamUser = `"userIdentity":{"type":"IAMUser","principalId":"AIDACKCEVSQ6C2EXAMPLE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"}`
+		role    = `"userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:ci","arn":"arn:aws:sts::111122223333:assumed-role/deploy/ci","accountId":"111122223333","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/deploy","accountId":"111122223333"},"attributes":{"creationDate":"2026-11-20T07:00:00Z","mfaAuthenticated":"false"}}}`
+		root    = `"userIdentity":{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"}`
+		noARN   = `"userIdentity":{"type":"IAMUser","principalId":"AIDANOARN","accountId":"444455556666"}`
+		service = `"userIdentity":{"type":"AWSService","invokedBy":"cloudtrail.amazonaws.com"}`
+		center  = `"userIdentity":{"type":"IdentityCenterUser","arn":"","accountId":"111122223333","onBehalfOf":{"userId":"f4e8a4c8-c0a1-70b5","identityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-93670a1b2c"},"credentialId":"6e2b"}`
+	)
+	base := `"eventTime":"2026-11-20T07:58:43Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","sourceIPAddress":"203.0.113.9","eventType":"AwsApiCall"`
+	tests := []struct {
+		name string
+		rec  string
+		want Key
+		err  string // a field the error names
+	}{
+		{name: "IAM user: ARN, identity account", rec: `{` + base + `,` + iamUser + `}`,
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "203.0.113.9", "GetObject", "", "", "AwsApiCall"}},
+		{name: "assumed role, recipient account wins, first typed resource", rec: `{` + base + `,` + role + `,"errorCode":"AccessDenied","recipientAccountId":"999988887777","resources":[{"ARN":"x"},{"type":""},{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::b/k"},{"type":"AWS::S3::Bucket"}]}`,
+			want: Key{"2026-11-20T07", "999988887777", "arn:aws:sts::111122223333:assumed-role/deploy/ci", "203.0.113.9", "GetObject", "AWS::S3::Object", "AccessDenied", "AwsApiCall"}},
+		{name: "root", rec: `{` + base + `,` + root + `}`,
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:root", "203.0.113.9", "GetObject", "", "", "AwsApiCall"}},
+		{name: "no ARN: principal ID", rec: `{` + base + `,` + noARN + `}`,
+			want: Key{"2026-11-20T07", "444455556666", "AIDANOARN", "203.0.113.9", "GetObject", "", "", "AwsApiCall"}},
+		{name: "AWS service: invoking service, recipient account", rec: `{"eventTime":"2026-11-20T23:59:59Z","eventName":"AssumeRole","sourceIPAddress":"cloudtrail.amazonaws.com","eventType":"AwsApiCall",` + service + `,"recipientAccountId":"111122223333"}`,
+			want: Key{"2026-11-20T23", "111122223333", "cloudtrail.amazonaws.com", "cloudtrail.amazonaws.com", "AssumeRole", "", "", "AwsApiCall"}},
+		{name: "Identity Center user", rec: `{"eventTime":"2026-11-20T16:05:22Z","eventName":"UserAuthentication","sourceIPAddress":"2001:db8::44","eventType":"AwsServiceEvent",` + center + `,"recipientAccountId":"111122223333"}`,
+			want: Key{"2026-11-20T16", "111122223333", "f4e8a4c8-c0a1-70b5", "2001:db8::44", "UserAuthentication", "", "", "AwsServiceEvent"}},
+		{name: "AWS Internal, nulls, other fields of every type", rec: `{"eventTime":"2026-11-20T07:00:00Z","eventName":"Decrypt","sourceIPAddress":"AWS Internal","errorCode":null,"resources":null,"requestParameters":{"a":[1,-2.5e3,true,false,null,{"b":"\u00e9"}]},"readOnly":true,` + iamUser + `}`,
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "AWS Internal", "Decrypt", "", "", ""}},
+		{name: "offset time in UTC", rec: `{"eventTime":"2026-11-20T01:30:00+02:00","eventName":"X",` + iamUser + `}`,
+			want: Key{"2026-11-19T23", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", ""}},
+		{name: "fractional seconds", rec: `{"eventTime":"2026-11-20T07:58:43.123Z","eventName":"X",` + iamUser + `}`,
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", ""}},
+		{name: "escaped strings decoded", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventName":"Get\u004fbject","sourceIPAddress":"a\"b\\c","userIdentity":{"arn":"arn:aws:iam::111122223333:user\/a\u00e9"},"recipientAccountId":"111122223333"}`,
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/aé", `a"b\c`, "GetObject", "", "", ""}},
+		{name: "whitespace everywhere", rec: " {\n \"eventTime\" : \"2026-11-20T07:58:43Z\" ,\t\"eventName\":\"X\" , \"userIdentity\" : { \"accountId\" : \"1\" } } ",
+			want: Key{"2026-11-20T07", "1", "", "", "X", "", "", ""}},
+		{name: "missing eventTime", rec: `{"eventName":"X",` + iamUser + `}`, err: "eventTime"},
+		{name: "eventTime not RFC 3339", rec: `{"eventTime":"2025-01-21 17:49:47.000000000","eventName":"X",` + iamUser + `}`, err: "eventTime"},
+		{name: "eventTime out of range", rec: `{"eventTime":"2026-13-20T07:58:43Z","eventName":"X",` + iamUser + `}`, err: "eventTime"},
+		{name: "eventTime a number", rec: `{"eventTime":1732089523,"eventName":"X",` + iamUser + `}`, err: "eventTime"},
+		{name: "missing eventName", rec: `{"eventTime":"2026-11-20T07:58:43Z",` + iamUser + `}`, err: "eventName"},
+		{name: "empty eventName", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventName":"",` + iamUser + `}`, err: "eventName"},
+		{name: "no account", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","userIdentity":{"type":"AWSService","invokedBy":"s3.amazonaws.com"}}`, err: "recipientAccountId"},
+		{name: "identity ARN an object", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","userIdentity":{"arn":{}},"recipientAccountId":"1"}`, err: "userIdentity.arn"},
+		{name: "userIdentity an array", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","userIdentity":[],"recipientAccountId":"1"}`, err: "object"},
+		{name: "invalid JSON in an unneeded object", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","requestParameters":{"a":tru},` + iamUser + `}`, err: "literal"},
+		{name: "trailing comma", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X",` + iamUser + `,}`, err: "object key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p Parser
+			b := []byte(tt.rec)
+			end, err := p.Parse(b, 0)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want one naming %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if logfile.SkipSpace(b, end) != len(b) {
+				t.Errorf("parse ended at %d of %d", end, len(b))
+			}
+			if got := p.Record().Key; got != tt.want {
+				t.Errorf("key\n got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestParserNeedsMoreInput: cut anywhere, a record asks for more input instead of failing.
+func TestParserNeedsMoreInput(t *testing.T) {
+	rec := []byte(`{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","n":-12.5e3,"t":true,"userIdentity":{"arn":"a\u00e9","onBehalfOf":{"userId":"u"}},"resources":[{"type":"T"}],"recipientAccountId":"1"}`)
+	for cut := 0; cut < len(rec); cut++ {
+		var p Parser
+		if _, err := p.Parse(rec[:cut], 0); err != logfile.ErrShort {
+			t.Fatalf("cut at %d (%q): error %v, want ErrShort", cut, rec[:cut], err)
+		}
+	}
+}
+
+// TestParserAgreesWithTrailOnCorpus: on every corpus record, the lean parser's fields are the
+// ones the full decoder (shared/trail) and its field rules give, and it rejects exactly the
+// records those rules cannot count.
+func TestParserAgreesWithTrailOnCorpus(t *testing.T) {
+	f, err := os.Open("../../testdata/corpus/cloudtrail-records.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	var compared, rejected int
+	for line := 1; sc.Scan(); line++ {
+		var entry struct {
+			Record json.RawMessage `json:"record"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &entry); err != nil {
+			t.Fatalf("line %d: %v", line, err)
+		}
+		full, ferr := trail.DecodeRecord(entry.Record)
+		var p Parser
+		_, perr := p.Parse(entry.Record, 0)
+		if ferr != nil {
+			if perr == nil {
+				t.Errorf("line %d: trail rejects the record (%v), the parser accepts it", line, ferr)
+			}
+			continue
+		}
+		tm, terr := full.Time()
+		countable := terr == nil && full.EventName != "" && full.Account() != ""
+		if !countable {
+			if perr == nil {
+				t.Errorf("line %d: not countable by trail's rules, the parser accepts it", line)
+			}
+			rejected++
+			continue
+		}
+		if perr != nil {
+			t.Errorf("line %d: parser rejects a countable record: %v", line, perr)
+			continue
+		}
+		var rtype string
+		for _, r := range full.Resources {
+			if r.Type != "" {
+				rtype = r.Type
+				break
+			}
+		}
+		want := Key{tm.UTC().Format(HourLayout), full.Account(), full.UserIdentity.Principal(), full.SourceIPAddress,
+			full.EventName, rtype, full.ErrorCode, full.EventType}
+		if got := p.Record().Key; got != want {
+			t.Errorf("line %d:\n got %+v\nwant %+v", line, got, want)
+		}
+		compared++
+	}
+	if compared < 300 {
+		t.Errorf("only %d corpus records compared", compared)
+	}
+	t.Logf("%d records compared, %d not countable", compared, rejected)
+}
+
+func TestParserErrorsAreMalformedThroughTheReader(t *testing.T) {
+	in := `{"Records":[{"eventTime":"2026-11-20T07:58:43Z","eventName":"A","recipientAccountId":"1"},{"eventName":"B"},{"eventTime":"2026-11-20T07:58:43Z","eventName":"C","recipientAccountId":"1"}]}`
+	lr, err := logfile.NewReader(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p Parser
+	var names []string
+	malformed := 0
+	for {
+		_, err := lr.NextFunc(p.Parse)
+		if err != nil && !errors.Is(err, trail.ErrMalformed) {
+			break
+		}
+		if err != nil {
+			malformed++
+			continue
+		}
+		names = append(names, p.Record().EventName)
+	}
+	if strings.Join(names, ",") != "A,C" || malformed != 1 {
+		t.Errorf("records %v, malformed %d; want A,C and 1", names, malformed)
+	}
+}
