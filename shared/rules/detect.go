@@ -74,6 +74,17 @@ func (d *Detector) Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert
 	return out, errors.Join(errs...)
 }
 
+// DetectJSON is Detect for a record as a log file holds it (the aggregator frames records
+// without decoding them). A record that does not decode is an error wrapping
+// trail.ErrMalformed; raw may be reused once DetectJSON returns.
+func (d *Detector) DetectJSON(ctx context.Context, raw []byte) ([]alert.Alert, error) {
+	rec, err := trail.DecodeRecord(raw)
+	if err != nil {
+		return nil, err
+	}
+	return d.Detect(ctx, rec)
+}
+
 // count adds the alert's event to its finding's count in the window of its event time.
 func (d *Detector) count(ctx context.Context, r *Rule, a *alert.Alert) (bool, error) {
 	if d.Counts == nil {

@@ -191,3 +191,27 @@ func TestThresholdKey(t *testing.T) {
 		t.Errorf("key %s", got)
 	}
 }
+
+// TestDetectJSON: the log-file path gives the alerts of the real-time path, and a record that
+// does not decode is malformed.
+func TestDetectJSON(t *testing.T) {
+	d, _ := NewDetector(compileYAML(t, detectRules), nil)
+	fromRecord, err := d.Detect(context.Background(), record(t, assumedRoleRecord))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := []byte(assumedRoleRecord)
+	fromJSON, err := d.DetectJSON(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range raw {
+		raw[i] = 'x' // the caller's buffer is reused for the next record
+	}
+	if fmt.Sprint(fromJSON) != fmt.Sprint(fromRecord) {
+		t.Errorf("DetectJSON\n %+v\nDetect\n %+v", fromJSON, fromRecord)
+	}
+	if _, err := d.DetectJSON(context.Background(), []byte(`{"eventID": 5}`)); !errors.Is(err, trail.ErrMalformed) || !strings.Contains(err.Error(), "eventID") {
+		t.Errorf("mistyped record: %v, want a malformed-record error naming eventID", err)
+	}
+}

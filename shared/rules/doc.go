@@ -26,6 +26,6 @@
 //
 // Both alert paths use this package the same way, so an event seen by both yields alerts with
 // the same kind (the rule id) and event ID, which the durable alert layer deduplicates: the
-// rules function (EventBridge, real time) and the aggregator (every record of each delivered
-// log file, read-only events included) each call Detector.Detect.
+// rules function (EventBridge, real time) calls Detector.Detect, the aggregator (every record
+// of each delivered log file, read-only events included) Detector.DetectJSON.
 package rules
