@@ -100,7 +100,7 @@ func TestHandleSampleEvents(t *testing.T) {
 		{"sqs-eventbridge.json", []string{org14}, []string{}, "", `"message_ids":["2e1424d4-f796-459a-8184-9c92662be6da"]`},
 		{"digest-file.json", nil, nil, "", `"reason":"CloudTrail digest file"`},
 		{"url-encoded-key.json", []string{eu3}, nil, "", `"location":"s3://` + trailBucket + `/audit logs/env=prod/région-été/AWSLogs/111122223333/CloudTrail/eu-west-3/2024/05/14/"`},
-		{"sqs-one-malformed.json", []string{us14}, []string{"d9e1f3a5-7b9c-4d1e-8f2a-3b5d7f9b1c66"}, "", `"error":"malformed event: field Records[1].body.Records[0].s3.object.key: missing"`},
+		{"malformed-sqs-one-body.json", []string{us14}, []string{"d9e1f3a5-7b9c-4d1e-8f2a-3b5d7f9b1c66"}, "", `"error":"malformed event: field Records[1].body.Records[0].s3.object.key: missing"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -250,7 +250,7 @@ func TestReplayReportsBatchItemFailures(t *testing.T) {
 	var created []string
 	var logs bytes.Buffer
 	h := newHandler(&memoryRegistry{}, &created, &logs)
-	err := h.replay(context.Background(), readEvent(t, "sqs-one-malformed.json"))
+	err := h.replay(context.Background(), readEvent(t, "malformed-sqs-one-body.json"))
 	if err == nil || !strings.Contains(err.Error(), "d9e1f3a5-7b9c-4d1e-8f2a-3b5d7f9b1c66") {
 		t.Errorf("replay error %v, want the failed message named", err)
 	}

@@ -78,7 +78,7 @@ func TestDecodeSampleEvents(t *testing.T) {
 			Bucket: bucket, Key: "audit logs/env=prod/région-été/AWSLogs/111122223333/CloudTrail/eu-west-3/2024/05/14/111122223333_CloudTrail_eu-west-3_20240514T1030Z_Pq7Rs2Tu9Vw4Xy1Z.json.gz",
 			ETag: "3f8e2d1c0b9a8f7e6d5c4b3a29180f7e", Size: 9127, Sequencer: "0066433B7A8B9C0D1E",
 			EventTime: ts("2024-05-14T10:34:12.559Z"), Region: "eu-west-3"}}}}},
-		{"sqs-one-malformed.json", ShapeSQS, []msg{
+		{"malformed-sqs-one-body.json", ShapeSQS, []msg{
 			{id: "b7c9e1f3-5a7b-4c9d-8e0f-2a4c6e8a0b55", objects: []Object{obj2}},
 			{id: "d9e1f3a5-7b9c-4d1e-8f2a-3b5d7f9b1c66", errPath: "Records[1].body.Records[0].s3.object.key"},
 		}},
