@@ -17,7 +17,8 @@ type Config struct {
 	FailedSignIn     bool     `envconfig:"ALERT_FAILED_SIGN_IN" default:"true"`
 	RootSignIn       bool     `envconfig:"ALERT_ROOT_SIGN_IN" default:"true"`
 	SignInWithoutMFA bool     `envconfig:"ALERT_SIGN_IN_WITHOUT_MFA" default:"true"`
-	Alert            alert.Config
+	// Embedded, not named: envconfig would prefix a named struct's variables (ALERT_…).
+	alert.Config
 }
 
 // localDefaults is the embedded configuration of a local replay: documentation address
@@ -46,5 +47,5 @@ func loadConfig() (Config, *ipallow.List, error) {
 		return c, nil, &config.Error{Var: "CHECKED_EVENTS", Problem: "names no event"}
 	}
 	c.CheckedEvents = events
-	return c, allow, c.Alert.Validate()
+	return c, allow, c.Config.Validate()
 }

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"strings"
+	"regexp"
 	"testing"
 )
 
@@ -42,7 +42,8 @@ func TestLoadConfigNamesTheVariable(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantVar) {
+			// The variable's exact name: not a prefixed spelling nobody sets.
+			if err == nil || !regexp.MustCompile(`\b`+tt.wantVar+`\b`).MatchString(err.Error()) {
 				t.Fatalf("loadConfig error = %v, want one naming %s", err, tt.wantVar)
 			}
 		})

@@ -32,7 +32,7 @@ func main() {
 		os.Exit(localrun.ExitConfig)
 	}
 	counters := &metrics.Counters{Function: "logincheck"}
-	sender, err := cfg.Alert.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
+	sender, err := cfg.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(localrun.ExitConfig)

@@ -34,8 +34,9 @@ type Config struct {
 	// LookupAttempts bounds the SDK's attempts per tag, IAM and STS call (throttling retried
 	// with backoff in between).
 	LookupAttempts int `envconfig:"LOOKUP_MAX_ATTEMPTS" default:"6"`
-	// Alert is the shared alerting configuration, used when ALERT_ON_TAGS is set.
-	Alert alert.Config
+	// The shared alerting configuration, used when ALERT_ON_TAGS is set. Embedded, not named:
+	// envconfig would prefix a named struct's variables (ALERT_…).
+	alert.Config
 }
 
 // tagCond is one KEY=VALUE of ALERT_ON_TAGS.
@@ -120,7 +121,7 @@ func (s *settings) validate(underLambda bool) error {
 	// Alerting is optional: under Lambda the topic and the alert state table are required only
 	// when there is something to alert on.
 	if len(s.alertOn) > 0 || !underLambda {
-		return s.Alert.Validate()
+		return s.Config.Config.Validate()
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func main() {
 		store = newDynamoStore(awsCfg, cfg)
 	}
 	counters := &metrics.Counters{Function: "tagenrich"}
-	sender, err := cfg.Alert.NewSender(func() (aws.Config, error) { return awsCfg, nil },
+	sender, err := cfg.Config.Config.NewSender(func() (aws.Config, error) { return awsCfg, nil },
 		alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
 	if err != nil {
 		exit(localrun.ExitConfig, err)
