@@ -4,7 +4,7 @@
 # `make build` builds every function's bootstrap under bin/<name>/.
 
 GO        ?= go
-FUNCTIONS := logincheck tagenrich partitions rules
+FUNCTIONS := logincheck tagenrich partitions rules aggregate
 BIN       := bin
 LDFLAGS   := -s -w
 GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
@@ -28,6 +28,9 @@ build-PartitionsFunction:
 
 build-RulesFunction:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/rules
+
+build-AggregateFunction:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/aggregate
 
 # Replays every sample event in events/ through its function, locally, on the embedded defaults.
 demo:

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/counters"
+	"github.com/trailguard/trailguard/shared/keylayout"
+	"github.com/trailguard/trailguard/shared/logfile"
+	"github.com/trailguard/trailguard/shared/logging"
+	"github.com/trailguard/trailguard/shared/objectevent"
+)
+
+// objects opens delivered log files (S3, or a local folder).
+type objects interface {
+	Open(ctx context.Context, o objectevent.Object) (io.ReadCloser, counters.FileID, error)
+}
+
+// store applies one file's counts, exactly once per file (counters.Table, counters.Memory).
+type store interface {
+	Apply(ctx context.Context, file counters.FileID, t *counters.Tally) (counters.Applied, error)
+}
+
+// publisher delivers alerts (the durable alert.Sender).
+type publisher interface {
+	Publish(ctx context.Context, alerts []alert.Alert) error
+}
+
+// counter is the part of metrics.Counters the handler uses.
+type counter interface {
+	Add(name string, n int)
+}
+
+// Handler counts delivered log files. It is built once per container and used for every event.
+type Handler struct {
+	Objects objects
+	Store   store
+	Alerts  publisher
+	Rules   Rules
+	Layout  *keylayout.Layout // keys of CloudTrail log files; other objects are skipped
+	Bucket  string            // when set, objects of other buckets are skipped
+	// Report is told of each file counted, with its counters (local runs print them); may be nil.
+	Report  func(Summary, *counters.Tally)
+	Log     *slog.Logger
+	Metrics counter
+}
+
+// Summary is what counting one log file did.
+type Summary struct {
+	Bucket       string `json:"bucket"`
+	Key          string `json:"key"`
+	Records      int    `json:"records"`   // records read, malformed ones included
+	Malformed    int    `json:"malformed"` // records skipped as malformed
+	Bytes        int64  `json:"bytes"`     // bytes of the file as stored (compressed)
+	DecodedBytes int64  `json:"decoded_bytes"`
+	Counters     int    `json:"counters"` // distinct counters
+	Written      int    `json:"written"`  // counter items incremented now
+	Already      int    `json:"already"`  // items this file had incremented before (redelivery, retry)
+	Alerts       int    `json:"alerts"`
+}
+
+// maxMalformedLogged bounds the log lines of one file's malformed records.
+const maxMalformedLogged = 10
+
+// Handle is the Lambda entry point for all three trigger shapes. For an SQS batch it answers
+// the partial batch response (only the messages whose files failed, or whose body is
+// malformed, return to the queue); for the other shapes any failure fails the invocation, so
+// Lambda retries it and then dead-letters it. Retrying is safe: the counts of a file are
+// applied once, however often it is read.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse, error) {
+	log := logging.ForInvocation(ctx, h.Log)
+	batch, err := objectevent.Decode(raw)
+	if err != nil {
+		h.Metrics.Add("MalformedEvents", 1)
+		log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
+		return nil, err
+	}
+	var errs []error
+	var failedIDs []string
+	for _, m := range batch.Messages {
+		mlog := log
+		if m.ID != "" {
+			mlog = log.With("message_id", m.ID)
+		}
+		err := m.Err
+		if err != nil {
+			h.Metrics.Add("MalformedMessages", 1)
+			mlog.ErrorContext(ctx, "malformed message", "decision", "reject", "error", err.Error())
+		}
+		for _, reason := range m.Skipped {
+			mlog.InfoContext(ctx, "not an object created", "decision", "skip", "reason", reason)
+		}
+		for _, o := range m.Objects {
+			if ferr := h.object(ctx, mlog, o); ferr != nil {
+				err = errors.Join(err, ferr)
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+			failedIDs = append(failedIDs, m.ID)
+		}
+	}
+	if batch.Shape == objectevent.ShapeSQS {
+		if len(failedIDs) > 0 {
+			h.Metrics.Add("BatchItemFailures", len(failedIDs))
+			log.WarnContext(ctx, "batch item failures", "decision", "retry", "failed", len(failedIDs), "messages", len(batch.Messages))
+		}
+		resp := objectevent.PartialBatchResponse(failedIDs)
+		return &resp, nil
+	}
+	return nil, errors.Join(errs...)
+}
+
+// object counts one announced object, unless it is not a log file of the trail.
+func (h *Handler) object(ctx context.Context, log *slog.Logger, o objectevent.Object) error {
+	log = log.With("bucket", o.Bucket, "key", o.Key)
+	reason := ""
+	if h.Bucket != "" && o.Bucket != h.Bucket {
+		reason = "bucket is not TRAIL_BUCKET " + h.Bucket
+	} else if r, skip := objectevent.Skippable(o.Key); skip {
+		reason = r
+	} else if _, ok := h.Layout.Match(o.Key); !ok {
+		reason = "not a CloudTrail log file key: " + h.Layout.String()
+	}
+	if reason != "" {
+		h.Metrics.Add("ObjectsSkipped", 1)
+		log.InfoContext(ctx, "object skipped", "decision", "skip", "reason", reason)
+		return nil
+	}
+	body, id, err := h.Objects.Open(ctx, o)
+	if errors.Is(err, errGone) {
+		h.Metrics.Add("ObjectsGone", 1)
+		log.WarnContext(ctx, "object gone", "decision", "skip", "reason", err.Error())
+		return nil
+	}
+	if err != nil {
+		h.Metrics.Add("FilesFailed", 1)
+		log.ErrorContext(ctx, "log file not read", "decision", "retry", "error", err.Error())
+		return fmt.Errorf("s3://%s/%s: %w", o.Bucket, o.Key, err)
+	}
+	defer body.Close()
+	_, err = h.Aggregate(ctx, log, id, body)
+	return err
+}
+
+// Aggregate counts one log file read from r and applies its counts, once, under its identity;
+// then raises the alerts of the thresholds the file made its counters cross.
+func (h *Handler) Aggregate(ctx context.Context, log *slog.Logger, file counters.FileID, r io.Reader) (Summary, error) {
+	start := time.Now()
+	sum := Summary{Bucket: file.Bucket, Key: file.Key}
+	fail := func(stage string, err error) (Summary, error) {
+		h.Metrics.Add("FilesFailed", 1)
+		log.ErrorContext(ctx, "log file not counted", "decision", "retry", "stage", stage, "records", sum.Records, "error", err.Error())
+		return sum, fmt.Errorf("s3://%s/%s: %s: %w", file.Bucket, file.Key, stage, err)
+	}
+	tally, err := h.count(ctx, log, r, &sum)
+	if err != nil {
+		return fail("read", err)
+	}
+	applied, err := h.Store.Apply(ctx, file, tally)
+	if err != nil {
+		return fail("write counters", err)
+	}
+	sum.Written, sum.Already = applied.Written, applied.Already
+	alerts := h.Rules.crossings(file, applied.Rules)
+	sum.Alerts = len(alerts)
+	for _, a := range alerts {
+		log.InfoContext(ctx, "threshold crossed", "decision", "alert", "kind", a.Kind, "event_id", a.EventID)
+	}
+	if len(alerts) > 0 {
+		if err := h.Alerts.Publish(ctx, alerts); err != nil {
+			return fail("publish alerts", err)
+		}
+	}
+	h.Metrics.Add("Files", 1)
+	h.Metrics.Add("Records", sum.Records)
+	h.Metrics.Add("MalformedRecords", sum.Malformed)
+	h.Metrics.Add("CounterWrites", sum.Written)
+	h.Metrics.Add("CounterWritesAlready", sum.Already)
+	decision := "counted"
+	if sum.Written == 0 && sum.Already > 0 {
+		decision = "already-counted"
+	}
+	log.InfoContext(ctx, "log file counted", "decision", decision, "records", sum.Records, "malformed", sum.Malformed,
+		"bytes", sum.Bytes, "counters", sum.Counters, "written", sum.Written, "already", sum.Already,
+		"alerts", sum.Alerts, "ms", time.Since(start).Milliseconds())
+	if h.Report != nil {
+		h.Report(sum, tally)
+	}
+	return sum, nil
+}
+
+// count reads every record of the file into a tally. Malformed records are counted, logged
+// (the first few) and skipped; a file that cannot be read to its end is an error.
+func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum *Summary) (*counters.Tally, error) {
+	lr, err := logfile.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	tally := counters.NewTally()
+	var p counters.Parser
+	for {
+		raw, err := lr.NextFunc(p.Parse)
+		if err == io.EOF {
+			break
+		}
+		var re *logfile.RecordError
+		if errors.As(err, &re) {
+			if sum.Malformed++; sum.Malformed <= maxMalformedLogged {
+				log.WarnContext(ctx, "malformed record", "decision", "skip", "record", re.Index, "offset", re.Offset, "error", re.Err.Error())
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		rec := p.Record()
+		tally.Add(&rec.Key)
+		h.Rules.count(tally, rec, raw)
+		if lr.Records()%65536 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	if sum.Malformed > maxMalformedLogged {
+		log.WarnContext(ctx, "more malformed records", "decision", "skip", "not_logged", sum.Malformed-maxMalformedLogged)
+	}
+	sum.Records, sum.Bytes, sum.DecodedBytes, sum.Counters = lr.Records(), lr.StoredBytes(), lr.DecodedBytes(), tally.Len()
+	return tally, nil
+}
+
+// replay is Handle for a local run: an SQS batch with failed messages is an error naming them.
+func (h *Handler) replay(ctx context.Context, raw json.RawMessage) error {
+	resp, err := h.Handle(ctx, raw)
+	if err != nil {
+		return err
+	}
+	if resp != nil && len(resp.BatchItemFailures) > 0 {
+		ids := make([]string, len(resp.BatchItemFailures))
+		for i, f := range resp.BatchItemFailures {
+			ids[i] = f.ItemIdentifier
+		}
+		return fmt.Errorf("batchItemFailures: %q", ids)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+// Command aggregate counts every delivered CloudTrail log file into hourly counters per
+// account, principal, source IP, event name, resource type, error code and event type (the
+// "god view"), exactly once per file, and alerts when a threshold rule's counter crosses its
+// threshold (failed sign-ins per source IP, access denied per principal, per hour).
+//
+// Under Lambda it serves S3 notifications, EventBridge "Object Created" events and SQS batches
+// of either. Anywhere else it replays events from files or stdin through the same handler,
+// reading the objects from -bucket-dir (default: the sample bucket events/aggregate/data), or
+// with -file PATH counts one log file on disk. Without COUNTERS_TABLE a local run keeps the
+// counters in memory and prints them.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/config"
+	"github.com/trailguard/trailguard/shared/counters"
+	"github.com/trailguard/trailguard/shared/keylayout"
+	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/logging"
+	"github.com/trailguard/trailguard/shared/metrics"
+)
+
+func main() {
+	jsonOut := flag.Bool("json", false, "print one JSON object per counter row, per alert and per file summary, one per line")
+	file := flag.String("file", "", "count this log file on disk (.json.gz or plain) and exit")
+	bucketDir := flag.String("bucket-dir", "", "read announced objects from this folder (key k is DIR/k) instead of S3; default BUCKET_DIR")
+	flag.Parse()
+	ctx := context.Background()
+	log := logging.New(os.Stderr)
+
+	cfg, err := loadConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(localrun.ExitConfig)
+	}
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "bucket-dir" && !config.UnderLambda() {
+			cfg.BucketDir = *bucketDir
+		}
+	})
+	metricsOut := &metrics.Counters{Function: "aggregate"}
+	sender, err := cfg.Alert.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, metricsOut)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(localrun.ExitConfig)
+	}
+	h := &Handler{
+		Objects: dirObjects{Dir: cfg.BucketDir},
+		Store:   &counters.Memory{},
+		Alerts:  sender,
+		Rules:   Rules{FailedSignIns: cfg.FailedSignInThreshold, AccessDenied: cfg.AccessDeniedThreshold, DeniedCodes: map[string]bool{}},
+		Layout:  keylayout.CloudTrail().WithPrefix(cfg.TrailPrefix),
+		Bucket:  cfg.TrailBucket,
+		Log:     log,
+		Metrics: metricsOut,
+	}
+	for _, code := range cfg.AccessDeniedCodes {
+		h.Rules.DeniedCodes[code] = true
+	}
+	if cfg.CountersTable != "" || cfg.BucketDir == "" && *file == "" {
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryer(func() aws.Retryer {
+			// A big file writes thousands of counters: ride out throttling rather than fail.
+			return retry.AddWithMaxAttempts(retry.NewStandard(), 8)
+		}))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "aws config:", err)
+			os.Exit(localrun.ExitConfig)
+		}
+		if cfg.CountersTable != "" {
+			h.Store = cfg.table(dynamodb.NewFromConfig(awsCfg))
+		}
+		if cfg.BucketDir == "" {
+			h.Objects = &s3Objects{Client: s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+				// A custom endpoint (an emulator) does not resolve buckets as subdomains.
+				o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+			})}
+		}
+	}
+	log.Info("aggregate ready", "counters_table", cfg.CountersTable, "trail_bucket", cfg.TrailBucket, "layout", h.Layout.String(),
+		"bucket_dir", cfg.BucketDir, "failed_signin_threshold", cfg.FailedSignInThreshold,
+		"access_denied_threshold", cfg.AccessDeniedThreshold, "retention_days", cfg.RetentionDays)
+
+	if config.UnderLambda() {
+		// One EMF line of counters per invocation, whatever its outcome.
+		lambda.Start(func(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse, error) {
+			resp, err := h.Handle(ctx, raw)
+			if ferr := metricsOut.Flush(os.Stdout, time.Now()); ferr != nil {
+				log.ErrorContext(ctx, "metrics not written", "error", ferr.Error())
+			}
+			return resp, err
+		})
+		return
+	}
+	h.Report = (&printer{W: os.Stdout, JSON: *jsonOut}).Print
+	if *file != "" {
+		code := aggregateFile(ctx, h, log, *file, os.Stderr)
+		if err := metricsOut.Flush(os.Stderr, time.Now()); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		os.Exit(code)
+	}
+	replay := localrun.Options{}
+	if !*jsonOut {
+		replay.Announce = os.Stdout
+	}
+	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, metricsOut.Flushing(os.Stderr, h.replay)))
+}
