@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/internal/trailgen"
+	"github.com/trailguard/trailguard/shared/counters"
+)
+
+// benchRecords is the size of the benchmark's CloudTrail file: 200,000 records of ~1.7 KB
+// (about 350 MB uncompressed, 39 MB gzipped), generated once into the user's cache directory.
+const benchRecords = 200_000
+
+const baseline = "../../scripts/bench/aggregate_baseline.py"
+
+func benchFile(b *testing.B) (string, []byte) {
+	b.Helper()
+	path, err := trailgen.BenchFile(1, benchRecords)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path, data
+}
+
+// oneCore runs the benchmark on one core, as a Lambda of up to 1,769 MB has.
+func oneCore(b *testing.B) {
+	prev := runtime.GOMAXPROCS(1)
+	b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+}
+
+func quietHandler() *Handler {
+	return &Handler{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: noMetrics{},
+		Rules: Rules{FailedSignIns: 5, AccessDenied: 20, DeniedCodes: map[string]bool{"AccessDenied": true, "UnauthorizedOperation": true, "Client.UnauthorizedOperation": true}}}
+}
+
+// countFile is the local path's work on one file: gunzip, decode, count (rules included).
+func countFile(b *testing.B, h *Handler, data []byte) Summary {
+	var sum Summary
+	if _, err := h.count(context.Background(), h.Log, bytes.NewReader(data), &sum); err != nil {
+		b.Fatal(err)
+	}
+	if sum.Records != benchRecords || sum.Malformed != 0 {
+		b.Fatalf("summary %+v", sum)
+	}
+	return sum
+}
+
+// BenchmarkAggregateFile: the end-to-end local path (gunzip + decode + count) on one core.
+// The file is in memory, so the disk is not measured.
+func BenchmarkAggregateFile(b *testing.B) {
+	_, data := benchFile(b)
+	h := quietHandler()
+	oneCore(b)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	var sum Summary
+	for b.Loop() {
+		sum = countFile(b, h, data)
+	}
+	b.ReportMetric(float64(benchRecords*b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(sum.Counters), "counters")
+}
+
+// BenchmarkPythonBaseline runs the same job in Python's standard library
+// (scripts/bench/aggregate_baseline.py) on the same file, and one Go pass right after it on
+// one core, reporting both rates and Go's speed-up. The Python rate is the script's own timing
+// of the job, without the interpreter's start. Skipped without python3.
+func BenchmarkPythonBaseline(b *testing.B) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		b.Skip("python3 not found")
+	}
+	path, data := benchFile(b)
+	h := quietHandler()
+	var pySeconds, goSeconds float64
+	for b.Loop() {
+		out, err := exec.Command(python, baseline, path).Output()
+		if err != nil {
+			b.Fatalf("%s: %v", baseline, err)
+		}
+		var res struct {
+			Records, Malformed, Counters int
+			Seconds                      float64
+		}
+		if err := json.Unmarshal(out, &res); err != nil {
+			b.Fatalf("%s printed %q: %v", baseline, out, err)
+		}
+		prev := runtime.GOMAXPROCS(1)
+		start := time.Now()
+		sum := countFile(b, h, data)
+		goSeconds += time.Since(start).Seconds()
+		runtime.GOMAXPROCS(prev)
+		if res.Records != sum.Records || res.Malformed != sum.Malformed || res.Counters != sum.Counters {
+			b.Fatalf("not the same job: python %+v, go %+v", res, sum)
+		}
+		pySeconds += res.Seconds
+	}
+	b.ReportMetric(float64(benchRecords*b.N)/pySeconds, "py-records/s")
+	b.ReportMetric(float64(benchRecords*b.N)/goSeconds, "go-records/s")
+	b.ReportMetric(pySeconds/goSeconds, "go-speedup")
+}
+
+// BenchmarkMemoryLargeStream aggregates generated log files of growing size (about 0.25 and
+// 1 GB uncompressed) from a stream, never materialized, and reports the peak heap in use:
+// it follows the number of distinct counters, not the file's size.
+func BenchmarkMemoryLargeStream(b *testing.B) {
+	for _, n := range []int{150_000, 600_000} {
+		b.Run(strconv.Itoa(n)+"-records", func(b *testing.B) {
+			h := quietHandler()
+			oneCore(b)
+			var peak uint64
+			var sum Summary
+			var read int64
+			for b.Loop() {
+				runtime.GC()
+				src := &sampling{r: trailgen.Bench(9, n), every: 32 << 20}
+				if _, err := h.count(context.Background(), h.Log, src, &sum); err != nil {
+					b.Fatal(err)
+				}
+				peak = max(peak, src.peak)
+				read = src.n
+			}
+			b.ReportMetric(float64(read)/(1<<20), "input-MB")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(sum.Counters), "counters")
+		})
+	}
+}
+
+// sampling reads through r and samples the heap in use every `every` bytes.
+type sampling struct {
+	r       io.Reader
+	every   int64
+	n, next int64
+	peak    uint64
+}
+
+func (s *sampling) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	if s.n >= s.next || err != nil {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		s.peak = max(s.peak, ms.HeapInuse)
+		s.next = s.n + s.every
+	}
+	return n, err
+}
+
+// TestPythonBaselineIsTheSameJob: the baseline's counters are the aggregator's, row for row,
+// on the sample files and on a planned file, so the benchmark compares the same work.
+func TestPythonBaselineIsTheSameJob(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	// Records malformed as JSON would fail Python's whole json.load (it cannot skip one);
+	// records of valid JSON that cannot be counted are malformed to both.
+	planned, _ := plannedFile(4, 3000, 0)
+	planned = append(planned, []byte(`{"eventTime":1732089600,"eventName":"GetObject","recipientAccountId":"1"}`),
+		[]byte(`{"eventTime":"2026-11-20T08:00:00Z","eventName":"GetObject","userIdentity":{"type":"AWSService"}}`), []byte(`null`))
+	dir := t.TempDir()
+	plannedPath := filepath.Join(dir, "planned.json")
+	if err := os.WriteFile(plannedPath, append(append([]byte(`{"Records":[`), bytes.Join(planned, []byte(","))...), "]}"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{plannedPath}
+	for _, f := range sampleFiles {
+		paths = append(paths, filepath.Join(sampleDir, filepath.FromSlash(f.key)))
+	}
+	for _, path := range paths {
+		out, err := exec.Command(python, baseline, "--rows", path).Output()
+		if err != nil {
+			t.Fatalf("%s: %v", baseline, err)
+		}
+		var pyRows []counters.Row
+		var pySum struct{ Records, Malformed int }
+		sc := bufio.NewScanner(bytes.NewReader(out))
+		for sc.Scan() {
+			var r counters.Row
+			if bytes.Contains(sc.Bytes(), []byte(`"seconds"`)) {
+				if err := json.Unmarshal(sc.Bytes(), &pySum); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+				t.Fatal(err)
+			}
+			pyRows = append(pyRows, r)
+		}
+		h, _, rep := newHandler(t)
+		var stderr bytes.Buffer
+		if code := aggregateFile(context.Background(), h, h.Log, path, &stderr); code != 0 {
+			t.Fatalf("%s: exit %d: %s", path, code, stderr.String())
+		}
+		goRows := rep.rows[rep.sums[0].Key]
+		if !slices.Equal(goRows, pyRows) || rep.sums[0].Records != pySum.Records || rep.sums[0].Malformed != pySum.Malformed {
+			t.Errorf("%s: go %d rows (%d records, %d malformed), python %d rows (%+v)", filepath.Base(path), len(goRows),
+				rep.sums[0].Records, rep.sums[0].Malformed, len(pyRows), pySum)
+		}
+	}
+}
