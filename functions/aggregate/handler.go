@@ -209,18 +209,18 @@ func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum 
 	var p counters.Parser
 	for {
 		raw, err := lr.NextFunc(p.Parse)
-		if err == io.EOF {
-			break
-		}
-		var re *logfile.RecordError
-		if errors.As(err, &re) {
+		if err != nil {
+			if err == io.EOF {
+				break
+			}
+			var re *logfile.RecordError
+			if !errors.As(err, &re) {
+				return nil, err
+			}
 			if sum.Malformed++; sum.Malformed <= maxMalformedLogged {
 				log.WarnContext(ctx, "malformed record", "decision", "skip", "record", re.Index, "offset", re.Offset, "error", re.Err.Error())
 			}
 			continue
-		}
-		if err != nil {
-			return nil, err
 		}
 		rec := p.Record()
 		tally.Add(&rec.Key)

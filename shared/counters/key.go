@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
-	"unicode/utf8"
 )
 
 // Key is one counter's dimensions: the hour of eventTime (UTC, "2006-01-02T15") and the six
@@ -23,21 +22,6 @@ type Key struct {
 
 func (k *Key) values() [8]string {
 	return [...]string{k.Hour, k.Account, k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType}
-}
-
-func (k *Key) validUTF8() bool {
-	for _, v := range k.values() {
-		if !utf8.ValidString(v) {
-			return false
-		}
-	}
-	return true
-}
-
-// repaired is k with invalid UTF-8 replaced by U+FFFD, as JSON decoders do.
-func (k *Key) repaired() Key {
-	fix := func(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
-	return Key{fix(k.Hour), fix(k.Account), fix(k.Principal), fix(k.SourceIP), fix(k.EventName), fix(k.ResourceType), fix(k.ErrorCode), fix(k.EventType)}
 }
 
 // Row is one counter and its count, as local mode prints it and as the queries return it.

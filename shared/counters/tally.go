@@ -2,7 +2,6 @@ package counters
 
 import (
 	"cmp"
-	"encoding/binary"
 	"slices"
 	"strings"
 )
@@ -10,11 +9,50 @@ import (
 // Tally counts one file's records in memory, per distinct counter: its size grows with the
 // number of distinct counters, never with the number of records, and so do the writes that
 // apply it.
+//
+// Each value is interned per dimension (one copy of each distinct principal, source, …), and
+// a counter is found by its eight small value numbers: the lookups stay in small, hot maps
+// instead of hashing and comparing a long composite key in a large one.
 type Tally struct {
-	index map[string]int // encoded key → position in rows
+	dims  [8]dimension
+	index map[[8]uint32]int // value numbers → position in rows
 	rows  []Row
 	rules map[ruleKey]*RuleCount
-	buf   []byte
+}
+
+// dimension interns the values of one key dimension.
+type dimension struct {
+	ids    map[string]uint32 // every spelling seen → value number
+	values []string          // value number → value (valid UTF-8)
+	last   string            // the last spelling looked up, and its number: consecutive
+	lastID uint32            // records mostly share their account, hour, event type
+	used   bool
+}
+
+// id returns the value number of s, copying s the first time it is seen (s may be a view of
+// a read buffer). Invalid UTF-8 is replaced by U+FFFD, as JSON decoders do, since DynamoDB
+// stores UTF-8: both spellings then share one number, so one stored value is one counter.
+func (d *dimension) id(s string) uint32 {
+	if d.used && s == d.last {
+		return d.lastID
+	}
+	id, ok := d.ids[s]
+	if !ok {
+		s = strings.Clone(s)
+		v := strings.ToValidUTF8(s, "\uFFFD")
+		if v == s {
+			id = uint32(len(d.values))
+			d.values = append(d.values, v)
+		} else {
+			id = d.id(v)
+		}
+		if d.ids == nil {
+			d.ids = map[string]uint32{}
+		}
+		d.ids[s] = id
+	}
+	d.last, d.lastID, d.used = d.values[id], id, d.values[id] == s
+	return id
 }
 
 // RuleCount is a threshold rule's counter in one file: the number of matching records per
@@ -31,43 +69,26 @@ type ruleKey struct{ rule, hour, subject string }
 
 // NewTally returns an empty tally.
 func NewTally() *Tally {
-	return &Tally{index: map[string]int{}, rules: map[ruleKey]*RuleCount{}}
+	return &Tally{index: map[[8]uint32]int{}, rules: map[ruleKey]*RuleCount{}}
 }
 
 // Add counts one record. k's strings may be views of a read buffer: they are copied the
-// first time a counter is seen, and only then.
+// first time a value is seen, and only then.
 func (t *Tally) Add(k *Key) {
-	b := t.encode(k)
-	if i, ok := t.index[string(b)]; ok { // no allocation: the lookup does not keep the key
+	var ids [8]uint32
+	for i, v := range k.values() {
+		ids[i] = t.dims[i].id(v)
+	}
+	if i, ok := t.index[ids]; ok {
 		t.rows[i].Count++
 		return
 	}
-	if !k.validUTF8() {
-		// Stored values are UTF-8 (DynamoDB requires it); count under the repaired key,
-		// and let this spelling find that counter from now on.
-		spelling := string(b)
-		v := k.repaired()
-		t.Add(&v)
-		t.index[spelling] = t.index[string(t.encode(&v))]
-		return
+	t.index[ids] = len(t.rows)
+	var v [8]string
+	for i, id := range ids {
+		v[i] = t.dims[i].values[id]
 	}
-	t.index[string(b)] = len(t.rows)
-	t.rows = append(t.rows, Row{Key: Key{
-		Hour: strings.Clone(k.Hour), Account: strings.Clone(k.Account), Principal: strings.Clone(k.Principal),
-		SourceIP: strings.Clone(k.SourceIP), EventName: strings.Clone(k.EventName), ResourceType: strings.Clone(k.ResourceType),
-		ErrorCode: strings.Clone(k.ErrorCode), EventType: strings.Clone(k.EventType),
-	}, Count: 1})
-}
-
-// encode writes k into t.buf, each value length-prefixed so no two keys encode alike.
-func (t *Tally) encode(k *Key) []byte {
-	b := t.buf[:0]
-	for _, s := range k.values() {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
-	t.buf = b
-	return b
+	t.rows = append(t.rows, Row{Key: Key{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}, Count: 1})
 }
 
 // AddRule counts one record for a threshold rule.
