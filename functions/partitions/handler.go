@@ -176,16 +176,12 @@ func statusMetric(st catalog.Status) string {
 	return "Known"
 }
 
-// outcomeLevel is the level of a partition's log line: known partitions are the common,
-// uneventful case.
+// outcomeLevel is the level of a partition's log line.
 func outcomeLevel(st catalog.Status) slog.Level {
-	switch st {
-	case catalog.Failed:
+	if st == catalog.Failed {
 		return slog.LevelError
-	case catalog.Created, catalog.Existed:
-		return slog.LevelInfo
 	}
-	return slog.LevelDebug
+	return slog.LevelInfo
 }
 
 func logOutcome(ctx context.Context, log *slog.Logger, table catalog.Table, p catalog.Partition, o catalog.Outcome, extra ...any) {

@@ -104,5 +104,9 @@ func main() {
 		}
 		os.Exit(localrun.ExitOK)
 	}
-	os.Exit(localrun.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.replay)))
+	replay := localrun.Options{}
+	if !*jsonOut {
+		replay.Announce = os.Stdout // "▶ FILE:LINE" before each event's lines
+	}
+	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.replay)))
 }
