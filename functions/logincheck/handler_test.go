@@ -15,24 +15,11 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/ipallow"
 	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/trail"
 )
-
-// recorder is a publisher that keeps what it was given.
-type recorder struct {
-	alerts []alert.Alert
-	err    error
-}
-
-func (r *recorder) Publish(_ context.Context, alerts []alert.Alert) error {
-	if r.err != nil {
-		return r.err
-	}
-	r.alerts = append(r.alerts, alerts...)
-	return nil
-}
 
 func newHandler(t testing.TB, pub publisher) *Handler {
 	t.Helper()
@@ -89,7 +76,7 @@ func TestSampleEvents(t *testing.T) {
 	for _, tt := range tests {
 		covered[tt.file] = true
 		t.Run(tt.file, func(t *testing.T) {
-			rec := &recorder{}
+			rec := &alerttest.Recorder{}
 			err := newHandler(t, rec).Handle(context.Background(), readEvent(t, tt.file))
 			if tt.wantErr {
 				if !errors.Is(err, trail.ErrMalformed) {
@@ -100,11 +87,7 @@ func TestSampleEvents(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
-			var kinds []string
-			for _, a := range rec.alerts {
-				kinds = append(kinds, a.Kind)
-			}
-			if !slices.Equal(kinds, tt.wantKinds) {
+			if kinds := rec.Kinds(); !slices.Equal(kinds, tt.wantKinds) {
 				t.Errorf("kinds = %v, want %v", kinds, tt.wantKinds)
 			}
 		})
@@ -117,11 +100,11 @@ func TestSampleEvents(t *testing.T) {
 }
 
 func TestAlertContent(t *testing.T) {
-	rec := &recorder{}
+	rec := &alerttest.Recorder{}
 	if err := newHandler(t, rec).Handle(context.Background(), readEvent(t, "untrusted-ipv4.json")); err != nil {
 		t.Fatal(err)
 	}
-	a := rec.alerts[0]
+	a := rec.Alerts()[0]
 	if a.Severity != alert.High || a.SourceIP != "203.0.113.9" || a.User != "alice" || a.Account != "111122223333" ||
 		a.EventName != "ConsoleLogin" || a.EventID == "" || a.EventTime.IsZero() || !strings.HasPrefix(a.Principal, "arn:aws:iam::111122223333:user/") {
 		t.Errorf("alert = %+v", a)
@@ -134,7 +117,7 @@ func TestAlertContent(t *testing.T) {
 // TestKindsSwitchOff: each optional kind can be switched off; the untrusted-source check
 // cannot.
 func TestKindsSwitchOff(t *testing.T) {
-	rec := &recorder{}
+	rec := &alerttest.Recorder{}
 	h := newHandler(t, rec)
 	h.FailedSignIn, h.RootSignIn, h.SignInWithoutMFA = false, false, false
 	for _, f := range []string{"root-without-mfa.json", "failed-sign-in.json", "without-mfa.json"} {
@@ -142,13 +125,13 @@ func TestKindsSwitchOff(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(rec.alerts) != 1 || rec.alerts[0].Kind != KindUntrustedSource {
-		t.Errorf("alerts = %v, want only the untrusted source", rec.alerts)
+	if kinds := rec.Kinds(); len(kinds) != 1 || kinds[0] != KindUntrustedSource {
+		t.Errorf("kinds = %v, want only the untrusted source", kinds)
 	}
 }
 
 func TestPublishFailureFailsTheEvent(t *testing.T) {
-	h := newHandler(t, &recorder{err: errors.New("sns down")})
+	h := newHandler(t, &alerttest.Recorder{Err: errors.New("sns down")})
 	if err := h.Handle(context.Background(), readEvent(t, "untrusted-ipv4.json")); err == nil {
 		t.Fatal("publish failed but Handle returned nil: the alert would be lost")
 	}
@@ -175,7 +158,7 @@ func TestMalformedFieldsAreNamed(t *testing.T) {
 			}
 			tt.edit(m)
 			raw, _ := json.Marshal(m)
-			err := newHandler(t, &recorder{}).Handle(context.Background(), raw)
+			err := newHandler(t, &alerttest.Recorder{}).Handle(context.Background(), raw)
 			if err == nil || !strings.Contains(err.Error(), tt.field) {
 				t.Errorf("Handle = %v, want an error naming %s", err, tt.field)
 			}
@@ -206,7 +189,7 @@ func TestCorpus(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
 			t.Fatal(err)
 		}
-		rec := &recorder{}
+		rec := &alerttest.Recorder{}
 		h.Alerts = rec
 		env := `{"version":"0","source":"aws.signin","detail-type":"AWS Console Sign In via CloudTrail","detail":` + string(c.Record) + `}`
 		err := h.Handle(context.Background(), []byte(env))
@@ -222,7 +205,7 @@ func TestCorpus(t *testing.T) {
 			continue
 		}
 		untrusted := !h.Allow.Allowed(r.SourceIPAddress)
-		raised := slices.ContainsFunc(rec.alerts, func(a alert.Alert) bool { return a.Kind == KindUntrustedSource })
+		raised := slices.Contains(rec.Kinds(), KindUntrustedSource)
 		if untrusted != raised {
 			t.Errorf("line %d: source %q untrusted=%v but alert raised=%v", line, r.SourceIPAddress, untrusted, raised)
 		}

@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/internal/localtest"
 )
 
 func unset(t *testing.T, name string) {
@@ -18,21 +19,10 @@ func unset(t *testing.T, name string) {
 	}
 }
 
-// buildBinary builds the function once for the local-mode tests.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "logincheck")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestLocalMode runs the binary as a developer would: exit status, -json lines on stdout,
 // errors naming file, line and field or variable on stderr.
 func TestLocalMode(t *testing.T) {
-	bin := buildBinary(t)
+	bin := localtest.Build(t)
 	ev := func(name string) string { return filepath.Join("..", "..", "events", "logincheck", name) }
 	tests := []struct {
 		name       string
@@ -58,26 +48,15 @@ func TestLocalMode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(bin, tt.args...)
-			cmd.Env = append(os.Environ(), tt.env...)
-			cmd.Stdin = strings.NewReader(tt.stdin)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			exit := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				exit = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
+			res := localtest.Run(t, bin, tt.args, tt.env, tt.stdin)
+			if res.Exit != tt.wantExit {
+				t.Errorf("exit %d, want %d; stderr:\n%s", res.Exit, tt.wantExit, res.Stderr)
 			}
-			if exit != tt.wantExit {
-				t.Errorf("exit %d, want %d; stderr:\n%s", exit, tt.wantExit, stderr.String())
-			}
-			if !strings.Contains(stderr.String(), tt.wantStderr) {
-				t.Errorf("stderr lacks %q:\n%s", tt.wantStderr, stderr.String())
+			if !strings.Contains(res.Stderr, tt.wantStderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantStderr, res.Stderr)
 			}
 			var kinds []string
-			for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+			for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
 				if line == "" {
 					continue
 				}

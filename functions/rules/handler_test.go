@@ -15,40 +15,18 @@ import (
 
 	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
-// recorder is a publisher that keeps what it was given.
-type recorder struct {
-	alerts []alert.Alert
-	err    error
-}
-
-func (r *recorder) Publish(_ context.Context, alerts []alert.Alert) error {
-	if r.err != nil {
-		return r.err
-	}
-	r.alerts = append(r.alerts, alerts...)
-	return nil
-}
-
-func (r *recorder) kinds() []string {
-	var out []string
-	for _, a := range r.alerts {
-		out = append(out, a.Kind)
-	}
-	return out
-}
-
-// newHandler builds the handler as main does, on the built-in pack.
-func newHandler(t *testing.T, cfg rules.Selection) (*Handler, *recorder, *bytes.Buffer) {
+func newHandler(t *testing.T, cfg rules.Selection) (*Handler, *alerttest.Recorder, *bytes.Buffer) {
 	h, rec, logs, _ := newHandlerWithMetrics(t, cfg)
 	return h, rec, logs
 }
 
-func newHandlerWithMetrics(t *testing.T, cfg rules.Selection) (*Handler, *recorder, *bytes.Buffer, *metrics.Counters) {
+func newHandlerWithMetrics(t *testing.T, cfg rules.Selection) (*Handler, *alerttest.Recorder, *bytes.Buffer, *metrics.Counters) {
 	t.Helper()
 	e, err := cfg.Build(pack.FS)
 	if err != nil {
@@ -58,7 +36,7 @@ func newHandlerWithMetrics(t *testing.T, cfg rules.Selection) (*Handler, *record
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{}
+	rec := &alerttest.Recorder{}
 	logs := &bytes.Buffer{}
 	m := &metrics.Counters{Function: "rules"}
 	return &Handler{Rules: d, Alerts: rec, Log: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: m}, rec, logs, m
@@ -114,7 +92,7 @@ func TestSampleEvents(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			if got := rec.kinds(); !slices.Equal(got, tt.wantKinds) {
+			if got := rec.Kinds(); !slices.Equal(got, tt.wantKinds) {
 				t.Errorf("alert kinds %v, want %v", got, tt.wantKinds)
 			}
 		})
@@ -131,16 +109,16 @@ func TestRedeliveryGivesTheSameDedupeKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(rec.alerts) != 4 {
-		t.Fatalf("%d alerts, want 2 per delivery", len(rec.alerts))
+	if len(rec.Alerts()) != 4 {
+		t.Fatalf("%d alerts, want 2 per delivery", len(rec.Alerts()))
 	}
 	for i := range 2 {
-		if a, b := rec.alerts[i], rec.alerts[i+2]; a.DedupeKey() != b.DedupeKey() || a.Fingerprint() != b.Fingerprint() {
+		if a, b := rec.Alerts()[i], rec.Alerts()[i+2]; a.DedupeKey() != b.DedupeKey() || a.Fingerprint() != b.Fingerprint() {
 			t.Errorf("delivery 2 alert %d: key %s fingerprint %s, delivery 1: %s %s", i, b.DedupeKey(), b.Fingerprint(), a.DedupeKey(), a.Fingerprint())
 		}
 	}
-	if rec.alerts[0].DedupeKey() != "console-sign-in-without-mfa#2e4c6a8b-0d1f-4e3a-9c5b-7d9f1b3d5e7a" {
-		t.Errorf("dedupe key %s", rec.alerts[0].DedupeKey())
+	if rec.Alerts()[0].DedupeKey() != "console-sign-in-without-mfa#2e4c6a8b-0d1f-4e3a-9c5b-7d9f1b3d5e7a" {
+		t.Errorf("dedupe key %s", rec.Alerts()[0].DedupeKey())
 	}
 }
 
@@ -165,12 +143,12 @@ func TestBothPathsGiveTheSameKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fromFile) != len(rec.alerts) || len(fromFile) == 0 {
-		t.Fatalf("log-file path %d alerts, real-time path %d", len(fromFile), len(rec.alerts))
+	if len(fromFile) != len(rec.Alerts()) || len(fromFile) == 0 {
+		t.Fatalf("log-file path %d alerts, real-time path %d", len(fromFile), len(rec.Alerts()))
 	}
 	for i := range fromFile {
-		if fromFile[i].DedupeKey() != rec.alerts[i].DedupeKey() || fromFile[i].Fingerprint() != rec.alerts[i].Fingerprint() {
-			t.Errorf("alert %d: log-file path %s, real-time path %s", i, fromFile[i].DedupeKey(), rec.alerts[i].DedupeKey())
+		if fromFile[i].DedupeKey() != rec.Alerts()[i].DedupeKey() || fromFile[i].Fingerprint() != rec.Alerts()[i].Fingerprint() {
+			t.Errorf("alert %d: log-file path %s, real-time path %s", i, fromFile[i].DedupeKey(), rec.Alerts()[i].DedupeKey())
 		}
 	}
 }
@@ -189,7 +167,7 @@ func mustDetail(t *testing.T, raw []byte) []byte {
 
 func TestPublishFailureFailsTheInvocation(t *testing.T) {
 	h, rec, _ := newHandler(t, rules.Selection{})
-	rec.err = errors.New("sns: throttled")
+	rec.Err = errors.New("sns: throttled")
 	err := h.Handle(context.Background(), readEvent(t, "trail-stopped.json"))
 	if err == nil || !strings.Contains(err.Error(), "sns: throttled") || !strings.Contains(err.Error(), "6a4e2c0b-8f6d-4a4e-8c0b-8f6d4a2e0c8b") {
 		t.Errorf("error %v, want the publish error with the event ID", err)
@@ -223,8 +201,8 @@ tests:
 	if !errors.As(err, &ee) || ee.RuleID != "fragile" || !strings.Contains(err.Error(), "no such key: bucketName") {
 		t.Fatalf("error %v, want rule fragile's evaluation error", err)
 	}
-	if !slices.Equal(rec.kinds(), []string{"cloudtrail-logging-stopped"}) {
-		t.Errorf("alerts %v, want the built-in's", rec.kinds())
+	if !slices.Equal(rec.Kinds(), []string{"cloudtrail-logging-stopped"}) {
+		t.Errorf("alerts %v, want the built-in's", rec.Kinds())
 	}
 	if !strings.Contains(logs.String(), `"msg":"rule could not be evaluated","event_id":"6a4e2c0b-8f6d-4a4e-8c0b-8f6d4a2e0c8b"`) || !strings.Contains(logs.String(), `"rule":"fragile"`) {
 		t.Errorf("logs lack the rule error line: %s", logs)
@@ -236,8 +214,8 @@ func TestDisabledRulesRaiseNothing(t *testing.T) {
 	if err := h.Handle(context.Background(), readEvent(t, "root-sign-in-without-mfa.json")); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(rec.kinds(), []string{"console-sign-in-without-mfa"}) {
-		t.Errorf("alerts %v", rec.kinds())
+	if !slices.Equal(rec.Kinds(), []string{"console-sign-in-without-mfa"}) {
+		t.Errorf("alerts %v", rec.Kinds())
 	}
 }
 
@@ -266,8 +244,8 @@ func TestRedeliverySendsNothingTwice(t *testing.T) {
 	if err := h.Alerts.Publish(context.Background(), fromFile); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(rec.kinds(), []string{"console-sign-in-without-mfa", "root-account-usage"}) {
-		t.Errorf("published %v, want each kind once", rec.kinds())
+	if !slices.Equal(rec.Kinds(), []string{"console-sign-in-without-mfa", "root-account-usage"}) {
+		t.Errorf("published %v, want each kind once", rec.Kinds())
 	}
 }
 
@@ -297,8 +275,8 @@ func TestDemoOrder(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}
-	if !slices.Equal(rec.kinds(), []string{"cloudtrail-logging-stopped"}) {
-		t.Errorf("published %v, want one alert", rec.kinds())
+	if !slices.Equal(rec.Kinds(), []string{"cloudtrail-logging-stopped"}) {
+		t.Errorf("published %v, want one alert", rec.Kinds())
 	}
 	if m.Get("AlertsDuplicate") != 1 || m.Get("AlertsSuppressed") != 1 {
 		t.Errorf("duplicates %v suppressed %v, want 1 and 1", m.Get("AlertsDuplicate"), m.Get("AlertsSuppressed"))

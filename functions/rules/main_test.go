@@ -9,24 +9,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trailguard/trailguard/internal/localtest"
+
 	json "github.com/goccy/go-json"
 )
-
-// buildBinary builds the function for the local-mode tests.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rules")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // TestLocalMode runs the binary as a developer or a CI job would: exit status, -json alert
 // lines on stdout (kind = rule id), errors naming file, rule and variable on stderr.
 func TestLocalMode(t *testing.T) {
-	bin := buildBinary(t)
+	bin := localtest.Build(t)
 	ev := func(name string) string { return filepath.Join("..", "..", "events", "rules", name) }
 	own := writeFiles(t, map[string]string{"prod.yaml": passingRule})
 	broken := writeFiles(t, map[string]string{"typo.yaml": strings.Replace(passingRule, "event.eventName ==", "event.evntName ==", 1)})

@@ -15,32 +15,18 @@ import (
 
 	json "github.com/goccy/go-json"
 
-	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/tags"
 	"github.com/trailguard/trailguard/shared/trail"
 )
-
-// recordingPublisher keeps the alerts published.
-type recordingPublisher struct {
-	alerts []alert.Alert
-	err    error
-}
-
-func (p *recordingPublisher) Publish(_ context.Context, alerts []alert.Alert) error {
-	if p.err != nil {
-		return p.err
-	}
-	p.alerts = append(p.alerts, alerts...)
-	return nil
-}
 
 // fixture is a handler on in-memory dependencies, with the sample tags file as the live tags.
 type fixture struct {
 	h       *Handler
 	store   *MemoryStore
 	known   *tags.MemoryKnown
-	alerts  *recordingPublisher
+	alerts  *alerttest.Recorder
 	metrics *metrics.Counters
 }
 
@@ -53,7 +39,7 @@ func newFixture(t testing.TB, src tags.Source) *fixture {
 		}
 		src = static
 	}
-	f := &fixture{store: &MemoryStore{}, known: &tags.MemoryKnown{}, alerts: &recordingPublisher{}, metrics: &metrics.Counters{}}
+	f := &fixture{store: &MemoryStore{}, known: &tags.MemoryKnown{}, alerts: &alerttest.Recorder{}, metrics: &metrics.Counters{}}
 	f.h = &Handler{
 		OnlyWrite: true,
 		Tags:      &tags.Resolver{Source: src, Cache: tags.NewCache(time.Hour, 1000, nil), Known: f.known},
@@ -203,8 +189,8 @@ func TestRedeliveryWritesOneRecord(t *testing.T) {
 	}
 	// Both deliveries publish (the first delivery's Publish may have failed after the record
 	// was written); the durable publisher sends one per DedupeKey.
-	if len(f.alerts.alerts) != 2 || f.alerts.alerts[0].DedupeKey() != f.alerts.alerts[1].DedupeKey() {
-		t.Errorf("alerts %+v: want the same alert (one DedupeKey) from both deliveries", f.alerts.alerts)
+	if len(f.alerts.Alerts()) != 2 || f.alerts.Alerts()[0].DedupeKey() != f.alerts.Alerts()[1].DedupeKey() {
+		t.Errorf("alerts %+v: want the same alert (one DedupeKey) from both deliveries", f.alerts.Alerts())
 	}
 }
 
@@ -225,14 +211,14 @@ func TestAlertOnTags(t *testing.T) {
 		if err := f.h.Handle(context.Background(), readEvent(t, tt.file)); err != nil {
 			t.Fatal(err)
 		}
-		if len(f.alerts.alerts) != tt.want {
-			t.Errorf("%s with ALERT_ON_TAGS %v: %d alerts, want %d", tt.file, tt.alertOn, len(f.alerts.alerts), tt.want)
+		if len(f.alerts.Alerts()) != tt.want {
+			t.Errorf("%s with ALERT_ON_TAGS %v: %d alerts, want %d", tt.file, tt.alertOn, len(f.alerts.Alerts()), tt.want)
 			continue
 		}
 		if tt.want == 0 {
 			continue
 		}
-		a := f.alerts.alerts[0]
+		a := f.alerts.Alerts()[0]
 		if a.Kind != KindTaggedResourceChanged || a.EventID == "" || a.Principal == "" || len(a.Details) == 0 {
 			t.Errorf("alert %+v", a)
 		}
@@ -242,7 +228,7 @@ func TestAlertOnTags(t *testing.T) {
 func TestAlertFailureFailsTheInvocation(t *testing.T) {
 	f := newFixture(t, nil)
 	f.h.AlertOn = []tagCond{{"env", "prod"}}
-	f.alerts.err = errors.New("sns: throttled")
+	f.alerts.Err = errors.New("sns: throttled")
 	if err := f.h.Handle(context.Background(), readEvent(t, "rds-1-create-db-instance.json")); err == nil {
 		t.Fatal("an undelivered alert was swallowed")
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/awsfake"
 	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/tags"
@@ -82,7 +83,7 @@ func (e *env) container(t *testing.T) *Handler {
 			Known: &tags.DynamoKnown{Client: e.ddb, Table: e.knownTable, Retain: 730 * 24 * time.Hour},
 		},
 		Store:   e.store,
-		Alerts:  &recordingPublisher{},
+		Alerts:  &alerttest.Recorder{},
 		Log:     slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Metrics: &metrics.Counters{},
 	}
