@@ -81,7 +81,9 @@ func (p *Parser) object(b []byte, i int, member func(key, b []byte, i int) (int,
 			return 0, logfile.Syntax(i, "unexpected %q where an object key belongs", b[i])
 		}
 		ks := i
-		if i, err = logfile.String(b, i); err != nil {
+		if j := logfile.ShortString(b, i); j >= 0 {
+			i = j
+		} else if i, err = logfile.String(b, i); err != nil {
 			return 0, err
 		}
 		key := b[ks+1 : i-1]
@@ -222,7 +224,11 @@ func (p *Parser) resourceMember(key, b []byte, i int) (int, error) {
 func (p *Parser) str(b []byte, i int, dst *[]byte, field string) (int, error) {
 	switch b[i] {
 	case '"':
-		end, err := logfile.String(b, i)
+		end := logfile.ShortString(b, i)
+		var err error
+		if end < 0 {
+			end, err = logfile.String(b, i)
+		}
 		if err == nil {
 			*dst = b[i:end]
 		}

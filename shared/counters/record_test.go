@@ -2,11 +2,13 @@ package counters
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trailguard/trailguard/shared/logfile"
 	"github.com/trailguard/trailguard/shared/trail"
@@ -181,4 +183,57 @@ func TestParserErrorsAreMalformedThroughTheReader(t *testing.T) {
 	if strings.Join(names, ",") != "A,C" || malformed != 1 {
 		t.Errorf("records %v, malformed %d; want A,C and 1", names, malformed)
 	}
+}
+
+// FuzzParser: whatever the input, the parser does not panic, and what it accepts is one valid
+// JSON object whose counter fields are the ones its keys give (matched exactly, as CloudTrail
+// writes them and as Python's json reads them; Go's decoders would also match "Arn" to arn).
+func FuzzParser(f *testing.F) {
+	for _, s := range []string{
+		`{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a","accountId":"1"},"resources":[{"type":"T"}]}`,
+		`{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"onBehalfOf":{"userId":"u"}},"sourceIPAddress":"a\"b"}`,
+		`{"eventTime":"2026-11-20T07:58:43+01:00","eventName":"\u0058","recipientAccountId":"1","requestParameters":{"a":[1,true,null,-2e3]}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p Parser
+		in := append(bytes.Clone(b), "                "...)
+		end, err := p.Parse(in, 0)
+		if err != nil {
+			return
+		}
+		var m map[string]any
+		if err := json.Unmarshal(in[:end], &m); err != nil {
+			t.Fatalf("accepted %q, not a JSON object: %v", in[:end], err)
+		}
+		str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+		obj := func(m map[string]any, k string) map[string]any { o, _ := m[k].(map[string]any); return o }
+		id := obj(m, "userIdentity")
+		account := str(m, "recipientAccountId")
+		if account == "" {
+			account = str(id, "accountId")
+		}
+		principal := str(id, "arn")
+		for _, alt := range []string{str(id, "principalId"), str(obj(id, "onBehalfOf"), "userId"), str(id, "invokedBy"), str(id, "userName")} {
+			if principal == "" {
+				principal = alt
+			}
+		}
+		var rtype string
+		list, _ := m["resources"].([]any)
+		for _, r := range list {
+			if o, _ := r.(map[string]any); str(o, "type") != "" {
+				rtype = str(o, "type")
+				break
+			}
+		}
+		tm, terr := time.Parse(time.RFC3339Nano, str(m, "eventTime"))
+		want := Key{tm.UTC().Format(HourLayout), account, principal, str(m, "sourceIPAddress"), str(m, "eventName"), rtype, str(m, "errorCode"), str(m, "eventType")}
+		tl := NewTally() // the tally repairs invalid UTF-8 the way json.Unmarshal does
+		tl.Add(&p.Record().Key)
+		if got := tl.Rows()[0].Key; terr != nil || got != want {
+			t.Fatalf("record %q:\n parser %+v\n want   %+v (time error %v)", in[:end], got, want, terr)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Tally counts one file's records in memory, per distinct counter: its size grows with the
@@ -39,7 +40,7 @@ func (d *dimension) id(s string) uint32 {
 	id, ok := d.ids[s]
 	if !ok {
 		s = strings.Clone(s)
-		v := strings.ToValidUTF8(s, "\uFFFD")
+		v := validUTF8(s)
 		if v == s {
 			id = uint32(len(d.values))
 			d.values = append(d.values, v)
@@ -53,6 +54,19 @@ func (d *dimension) id(s string) uint32 {
 	}
 	d.last, d.lastID, d.used = d.values[id], id, d.values[id] == s
 	return id
+}
+
+// validUTF8 replaces each byte of s that is not part of valid UTF-8 by U+FFFD, as Go's JSON
+// decoders do when they read such a string.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for _, r := range s {
+		b = utf8.AppendRune(b, r) // ranging yields utf8.RuneError for each invalid byte
+	}
+	return string(b)
 }
 
 // RuleCount is a threshold rule's counter in one file: the number of matching records per
@@ -93,8 +107,8 @@ func (t *Tally) Add(k *Key) {
 
 // AddRule counts one record for a threshold rule.
 func (t *Tally) AddRule(rule, hour, subject, account string) {
-	fix := func(s string) string { return strings.Clone(strings.ToValidUTF8(s, "\uFFFD")) }
-	hour, subject = strings.ToValidUTF8(hour, "\uFFFD"), strings.ToValidUTF8(subject, "\uFFFD")
+	fix := func(s string) string { return strings.Clone(validUTF8(s)) }
+	hour, subject = validUTF8(hour), validUTF8(subject)
 	if c, ok := t.rules[ruleKey{rule, hour, subject}]; ok {
 		c.Count++
 		return

@@ -72,7 +72,9 @@ value:
 		}
 		goto value
 	case '"':
-		if i, err = String(b, i); err != nil {
+		if j := ShortString(b, i); j >= 0 {
+			i = j
+		} else if i, err = String(b, i); err != nil {
 			return 0, err
 		}
 	case 't':
@@ -124,7 +126,9 @@ key:
 	if b[i] != '"' {
 		return fail(i, "unexpected %q where an object key belongs", b[i])
 	}
-	if i, err = String(b, i); err != nil {
+	if j := ShortString(b, i); j >= 0 {
+		i = j
+	} else if i, err = String(b, i); err != nil {
 		return 0, err
 	}
 	if i = SkipSpace(b, i); i >= len(b) {
@@ -241,9 +245,7 @@ func specialByte(b []byte, i int) int {
 func String(b []byte, i int) (int, error) {
 	i++
 	for i+8 <= len(b) {
-		x := binary.LittleEndian.Uint64(b[i:])
-		q, s := x^quotes, x^bslash
-		t := (((q - ones) &^ q) | ((s - ones) &^ s) | ((x - spaces) &^ x)) & highs
+		t := special(binary.LittleEndian.Uint64(b[i:]))
 		if t == 0 {
 			i += 8
 			continue
@@ -334,4 +336,26 @@ func skipLoose(b []byte, i int) (int, error) {
 		i++
 	}
 	return 0, ErrShort
+}
+
+// special flags (in each byte's high bit) the bytes of x that end or interrupt a plain string
+// run: '"', '\\' and control bytes. Only the lowest flag is exact.
+func special(x uint64) uint64 {
+	q, s := x^quotes, x^bslash
+	return (((q - ones) &^ q) | ((s - ones) &^ s) | ((x - spaces) &^ x)) & highs
+}
+
+// ShortString is String for a string whose closing quote is in the eight bytes after its
+// opening one, with nothing to check before it: small enough to be inlined where strings are
+// scanned (most keys and many values are this short). It returns -1 when it cannot tell.
+func ShortString(b []byte, i int) int {
+	if i+10 > len(b) {
+		return -1
+	}
+	// With no flag in the eight bytes, TrailingZeros64 is 64 and j the ninth byte: a
+	// quote there still ends the string.
+	if j := i + 1 + bits.TrailingZeros64(special(binary.LittleEndian.Uint64(b[i+1:])))>>3; b[j] == '"' {
+		return j + 1
+	}
+	return -1
 }
