@@ -83,7 +83,7 @@ func (p *Parser) object(b []byte, i int, member func(key, b []byte, i int) (int,
 		ks := i
 		if j := logfile.ShortString(b, i); j >= 0 {
 			i = j
-		} else if i, err = logfile.String(b, i); err != nil {
+		} else if i, err = logfile.StringFrom(b, ^j); err != nil {
 			return 0, err
 		}
 		key := b[ks+1 : i-1]
@@ -227,7 +227,7 @@ func (p *Parser) str(b []byte, i int, dst *[]byte, field string) (int, error) {
 		end := logfile.ShortString(b, i)
 		var err error
 		if end < 0 {
-			end, err = logfile.String(b, i)
+			end, err = logfile.StringFrom(b, ^end)
 		}
 		if err == nil {
 			*dst = b[i:end]

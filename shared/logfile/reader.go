@@ -17,7 +17,9 @@ import (
 // fail, instead of the buffer growing without end.
 const MaxRecord = 8 << 20
 
-const readSize = 64 << 10
+// readSize is how much one read asks for: records that straddle two reads are scanned twice,
+// so reads are large next to a record.
+const readSize = 256 << 10
 
 // Reader yields the records of one audit log file, one at a time, reading its stream as it
 // goes: memory holds the record at hand and a read buffer, never the file. It accepts
@@ -365,17 +367,24 @@ func (r *Reader) fill() error {
 		r.buf = append(r.buf[:r.end], make([]byte, len(r.buf))...)
 		r.buf = r.buf[:cap(r.buf)]
 	}
-	n, err := io.ReadAtLeast(r.src, r.buf[r.end:r.end+readSize], 1)
+	// Decompressors hand out a window's worth per Read (32 KB for gzip): read on to fill
+	// most of readSize, so few records straddle two reads.
+	var n int
+	var err error
+	for n < readSize/2 && err == nil {
+		var m int
+		m, err = r.src.Read(r.buf[r.end+n : r.end+readSize])
+		n += m
+	}
 	r.end += n
 	r.decoded += int64(n)
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		r.eof = true
-		if n > 0 {
-			return nil
+		if n == 0 {
+			return io.EOF
 		}
-		return io.EOF
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("read log file at offset %d: %w", r.decoded, err)
 	}
 	return nil

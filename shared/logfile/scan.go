@@ -74,7 +74,7 @@ value:
 	case '"':
 		if j := ShortString(b, i); j >= 0 {
 			i = j
-		} else if i, err = String(b, i); err != nil {
+		} else if i, err = StringFrom(b, ^j); err != nil {
 			return 0, err
 		}
 	case 't':
@@ -128,7 +128,7 @@ key:
 	}
 	if j := ShortString(b, i); j >= 0 {
 		i = j
-	} else if i, err = String(b, i); err != nil {
+	} else if i, err = StringFrom(b, ^j); err != nil {
 		return 0, err
 	}
 	if i = SkipSpace(b, i); i >= len(b) {
@@ -240,10 +240,13 @@ func specialByte(b []byte, i int) int {
 }
 
 // String validates the string starting at b[i] == '"' and returns the index past its
-// closing quote. The common case, a string without escapes, is one loop over eight bytes at
-// a time; the first escape or control byte hands over to stringRest.
-func String(b []byte, i int) (int, error) {
-	i++
+// closing quote.
+func String(b []byte, i int) (int, error) { return StringFrom(b, i+1) }
+
+// StringFrom is String from b[i] on, inside the string. The common case, a run without
+// escapes, is one loop over eight bytes at a time; the first escape or control byte hands
+// over to stringRest.
+func StringFrom(b []byte, i int) (int, error) {
 	for i+8 <= len(b) {
 		t := special(binary.LittleEndian.Uint64(b[i:]))
 		if t == 0 {
@@ -345,17 +348,20 @@ func special(x uint64) uint64 {
 	return (((q - ones) &^ q) | ((s - ones) &^ s) | ((x - spaces) &^ x)) & highs
 }
 
-// ShortString is String for a string whose closing quote is in the eight bytes after its
-// opening one, with nothing to check before it: small enough to be inlined where strings are
-// scanned (most keys and many values are this short). It returns -1 when it cannot tell.
+// ShortString is String's first step, small enough to be inlined where strings are scanned:
+// it looks at the eight bytes after the opening quote at b[i]. When the string ends there (most
+// keys and many values are this short) it returns the index past the closing quote; else the
+// bitwise complement of the index to go on from with StringFrom(b, ^r), so no byte is looked
+// at twice.
 func ShortString(b []byte, i int) int {
 	if i+10 > len(b) {
-		return -1
+		return ^(i + 1)
 	}
 	// With no flag in the eight bytes, TrailingZeros64 is 64 and j the ninth byte: a
 	// quote there still ends the string.
-	if j := i + 1 + bits.TrailingZeros64(special(binary.LittleEndian.Uint64(b[i+1:])))>>3; b[j] == '"' {
+	j := i + 1 + bits.TrailingZeros64(special(binary.LittleEndian.Uint64(b[i+1:])))>>3
+	if b[j] == '"' {
 		return j + 1
 	}
-	return -1
+	return ^j
 }
