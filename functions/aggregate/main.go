@@ -53,6 +53,13 @@ func main() {
 			cfg.BucketDir = *bucketDir
 		}
 	})
+	if cfg.BucketDir != "" && *file == "" {
+		if info, err := os.Stat(cfg.BucketDir); err != nil || !info.IsDir() {
+			fmt.Fprintf(os.Stderr, "configuration: BUCKET_DIR (-bucket-dir): %q is not a directory: run from the repository root, "+
+				"give -bucket-dir, or set BUCKET_DIR= (empty) to read the objects from S3\n", cfg.BucketDir)
+			os.Exit(localrun.ExitConfig)
+		}
+	}
 	metricsOut := &metrics.Counters{Function: "aggregate"}
 	sender, err := cfg.Alert.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, metricsOut)
 	if err != nil {
