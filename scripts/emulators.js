@@ -20,6 +20,8 @@ const fs = require('fs')
 const path = require('path')
 const dynalite = require('dynalite')
 const S3rver = require('s3rver')
+// s3rver 3.7.1 answers ListObjectsV2 with a delimiter wrongly for deep keys: patched here.
+require('./s3rver-delimiter')
 
 const workDir = process.argv[2]
 if (!workDir || !fs.statSync(workDir, { throwIfNoEntry: false })?.isDirectory()) {
