@@ -2,6 +2,8 @@ package counters
 
 import (
 	"cmp"
+	"encoding/binary"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -11,12 +13,16 @@ import (
 // number of distinct counters, never with the number of records, and so do the writes that
 // apply it.
 //
-// Each value is interned per dimension (one copy of each distinct principal, source, …), and
-// a counter is found by its eight small value numbers: the lookups stay in small, hot maps
-// instead of hashing and comparing a long composite key in a large one.
+// A record's counter is found by one 64-bit hash of its whole key, checked against the
+// counter's key (a different key with the same hash, which a 64-bit hash practically never
+// gives, goes to a second map keyed by the key itself). Values are interned per dimension when
+// a counter is created: one copy of each distinct principal, source, …
 type Tally struct {
+	seed  maphash.Seed
+	buf   []byte
+	index map[uint64]int // key hash → position in rows
+	other map[string]int // encoded key → position in rows, for keys whose hash another key has
 	dims  [8]dimension
-	index map[[8]uint32]int // value numbers → position in rows
 	rows  []Row
 	rules map[ruleKey]*RuleCount
 }
@@ -25,18 +31,12 @@ type Tally struct {
 type dimension struct {
 	ids    map[string]uint32 // every spelling seen → value number
 	values []string          // value number → value (valid UTF-8)
-	last   string            // the last spelling looked up, and its number: consecutive
-	lastID uint32            // records mostly share their account, hour, event type
-	used   bool
 }
 
 // id returns the value number of s, copying s the first time it is seen (s may be a view of
 // a read buffer). Invalid UTF-8 is replaced by U+FFFD, as JSON decoders do, since DynamoDB
 // stores UTF-8: both spellings then share one number, so one stored value is one counter.
 func (d *dimension) id(s string) uint32 {
-	if d.used && s == d.last {
-		return d.lastID
-	}
 	id, ok := d.ids[s]
 	if !ok {
 		s = strings.Clone(s)
@@ -52,7 +52,6 @@ func (d *dimension) id(s string) uint32 {
 		}
 		d.ids[s] = id
 	}
-	d.last, d.lastID, d.used = d.values[id], id, d.values[id] == s
 	return id
 }
 
@@ -83,26 +82,58 @@ type ruleKey struct{ rule, hour, subject string }
 
 // NewTally returns an empty tally.
 func NewTally() *Tally {
-	return &Tally{index: map[[8]uint32]int{}, rules: map[ruleKey]*RuleCount{}}
+	return &Tally{seed: maphash.MakeSeed(), index: map[uint64]int{}, rules: map[ruleKey]*RuleCount{}}
 }
 
 // Add counts one record. k's strings may be views of a read buffer: they are copied the
 // first time a value is seen, and only then.
 func (t *Tally) Add(k *Key) {
-	var ids [8]uint32
-	for i, v := range k.values() {
-		ids[i] = t.dims[i].id(v)
-	}
-	if i, ok := t.index[ids]; ok {
+	b, h := t.hash(k)
+	i, ok := t.index[h]
+	switch {
+	case ok && t.rows[i].Key == *k:
 		t.rows[i].Count++
 		return
+	case ok:
+		if i, ok := t.other[string(b)]; ok {
+			t.rows[i].Count++
+			return
+		}
 	}
-	t.index[ids] = len(t.rows)
+	var ids [8]uint32
+	for d, v := range k.values() {
+		ids[d] = t.dims[d].id(v)
+	}
 	var v [8]string
-	for i, id := range ids {
-		v[i] = t.dims[i].values[id]
+	for d, id := range ids {
+		v[d] = t.dims[d].values[id]
 	}
-	t.rows = append(t.rows, Row{Key: Key{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}, Count: 1})
+	row := Key{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}
+	if row != *k {
+		t.Add(&row) // invalid UTF-8: count under the repaired key, as stored
+		return
+	}
+	if ok {
+		if t.other == nil {
+			t.other = map[string]int{}
+		}
+		t.other[string(b)] = len(t.rows)
+	} else {
+		t.index[h] = len(t.rows)
+	}
+	t.rows = append(t.rows, Row{Key: row, Count: 1})
+}
+
+// hash encodes k into t.buf, each value length-prefixed so no two keys encode alike, and
+// hashes the encoding.
+func (t *Tally) hash(k *Key) ([]byte, uint64) {
+	b := t.buf[:0]
+	for _, v := range k.values() {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	t.buf = b
+	return b, maphash.Bytes(t.seed, b)
 }
 
 // AddRule counts one record for a threshold rule.

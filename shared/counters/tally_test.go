@@ -153,3 +153,22 @@ func TestMemoryExactlyOnce(t *testing.T) {
 		t.Errorf("activity count %d, want 7", it.count)
 	}
 }
+
+// TestTallyHashCollision: a key whose 64-bit hash another key already has is still counted
+// on its own (forced here: a real collision practically never happens).
+func TestTallyHashCollision(t *testing.T) {
+	a := Key{Hour: "2026-11-20T08", Account: "1", Principal: "alice", EventName: "GetObject"}
+	b := Key{Hour: "2026-11-20T08", Account: "1", Principal: "bob", EventName: "GetObject"}
+	tl := NewTally()
+	tl.Add(&a)
+	_, hb := tl.hash(&b)
+	tl.index[hb] = 0 // b's hash now leads to a's counter
+	for range 3 {
+		tl.Add(&b)
+		tl.Add(&a)
+	}
+	rows := tl.Rows()
+	if len(rows) != 2 || rows[0].Principal != "alice" || rows[0].Count != 4 || rows[1].Principal != "bob" || rows[1].Count != 3 {
+		t.Errorf("rows %+v, want alice 4 and bob 3", rows)
+	}
+}
