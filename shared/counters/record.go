@@ -28,8 +28,9 @@ type Record struct {
 //   - resource type: the type of the first resources entry that has one;
 //   - source IP, event name, error code, event type: the fields as written.
 //
-// A record without eventTime, eventName or an account, or with one of them not a string, is
-// malformed.
+// Keys are matched exactly, as CloudTrail writes them (Go's JSON decoders would also take "Arn"
+// for arn; Python's json, like this parser, does not). A record without eventTime, eventName or
+// an account, or with a kept field that is not a string, is malformed.
 type Parser struct {
 	sc  logfile.Scanner
 	raw rawFields
