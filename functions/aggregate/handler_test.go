@@ -15,32 +15,17 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/keylayout"
 	"github.com/trailguard/trailguard/shared/objectevent"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
-// recorder is a publisher that keeps what it is given, and fails while err is set.
-type recorder struct {
-	mu     sync.Mutex
-	alerts []alert.Alert
-	err    error
-}
-
-func (r *recorder) Publish(_ context.Context, alerts []alert.Alert) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return r.err
-	}
-	r.alerts = append(r.alerts, alerts...)
-	return nil
-}
-
-func (r *recorder) kinds() []string {
+// kindIDs are alerts as "kind eventID" lines.
+func kindIDs(alerts []alert.Alert) []string {
 	var out []string
-	for _, a := range r.alerts {
+	for _, a := range alerts {
 		out = append(out, a.Kind+" "+a.EventID)
 	}
 	return out
@@ -67,9 +52,9 @@ func (r *reports) report(s Summary, t *counters.Tally) {
 	r.rows[s.Key] = t.Rows()
 }
 
-func newHandler(t *testing.T) (*Handler, *recorder, *reports) {
+func newHandler(t *testing.T) (*Handler, *alerttest.Recorder, *reports) {
 	t.Helper()
-	pub, rep := &recorder{}, &reports{}
+	pub, rep := &alerttest.Recorder{}, &reports{}
 	h := &Handler{
 		Objects: dirObjects{Dir: sampleDir},
 		Store:   &counters.Memory{},
@@ -118,7 +103,7 @@ func TestSampleEvents(t *testing.T) {
 		{"malformed-truncated-log-file.json", want{files: 5, err: "unexpected EOF"}},
 	}
 	for _, s := range steps {
-		pub.alerts = nil
+		before := len(pub.Alerts())
 		resp, err := h.Handle(ctx, readEvent(t, s.event))
 		if s.want.err != "" {
 			if err == nil || !strings.Contains(err.Error(), s.want.err) {
@@ -144,7 +129,7 @@ func TestSampleEvents(t *testing.T) {
 				t.Errorf("%s: written %d already %d, want %d %d", s.event, last.Written, last.Already, s.want.written, s.want.already)
 			}
 		}
-		if got := strings.Join(pub.kinds(), "\n"); got != strings.Join(s.want.alerts, "\n") {
+		if got := strings.Join(kindIDs(pub.Alerts()[before:]), "\n"); got != strings.Join(s.want.alerts, "\n") {
 			t.Errorf("%s: alerts\n%s\nwant\n%s", s.event, got, strings.Join(s.want.alerts, "\n"))
 		}
 	}
@@ -206,28 +191,21 @@ func TestThresholdOncePerCrossing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h, raised, _ := newHandler(t)
 			h.Rules.FailedSignIns, h.Rules.AccessDenied = tc.failed, tc.deny
-			sent := &recorder{}
+			sent := &alerttest.Recorder{}
 			sender := &alert.Sender{Ledger: &alert.MemoryLedger{Options: alert.LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour}},
 				Publisher: sent, Log: h.Log}
 			h.Alerts = tee{raised, sender}
 			for i, ev := range events {
-				raised.alerts = nil
+				before := len(raised.Kinds())
 				if _, err := h.Handle(context.Background(), readEvent(t, ev)); err != nil {
 					t.Fatal(err)
 				}
-				var kinds []string
-				for _, a := range raised.alerts {
-					kinds = append(kinds, a.Kind)
-				}
+				kinds := raised.Kinds()[before:]
 				if got := strings.Join(kinds, " "); got != tc.raisedBy[i] {
 					t.Errorf("%s raised %q, want %q", ev, got, tc.raisedBy[i])
 				}
 			}
-			var kinds []string
-			for _, a := range sent.alerts {
-				kinds = append(kinds, a.Kind)
-			}
-			if strings.Join(kinds, " ") != strings.Join(tc.sent, " ") {
+			if kinds := sent.Kinds(); strings.Join(kinds, " ") != strings.Join(tc.sent, " ") {
 				t.Errorf("sent %v, want %v", kinds, tc.sent)
 			}
 		})
@@ -236,7 +214,7 @@ func TestThresholdOncePerCrossing(t *testing.T) {
 
 // tee publishes to a recorder and then to the alert layer.
 type tee struct {
-	raised *recorder
+	raised *alerttest.Recorder
 	next   publisher
 }
 
@@ -254,15 +232,15 @@ func TestPublishFailureIsRetried(t *testing.T) {
 	if _, err := h.Handle(ctx, readEvent(t, "eventbridge-object-created.json")); err != nil {
 		t.Fatal(err)
 	}
-	pub.err = errors.New("sns: throttled")
+	pub.Err = errors.New("sns: throttled")
 	if _, err := h.Handle(ctx, readEvent(t, "s3-notification.json")); err == nil || !strings.Contains(err.Error(), "sns: throttled") {
 		t.Fatalf("error %v, want the publish error", err)
 	}
-	pub.err = nil
+	pub.Err = nil
 	if _, err := h.Handle(ctx, readEvent(t, "s3-notification.json")); err != nil {
 		t.Fatal(err)
 	}
-	if got := pub.kinds(); len(got) != 2 || !strings.HasPrefix(got[0], "access-denied 2026-11-20T08#") || got[1] != "failed-sign-ins 2026-11-20T08#203.0.113.66" {
+	if got := kindIDs(pub.Alerts()); len(got) != 2 || !strings.HasPrefix(got[0], "access-denied 2026-11-20T08#") || got[1] != "failed-sign-ins 2026-11-20T08#203.0.113.66" {
 		t.Errorf("alerts after the retry %v", got)
 	}
 	last := rep.sums[len(rep.sums)-1]

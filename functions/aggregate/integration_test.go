@@ -19,6 +19,7 @@ import (
 
 	"github.com/trailguard/trailguard/internal/trailgen"
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/keylayout"
 	"github.com/trailguard/trailguard/shared/testenv"
@@ -33,12 +34,12 @@ type stack struct {
 	bucket string
 	table  *counters.Table
 	h      *Handler
-	sent   *recorder // what the alert layer let through
+	sent   *alerttest.Recorder // what the alert layer let through
 	rep    *reports
 }
 
 func newStack(t *testing.T) *stack {
-	s := &stack{t: t, s3: testenv.S3(t), ddb: testenv.DynamoDB(t), sent: &recorder{}, rep: &reports{}}
+	s := &stack{t: t, s3: testenv.S3(t), ddb: testenv.DynamoDB(t), sent: &alerttest.Recorder{}, rep: &reports{}}
 	s.bucket = testenv.S3Bucket(t, s.s3)
 	s.table = &counters.Table{Client: s.ddb, Name: testenv.CreateTable(t, s.ddb, "CountersTable"), Retention: 90 * 24 * time.Hour, Concurrency: 16}
 	h, _, _ := newHandler(t)
@@ -274,11 +275,11 @@ func TestIntegrationThresholdCrossedByTheThirdFile(t *testing.T) {
 		if i >= 2 {
 			wantSent = 1
 		}
-		if len(s.sent.alerts) != wantSent {
-			t.Fatalf("after file %d: %d alerts sent, want %d", i+1, len(s.sent.alerts), wantSent)
+		if len(s.sent.Alerts()) != wantSent {
+			t.Fatalf("after file %d: %d alerts sent, want %d", i+1, len(s.sent.Alerts()), wantSent)
 		}
 	}
-	a := s.sent.alerts[0]
+	a := s.sent.Alerts()[0]
 	if a.Kind != KindFailedSignIns || a.SourceIP != "203.0.113.66" || a.EventID != "2026-11-20T08#203.0.113.66" || !strings.Contains(a.Details[1].Value, "6 in the hour") {
 		t.Errorf("alert %+v", a)
 	}
