@@ -54,7 +54,7 @@ func quietHandler() *Handler {
 // countFile is the local path's work on one file: gunzip, decode, count (rules included).
 func countFile(b *testing.B, h *Handler, data []byte) Summary {
 	var sum Summary
-	if _, err := h.count(context.Background(), h.Log, bytes.NewReader(data), &sum); err != nil {
+	if _, err := h.count(context.Background(), h.Log, bytes.NewReader(data), &sum, &fileDetections{}); err != nil {
 		b.Fatal(err)
 	}
 	if sum.Records != benchRecords || sum.Malformed != 0 {
@@ -77,6 +77,26 @@ func BenchmarkAggregateFile(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchRecords*b.N)/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(float64(sum.Counters), "counters")
+}
+
+// BenchmarkAggregateFileWithRules is the same path with the detection rules (the whole built-in
+// pack) run over every record too, as LOG_FILE_RULES=all does: the full decode of each record
+// for the rules is the extra cost.
+func BenchmarkAggregateFileWithRules(b *testing.B) {
+	_, data := benchFile(b)
+	h := quietHandler()
+	d, err := newDetector(Config{}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.Detect = d
+	oneCore(b)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		countFile(b, h, data)
+	}
+	b.ReportMetric(float64(benchRecords*b.N)/b.Elapsed().Seconds(), "records/s")
 }
 
 // BenchmarkPythonBaseline runs the same job in Python's standard library
@@ -134,7 +154,7 @@ func BenchmarkMemoryLargeStream(b *testing.B) {
 				g := trailgen.New(9, time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC), 5, 20, 60)
 				src := &sampling{r: trailgen.Stream(n, func(dst []byte) []byte { return g.Append(dst, g.Random(2)) }), every: 16 << 20}
 				runtime.GC()
-				if _, err := h.count(context.Background(), h.Log, src, &sum); err != nil {
+				if _, err := h.count(context.Background(), h.Log, src, &sum, &fileDetections{}); err != nil {
 					b.Fatal(err)
 				}
 				peak = max(peak, src.peak)

@@ -8,6 +8,7 @@ import (
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/counters"
+	"github.com/trailguard/trailguard/shared/rules"
 )
 
 // Config is the aggregator's environment.
@@ -31,7 +32,12 @@ type Config struct {
 	// BucketDir stands in for the bucket outside Lambda: object keys are read under it. Set
 	// it empty to read from S3 in a local run.
 	BucketDir string `envconfig:"BUCKET_DIR"`
-	Alert     alert.Config
+	// LogFileRules runs the detection rules (the built-in pack and RULES_DIR, less
+	// DISABLED_RULES) over every record of each file: "all" (default), or "off".
+	LogFileRules string `envconfig:"LOG_FILE_RULES" default:"all"`
+	// Embedded, not named: envconfig would prefix a named struct's variables.
+	alert.Config
+	rules.Selection
 }
 
 // localDefaults: a local replay reads the sample bucket next to the sample events (paths are
@@ -82,7 +88,10 @@ func loadConfig() (Config, error) {
 		}
 		c.BucketDir = ""
 	}
-	return c, c.Alert.Validate()
+	if c.LogFileRules != "all" && c.LogFileRules != "off" {
+		return c, &config.Error{Var: "LOG_FILE_RULES", Problem: fmt.Sprintf("%q: want all or off", c.LogFileRules)}
+	}
+	return c, c.Config.Validate()
 }
 
 // retention is RETENTION_DAYS as a duration.

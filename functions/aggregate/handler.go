@@ -45,8 +45,10 @@ type Handler struct {
 	Store   store
 	Alerts  publisher
 	Rules   Rules
-	Layout  *keylayout.Layout // keys of CloudTrail log files; other objects are skipped
-	Bucket  string            // when set, objects of other buckets are skipped
+	// Detect runs the detection rules over every record (LOG_FILE_RULES=all); nil: off.
+	Detect detector
+	Layout *keylayout.Layout // keys of CloudTrail log files; other objects are skipped
+	Bucket string            // when set, objects of other buckets are skipped
 	// Report is told of each file counted, with its counters (local runs print them); may be nil.
 	Report  func(Summary, *counters.Tally)
 	Log     *slog.Logger
@@ -65,6 +67,8 @@ type Summary struct {
 	Written      int    `json:"written"`  // counter items incremented now
 	Already      int    `json:"already"`  // items this file had incremented before (redelivery, retry)
 	Alerts       int    `json:"alerts"`
+	RuleAlerts   int    `json:"rule_alerts"` // alerts of the detection rules (one per finding in the file)
+	RuleErrors   int    `json:"rule_errors"` // records a rule could not decide on
 }
 
 // maxMalformedLogged bounds the log lines of one file's malformed records.
@@ -161,7 +165,8 @@ func (h *Handler) Aggregate(ctx context.Context, log *slog.Logger, file counters
 		log.ErrorContext(ctx, "log file not counted", "decision", "retry", "stage", stage, "records", sum.Records, "error", err.Error())
 		return sum, fmt.Errorf("s3://%s/%s: %s: %w", file.Bucket, file.Key, stage, err)
 	}
-	tally, err := h.count(ctx, log, r, &sum)
+	var found fileDetections
+	tally, err := h.count(ctx, log, r, &sum, &found)
 	if err != nil {
 		return fail("read", err)
 	}
@@ -175,6 +180,14 @@ func (h *Handler) Aggregate(ctx context.Context, log *slog.Logger, file counters
 	for _, a := range alerts {
 		log.InfoContext(ctx, "threshold crossed", "decision", "alert", "kind", a.Kind, "event_id", a.EventID)
 	}
+	// The detection rules' alerts go out after the counts are applied: a failure here fails
+	// the file, and its retry counts nothing twice and sends no alert twice.
+	ruleAlerts := found.final()
+	sum.RuleAlerts, sum.RuleErrors = len(ruleAlerts), found.ruleErrs
+	for _, a := range ruleAlerts {
+		log.InfoContext(ctx, "rule matched", "decision", "alert", "kind", a.Kind, "event_id", a.EventID)
+	}
+	alerts = append(alerts, ruleAlerts...)
 	if len(alerts) > 0 {
 		if err := h.Alerts.Publish(ctx, alerts); err != nil {
 			return fail("publish alerts", err)
@@ -185,22 +198,25 @@ func (h *Handler) Aggregate(ctx context.Context, log *slog.Logger, file counters
 	h.Metrics.Add("MalformedRecords", sum.Malformed)
 	h.Metrics.Add("CounterWrites", sum.Written)
 	h.Metrics.Add("CounterWritesAlready", sum.Already)
+	h.Metrics.Add("RuleAlerts", sum.RuleAlerts)
+	h.Metrics.Add("RuleErrors", sum.RuleErrors)
 	decision := "counted"
 	if sum.Written == 0 && sum.Already > 0 {
 		decision = "already-counted"
 	}
 	log.InfoContext(ctx, "log file counted", "decision", decision, "records", sum.Records, "malformed", sum.Malformed,
 		"bytes", sum.Bytes, "counters", sum.Counters, "written", sum.Written, "already", sum.Already,
-		"alerts", sum.Alerts, "ms", time.Since(start).Milliseconds())
+		"alerts", sum.Alerts, "rule_alerts", sum.RuleAlerts, "rule_errors", sum.RuleErrors, "ms", time.Since(start).Milliseconds())
 	if h.Report != nil {
 		h.Report(sum, tally)
 	}
 	return sum, nil
 }
 
-// count reads every record of the file into a tally. Malformed records are counted, logged
-// (the first few) and skipped; a file that cannot be read to its end is an error.
-func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum *Summary) (*counters.Tally, error) {
+// count reads every record of the file into a tally, and through the detection rules when they
+// are on. Malformed records are counted, logged (the first few) and skipped; a file that cannot
+// be read to its end is an error.
+func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum *Summary, found *fileDetections) (*counters.Tally, error) {
 	lr, err := logfile.NewReader(r)
 	if err != nil {
 		return nil, err
@@ -225,6 +241,11 @@ func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum 
 		rec := p.Record()
 		tally.Add(&rec.Key)
 		h.Rules.count(tally, rec, raw)
+		if h.Detect != nil {
+			if err := found.add(ctx, log, h.Detect, raw); err != nil {
+				return nil, err
+			}
+		}
 		if lr.Records()%65536 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

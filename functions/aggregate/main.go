@@ -61,7 +61,7 @@ func main() {
 		}
 	}
 	metricsOut := &metrics.Counters{Function: "aggregate"}
-	sender, err := cfg.Alert.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, metricsOut)
+	sender, err := cfg.Config.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, metricsOut)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(localrun.ExitConfig)
@@ -79,7 +79,8 @@ func main() {
 	for _, code := range cfg.AccessDeniedCodes {
 		h.Rules.DeniedCodes[code] = true
 	}
-	if cfg.CountersTable != "" || cfg.BucketDir == "" && *file == "" {
+	var stateTable *dynamodb.Client // the alert state table's client, for rule thresholds
+	if cfg.CountersTable != "" || cfg.StateTable != "" || cfg.BucketDir == "" && *file == "" {
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryer(func() aws.Retryer {
 			// A big file writes thousands of counters: ride out throttling rather than fail.
 			return retry.AddWithMaxAttempts(retry.NewStandard(), 8)
@@ -91,6 +92,9 @@ func main() {
 		if cfg.CountersTable != "" {
 			h.Store = cfg.table(dynamodb.NewFromConfig(awsCfg))
 		}
+		if cfg.StateTable != "" {
+			stateTable = dynamodb.NewFromConfig(awsCfg)
+		}
 		if cfg.BucketDir == "" {
 			h.Objects = &s3Objects{Client: s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 				// A custom endpoint (an emulator) does not resolve buckets as subdomains.
@@ -100,7 +104,13 @@ func main() {
 			})}
 		}
 	}
-	log.Info("aggregate ready", "counters_table", cfg.CountersTable, "trail_bucket", cfg.TrailBucket, "layout", h.Layout.String(),
+	if cfg.LogFileRules == "all" {
+		if h.Detect, err = newDetector(cfg, stateTable); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(localrun.ExitConfig)
+		}
+	}
+	log.Info("aggregate ready", "log_file_rules", cfg.LogFileRules, "counters_table", cfg.CountersTable, "trail_bucket", cfg.TrailBucket, "layout", h.Layout.String(),
 		"bucket_dir", cfg.BucketDir, "failed_signin_threshold", cfg.FailedSignInThreshold,
 		"access_denied_threshold", cfg.AccessDeniedThreshold, "retention_days", cfg.RetentionDays)
 

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/alert/alerttest"
+	"github.com/trailguard/trailguard/shared/counters"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// A write event EventBridge delivers in real time, and a read-only one it never delivers.
+const (
+	stopLogging = `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333","userName":"mallory"},` +
+		`"eventTime":"2026-11-20T08:02:11Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9",` +
+		`"userAgent":"aws-cli/2.22.0","requestParameters":{"name":"arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail"},"responseElements":null,` +
+		`"requestID":"6f0e2a8c-1b3d-4e5f-8a7b-9c0d1e2f3a4b","eventID":"d3b2c1a0-9f8e-4d7c-b6a5-0f1e2d3c4b5a","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}`
+	deniedList = `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333","userName":"mallory"},` +
+		`"eventTime":"2026-11-20T08:03:40Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9",` +
+		`"userAgent":"aws-cli/2.22.0","errorCode":"AccessDenied","errorMessage":"Access Denied","requestParameters":{"Host":"s3.us-east-1.amazonaws.com"},"responseElements":null,` +
+		`"requestID":"7a8b9c0d1e2f3a4b","eventID":"e4c3b2a1-0f9e-4e8d-a7c6-1b2c3d4e5f60","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}`
+)
+
+// TestLogFileRulesDedupeAgainstRealTime: the aggregator runs the same rules over each log file
+// as the rules function runs in real time. An alert the real-time path already sent is not sent
+// again from the file; the read-only record EventBridge never delivered alerts from the file;
+// a redelivered file sends nothing more.
+func TestLogFileRulesDedupeAgainstRealTime(t *testing.T) {
+	d, err := newDetector(Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &alerttest.Recorder{}
+	sender := &alert.Sender{Ledger: &alert.MemoryLedger{Options: alert.LedgerOptions{Window: 0, DedupeFor: 24 * 3600e9}},
+		Publisher: pub, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx := context.Background()
+
+	// The real-time path (functions/rules) sees StopLogging first.
+	rec, err := trail.DecodeRecord([]byte(stopLogging))
+	if err != nil {
+		t.Fatal(err)
+	}
+	realTime, err := d.Detect(ctx, rec)
+	if err != nil || len(realTime) != 1 || realTime[0].Kind != "cloudtrail-logging-stopped" {
+		t.Fatalf("real-time alerts %v, %v", realTime, err)
+	}
+	if err := sender.Publish(ctx, realTime); err != nil {
+		t.Fatal(err)
+	}
+
+	h := quietHandler()
+	h.Store, h.Alerts, h.Detect = &counters.Memory{}, sender, d
+	file := counters.FileID{Bucket: "trail", Key: "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/f.json.gz", ETag: "e1"}
+	body := `{"Records":[` + stopLogging + `,` + deniedList + `]}`
+	for delivery := 1; delivery <= 2; delivery++ {
+		sum, err := h.Aggregate(ctx, h.Log, file, strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("delivery %d: %v", delivery, err)
+		}
+		if sum.RuleAlerts != 2 || sum.RuleErrors != 0 {
+			t.Errorf("delivery %d: summary %+v, want the 2 rule alerts found", delivery, sum)
+		}
+	}
+	var keys []string
+	for _, a := range pub.Alerts() {
+		keys = append(keys, a.DedupeKey())
+	}
+	want := []string{
+		"cloudtrail-logging-stopped#d3b2c1a0-9f8e-4d7c-b6a5-0f1e2d3c4b5a", // real time
+		"unauthorized-api-call#e4c3b2a1-0f9e-4e8d-a7c6-1b2c3d4e5f60",      // the log file, once
+	}
+	if !slices.Equal(keys, want) {
+		t.Errorf("published %v, want %v", keys, want)
+	}
+}
+
+// TestLogFileRulesFoldRepeats: many records of one finding in a file make one alert that says
+// how many more the file held.
+func TestLogFileRulesFoldRepeats(t *testing.T) {
+	d, err := newDetector(Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &alerttest.Recorder{}
+	h := quietHandler()
+	h.Store, h.Alerts, h.Detect = &counters.Memory{}, pub, d
+	h.Rules.AccessDenied = 0 // only the detection rules here
+	var recs []string
+	for i := range 30 {
+		r := strings.Replace(deniedList, "e4c3b2a1-0f9e-4e8d-a7c6-1b2c3d4e5f60", "e4c3b2a1-0f9e-4e8d-a7c6-"+strings.Repeat("0", 10)+string(rune('a'+i%26))+string(rune('a'+i/26)), 1)
+		recs = append(recs, r)
+	}
+	sum, err := h.Aggregate(context.Background(), h.Log, counters.FileID{Bucket: "b", Key: "k", ETag: "e"}, strings.NewReader(strings.Join(recs, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := pub.Alerts()
+	if sum.RuleAlerts != 1 || len(got) != 1 || got[0].Kind != "unauthorized-api-call" {
+		t.Fatalf("summary %+v, alerts %v: want one folded alert", sum, pub.Kinds())
+	}
+	if !slices.Contains(got[0].Details, alert.Detail{Label: "In this log file", Value: "29 more like this"}) {
+		t.Errorf("details %v lack the folded count", got[0].Details)
+	}
+}
