@@ -97,11 +97,11 @@ func (h *Handler) Check(rec *trail.Record) ([]alert.Alert, error) {
 		return nil, err
 	}
 	base := h.base(rec, si)
-	var out []alert.Alert
+	out := make([]alert.Alert, 0, 2)
 	add := func(kind string, sev alert.Severity, title string, details ...alert.Detail) {
 		a := base
 		a.Kind, a.Severity, a.Title = kind, sev, title
-		a.Details = append(append([]alert.Detail(nil), base.Details...), details...)
+		a.Details = append(append(make([]alert.Detail, 0, len(base.Details)+len(details)), base.Details...), details...)
 		out = append(out, a)
 	}
 	if !h.Allow.Allowed(rec.SourceIPAddress) {
@@ -147,6 +147,7 @@ func (h *Handler) base(rec *trail.Record, si trail.SignIn) alert.Alert {
 	if si.UserName != "" && rec.UserIdentity.UserName == "" {
 		a.User = si.UserName // Identity Center: the name typed, not the store's user ID
 	}
+	a.Details = make([]alert.Detail, 0, 5)
 	a.Details = append(a.Details, alert.Detail{Label: "Identity type", Value: rec.UserIdentity.Type})
 	if si.Result != "" {
 		a.Details = append(a.Details, alert.Detail{Label: "Result", Value: si.Result})
