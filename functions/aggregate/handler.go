@@ -256,19 +256,3 @@ func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum 
 	sum.Records, sum.Bytes, sum.DecodedBytes, sum.Counters = lr.Records(), lr.StoredBytes(), lr.DecodedBytes(), tally.Len()
 	return tally, nil
 }
-
-// replay is Handle for a local run: an SQS batch with failed messages is an error naming them.
-func (h *Handler) replay(ctx context.Context, raw json.RawMessage) error {
-	resp, err := h.Handle(ctx, raw)
-	if err != nil {
-		return err
-	}
-	if resp != nil && len(resp.BatchItemFailures) > 0 {
-		ids := make([]string, len(resp.BatchItemFailures))
-		for i, f := range resp.BatchItemFailures {
-			ids[i] = f.ItemIdentifier
-		}
-		return fmt.Errorf("batchItemFailures: %q", ids)
-	}
-	return nil
-}

@@ -17,14 +17,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
@@ -115,14 +113,7 @@ func main() {
 		"access_denied_threshold", cfg.AccessDeniedThreshold, "retention_days", cfg.RetentionDays)
 
 	if config.UnderLambda() {
-		// One EMF line of counters per invocation, whatever its outcome.
-		lambda.Start(func(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse, error) {
-			resp, err := h.Handle(ctx, raw)
-			if ferr := metricsOut.Flush(os.Stdout, time.Now()); ferr != nil {
-				log.ErrorContext(ctx, "metrics not written", "error", ferr.Error())
-			}
-			return resp, err
-		})
+		lambda.Start(metrics.FlushingWith(metricsOut, os.Stdout, h.Handle))
 		return
 	}
 	h.Report = (&printer{W: os.Stdout, JSON: *jsonOut}).Print
@@ -137,5 +128,5 @@ func main() {
 	if !*jsonOut {
 		replay.Announce = os.Stdout
 	}
-	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, metricsOut.Flushing(os.Stderr, h.replay)))
+	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, metricsOut.Flushing(os.Stderr, localrun.WithBatchFailures(h.Handle))))
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -211,20 +210,4 @@ func messageIDs(batch *objectevent.Batch, needs [][]int, n int) [][]string {
 		}
 	}
 	return ids
-}
-
-// replay adapts Handle to a local replay: SQS batch item failures are a failure too.
-func (h *Handler) replay(ctx context.Context, raw json.RawMessage) error {
-	resp, err := h.Handle(ctx, raw)
-	if err != nil {
-		return err
-	}
-	if resp != nil && len(resp.BatchItemFailures) > 0 {
-		ids := make([]string, len(resp.BatchItemFailures))
-		for i, f := range resp.BatchItemFailures {
-			ids[i] = f.ItemIdentifier
-		}
-		return fmt.Errorf("batchItemFailures: %q", ids)
-	}
-	return nil
 }

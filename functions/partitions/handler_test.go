@@ -14,6 +14,7 @@ import (
 
 	"github.com/trailguard/trailguard/shared/catalog"
 	"github.com/trailguard/trailguard/shared/keylayout"
+	"github.com/trailguard/trailguard/shared/localrun"
 	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/trail"
 )
@@ -250,11 +251,11 @@ func TestReplayReportsBatchItemFailures(t *testing.T) {
 	var created []string
 	var logs bytes.Buffer
 	h := newHandler(&memoryRegistry{}, &created, &logs)
-	err := h.replay(context.Background(), readEvent(t, "malformed-sqs-one-body.json"))
+	err := localrun.WithBatchFailures(h.Handle)(context.Background(), readEvent(t, "malformed-sqs-one-body.json"))
 	if err == nil || !strings.Contains(err.Error(), "d9e1f3a5-7b9c-4d1e-8f2a-3b5d7f9b1c66") {
 		t.Errorf("replay error %v, want the failed message named", err)
 	}
-	if err := h.replay(context.Background(), readEvent(t, "s3-notification.json")); err != nil {
+	if err := localrun.WithBatchFailures(h.Handle)(context.Background(), readEvent(t, "s3-notification.json")); err != nil {
 		t.Errorf("replay: %v", err)
 	}
 }

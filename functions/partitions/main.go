@@ -15,14 +15,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/catalog"
 	"github.com/trailguard/trailguard/shared/config"
@@ -78,14 +76,7 @@ func main() {
 		"trail_bucket", cfg.TrailBucket, "ledger", cfg.LedgerTable)
 
 	if config.UnderLambda() {
-		// One EMF line of counters per invocation, whatever its outcome.
-		lambda.Start(func(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse, error) {
-			resp, err := h.Handle(ctx, raw)
-			if ferr := counters.Flush(os.Stdout, time.Now()); ferr != nil {
-				log.ErrorContext(ctx, "metrics not written", "error", ferr.Error())
-			}
-			return resp, err
-		})
+		lambda.Start(metrics.FlushingWith(counters, os.Stdout, h.Handle))
 		return
 	}
 	h.Report = (&printer{W: os.Stdout, JSON: *jsonOut, Table: h.Table, Columns: h.Columns}).Print
@@ -108,5 +99,5 @@ func main() {
 	if !*jsonOut {
 		replay.Announce = os.Stdout // "▶ FILE:LINE" before each event's lines
 	}
-	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.replay)))
+	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, localrun.WithBatchFailures(h.Handle))))
 }

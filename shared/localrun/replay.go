@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"encoding/json"
 )
 
@@ -106,4 +108,20 @@ func skipSpace(data []byte, i int) int {
 
 func lineOf(data []byte, offset int) int {
 	return bytes.Count(data[:min(offset, len(data))], []byte("\n")) + 1
+}
+
+// WithBatchFailures adapts a handler that answers an SQS partial batch response to a local
+// replay: messages reported as failed make the event fail, naming their IDs.
+func WithBatchFailures(handle func(context.Context, json.RawMessage) (*events.SQSEventResponse, error)) HandleFunc {
+	return func(ctx context.Context, raw json.RawMessage) error {
+		resp, err := handle(ctx, raw)
+		if err != nil || resp == nil || len(resp.BatchItemFailures) == 0 {
+			return err
+		}
+		ids := make([]string, len(resp.BatchItemFailures))
+		for i, f := range resp.BatchItemFailures {
+			ids[i] = f.ItemIdentifier
+		}
+		return fmt.Errorf("batchItemFailures: %q", ids)
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 func TestReplay(t *testing.T) {
@@ -70,5 +72,28 @@ func TestReplayStdinAndMissingFile(t *testing.T) {
 	}
 	if s := Replay(context.Background(), []string{"/no/such/file.json"}, nil, &stderr, handle); s != ExitMalformed {
 		t.Errorf("missing file: status %d, want %d", s, ExitMalformed)
+	}
+}
+
+func TestWithBatchFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		resp    *events.SQSEventResponse
+		err     error
+		wantErr string
+	}{
+		{"all delivered", &events.SQSEventResponse{}, nil, ""},
+		{"no batch", nil, nil, ""},
+		{"handler error", nil, errors.New("boom"), "boom"},
+		{"failed messages named", &events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: "m-1"}, {ItemIdentifier: "m-7"}}}, nil, `batchItemFailures: ["m-1" "m-7"]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := WithBatchFailures(func(context.Context, json.RawMessage) (*events.SQSEventResponse, error) { return tt.resp, tt.err })
+			err := h(context.Background(), nil)
+			if (err == nil) != (tt.wantErr == "") || err != nil && err.Error() != tt.wantErr {
+				t.Errorf("error %v, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }

@@ -87,10 +87,21 @@ func (c *Counters) Flush(w io.Writer, now time.Time) error {
 // outcome: one EMF line per invocation.
 func (c *Counters) Flushing(w io.Writer, handle func(context.Context, stdjson.RawMessage) error) func(context.Context, stdjson.RawMessage) error {
 	return func(ctx context.Context, raw stdjson.RawMessage) error {
-		err := handle(ctx, raw)
-		if ferr := c.Flush(w, time.Now()); ferr != nil && err == nil {
-			return ferr
-		}
+		_, err := FlushingWith(c, w, func(ctx context.Context, raw stdjson.RawMessage) (struct{}, error) {
+			return struct{}{}, handle(ctx, raw)
+		})(ctx, raw)
 		return err
+	}
+}
+
+// FlushingWith is Flushing for a handler that also answers something (an SQS partial batch
+// response, say).
+func FlushingWith[R any](c *Counters, w io.Writer, handle func(context.Context, stdjson.RawMessage) (R, error)) func(context.Context, stdjson.RawMessage) (R, error) {
+	return func(ctx context.Context, raw stdjson.RawMessage) (R, error) {
+		resp, err := handle(ctx, raw)
+		if ferr := c.Flush(w, time.Now()); ferr != nil && err == nil {
+			return resp, ferr
+		}
+		return resp, err
 	}
 }

@@ -2,6 +2,9 @@ package metrics
 
 import (
 	"bytes"
+	"context"
+	stdjson "encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -45,5 +48,21 @@ func TestFlushWritesEMF(t *testing.T) {
 	buf.Reset()
 	if err := c.Flush(&buf, now); err != nil || buf.Len() != 0 {
 		t.Errorf("second flush wrote %q (%v), want nothing: counters reset", buf.String(), err)
+	}
+}
+
+func TestFlushingWithWritesOneLinePerInvocation(t *testing.T) {
+	c := &Counters{Function: "partitions"}
+	var buf bytes.Buffer
+	h := FlushingWith(c, &buf, func(context.Context, stdjson.RawMessage) (int, error) {
+		c.Add("Objects", 2)
+		return 7, errors.New("failed")
+	})
+	got, err := h(context.Background(), nil)
+	if got != 7 || err == nil || err.Error() != "failed" {
+		t.Errorf("handler result %d, %v: want its own answer and error", got, err)
+	}
+	if n := bytes.Count(buf.Bytes(), []byte("\n")); n != 1 || !bytes.Contains(buf.Bytes(), []byte(`"Objects":2`)) {
+		t.Errorf("wrote %q: want one EMF line even when the handler fails", buf.String())
 	}
 }
