@@ -132,18 +132,7 @@ func judgedOnMFA(rec *trail.Record, si trail.SignIn) bool {
 
 // base is the alert with the fields every kind shares.
 func (h *Handler) base(rec *trail.Record, si trail.SignIn) alert.Alert {
-	t, _ := rec.Time() // Require checked it
-	a := alert.Alert{
-		Account:   rec.Account(),
-		Region:    rec.AWSRegion,
-		Principal: rec.UserIdentity.Principal(),
-		User:      rec.UserIdentity.Name(),
-		SourceIP:  rec.SourceIPAddress,
-		EventID:   rec.EventID,
-		EventName: rec.EventName,
-		EventTime: t.UTC(),
-		UserAgent: rec.UserAgent,
-	}
+	a := alert.About(rec)
 	if si.UserName != "" && rec.UserIdentity.UserName == "" {
 		a.User = si.UserName // Identity Center: the name typed, not the store's user ID
 	}

@@ -17,21 +17,8 @@ var shownFields = map[string]bool{
 // event yields the same Kind (the rule id) and EventID, and so the same DedupeKey, whether it
 // came from EventBridge or from a delivered log file.
 func (m Match) Alert(rec *trail.Record) alert.Alert {
-	t, _ := rec.Time() // a zero time when absent: the caller requires eventTime first
-	a := alert.Alert{
-		Kind:      m.Rule.ID,
-		Severity:  m.Rule.Severity,
-		Title:     m.Rule.Title,
-		Account:   rec.Account(),
-		Region:    rec.AWSRegion,
-		Principal: rec.UserIdentity.Principal(),
-		User:      rec.UserIdentity.Name(),
-		SourceIP:  rec.SourceIPAddress,
-		EventID:   rec.EventID,
-		EventName: rec.EventName,
-		EventTime: t.UTC(),
-		UserAgent: rec.UserAgent,
-	}
+	a := alert.About(rec)
+	a.Kind, a.Severity, a.Title = m.Rule.ID, m.Rule.Severity, m.Rule.Title
 	add := func(label, value string) {
 		if value != "" {
 			a.Details = append(a.Details, alert.Detail{Label: label, Value: value})
