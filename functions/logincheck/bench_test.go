@@ -13,7 +13,6 @@ import (
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/ipallow"
-	"github.com/trailguard/trailguard/shared/trail"
 )
 
 type discard struct{}
@@ -31,12 +30,12 @@ func BenchmarkDecodeAndCheck(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				ev, err := trail.DecodeEvent(raw)
+				rec, si, err := decodeSignIn(raw)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if alerts, err := h.Check(ev.Detail); err != nil || len(alerts) != 1 {
-					b.Fatal(alerts, err)
+				if alerts := h.Check(rec, si); len(alerts) != 1 {
+					b.Fatal(alerts)
 				}
 			}
 		})

@@ -51,11 +51,10 @@ type counter interface {
 // logged and ignored.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	log := logging.ForInvocation(ctx, h.Log)
-	ev, err := trail.DecodeEvent(raw)
+	rec, si, err := decodeSignIn(raw)
 	if err != nil {
 		return h.malformed(ctx, log, err)
 	}
-	rec := ev.Detail
 	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
 	if !h.Checked[rec.EventName] {
 		log.InfoContext(ctx, "event not checked", "decision", "ignore")
@@ -65,10 +64,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 		return h.malformed(ctx, log, err)
 	}
 	h.Metrics.Add("EventsChecked", 1)
-	alerts, err := h.Check(rec)
-	if err != nil {
-		return h.malformed(ctx, log, fmt.Errorf("detail: %w", err))
-	}
+	alerts := h.Check(rec, si)
 	if len(alerts) == 0 {
 		log.InfoContext(ctx, "sign-in ok", "decision", "pass", "source_ip", rec.SourceIPAddress)
 		return nil
@@ -90,12 +86,9 @@ func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) er
 	return err
 }
 
-// Check returns the alerts one checked sign-in record raises, in a fixed order.
-func (h *Handler) Check(rec *trail.Record) ([]alert.Alert, error) {
-	si, err := rec.SignIn()
-	if err != nil {
-		return nil, err
-	}
+// Check returns the alerts one checked sign-in record raises, in a fixed order; si is what
+// the record says about the sign-in (rec.SignIn()).
+func (h *Handler) Check(rec *trail.Record, si trail.SignIn) []alert.Alert {
 	base := h.base(rec, si)
 	out := make([]alert.Alert, 0, 2)
 	add := func(kind string, sev alert.Severity, title string, details ...alert.Detail) {
@@ -119,7 +112,7 @@ func (h *Handler) Check(rec *trail.Record) ([]alert.Alert, error) {
 	if h.SignInWithoutMFA && judgedOnMFA(rec, si) && si.Result == "Success" && si.MFAUsed == "No" {
 		add(KindWithoutMFA, alert.Medium, "sign-in without MFA")
 	}
-	return out, nil
+	return out
 }
 
 // judgedOnMFA: only IAM users and root sign in with AWS-held credentials; federated
