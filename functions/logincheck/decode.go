@@ -19,17 +19,17 @@ type signInEvent struct {
 }
 
 type signInRecord struct {
-	EventTime           string             `json:"eventTime"`
-	EventSource         string             `json:"eventSource"`
-	EventName           string             `json:"eventName"`
-	AWSRegion           string             `json:"awsRegion"`
-	SourceIPAddress     string             `json:"sourceIPAddress"`
-	UserAgent           string             `json:"userAgent"`
-	ErrorMessage        string             `json:"errorMessage"`
-	EventID             string             `json:"eventID"`
-	RecipientAccountID  string             `json:"recipientAccountId"`
-	UserIdentity        trail.UserIdentity `json:"userIdentity"`
-	ResponseElements    *struct {
+	EventTime          string             `json:"eventTime"`
+	EventSource        string             `json:"eventSource"`
+	EventName          string             `json:"eventName"`
+	AWSRegion          string             `json:"awsRegion"`
+	SourceIPAddress    string             `json:"sourceIPAddress"`
+	UserAgent          string             `json:"userAgent"`
+	ErrorMessage       string             `json:"errorMessage"`
+	EventID            string             `json:"eventID"`
+	RecipientAccountID string             `json:"recipientAccountId"`
+	UserIdentity       trail.UserIdentity `json:"userIdentity"`
+	ResponseElements   *struct {
 		ConsoleLogin string `json:"ConsoleLogin"`
 	} `json:"responseElements"`
 	AdditionalEventData *struct {
