@@ -342,7 +342,7 @@ func TestIntegrationGlueFailsOnePartition(t *testing.T) {
 		if _, err := h.Handle(t.Context(), []byte(ebEvent(trailBucket, day(14)))); err != nil {
 			t.Fatal(err) // the container has read the table
 		}
-		s.glue.FailNext(2, awsfake.GlueThrottling) // both attempts of BatchCreatePartition
+		s.glue.FailNext(2, awsfake.Throttling) // both attempts of BatchCreatePartition
 		if _, err := h.Handle(t.Context(), []byte(ebEvent(trailBucket, day(15)))); err == nil || !strings.Contains(err.Error(), "ThrottlingException") {
 			t.Fatalf("Handle error %v, want ThrottlingException", err)
 		}

@@ -319,8 +319,8 @@ func TestIntegrationThrottlingRetried(t *testing.T) {
 	e := newEnv(t)
 	e.tagging.SetTags(homeAccount, region, instance, apollo)
 	e.iam.SetRoleTags(homeAccount, "deploy", map[string]string{"project": "apollo", "owner": "platform"})
-	e.tagging.FailNext(2, awsfake.TaggingThrottling)
-	e.iam.FailNext(2, awsfake.IAMThrottling)
+	e.tagging.FailNext(2, awsfake.Throttling)
+	e.iam.FailNext(2, awsfake.Throttling)
 	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	handle(t, e.container(t),
 		call{id: "ev-throttled-ec2", source: "ec2", name: "RebootInstances", account: homeAccount, at: at, identity: alice,

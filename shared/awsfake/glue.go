@@ -11,25 +11,10 @@ import (
 	"time"
 )
 
-// GlueFailure is a failure of a whole request the Glue fake can be told to answer with.
-type GlueFailure int
-
-const (
-	// GlueThrottling is Glue's 400 ThrottlingException ("Rate exceeded"); the SDK retries it
-	// as a throttle.
-	GlueThrottling GlueFailure = iota + 1
-	// GlueInternalError is Glue's 500 InternalServiceException; the SDK retries it.
-	GlueInternalError
-)
-
-func (f GlueFailure) apiError() *apiError {
-	switch f {
-	case GlueThrottling:
-		return &apiError{http.StatusBadRequest, "ThrottlingException", "Rate exceeded"}
-	case GlueInternalError:
-		return &apiError{http.StatusInternalServerError, "InternalServiceException", "An internal service error occurred."}
-	}
-	panic(fmt.Sprintf("awsfake: unknown GlueFailure %d", int(f)))
+// glueFailures are Glue's answers to the injected failures.
+var glueFailures = map[Failure]apiError{
+	Throttling:    {400, "ThrottlingException", "Rate exceeded"},
+	InternalError: {500, "InternalServiceException", "An internal service error occurred."},
 }
 
 // maxBatchCreatePartitions is BatchCreatePartition's limit on PartitionInputList (AWS Glue
@@ -91,7 +76,7 @@ type Glue struct {
 	tables     map[string]*glueTable // database + "." + name
 	requests   map[string]int        // operation → HTTP requests, failed ones included
 	batchSizes []int                 // PartitionInputList length of each BatchCreatePartition served
-	failNext   []GlueFailure
+	fail       failures
 	failValues map[string]*partitionFailure // partitionID(values) → failure to report
 }
 
@@ -110,7 +95,8 @@ type partitionFailure struct {
 // NewGlue starts an empty fake Glue catalog and stops it when the test ends.
 func NewGlue(t testing.TB) *Glue {
 	t.Helper()
-	g := &Glue{tables: map[string]*glueTable{}, requests: map[string]int{}, failValues: map[string]*partitionFailure{}}
+	g := &Glue{tables: map[string]*glueTable{}, requests: map[string]int{}, failValues: map[string]*partitionFailure{},
+		fail: failures{service: "Glue", answers: glueFailures}}
 	g.server = httptest.NewServer(http.HandlerFunc(g.serveHTTP))
 	t.Cleanup(g.server.Close)
 	return g
@@ -169,13 +155,10 @@ func (g *Glue) BatchSizes() []int {
 }
 
 // FailNext makes the next n requests fail with kind, whatever they are.
-func (g *Glue) FailNext(n int, kind GlueFailure) {
-	kind.apiError() // reject an unknown kind now, not in the handler
+func (g *Glue) FailNext(n int, kind Failure) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for range n {
-		g.failNext = append(g.failNext, kind)
-	}
+	g.fail.add(n, kind)
 }
 
 // FailPartition makes the partition with these values come back in BatchCreatePartition's
@@ -194,9 +177,8 @@ func (g *Glue) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	op, body, err := readJSON11(r, "glue", "AWSGlue.")
 	g.mu.Lock()
 	g.requests[op]++
-	if err == nil && len(g.failNext) > 0 {
-		err = g.failNext[0].apiError()
-		g.failNext = g.failNext[1:]
+	if err == nil {
+		err = g.fail.next()
 	}
 	g.mu.Unlock()
 	if err != nil {

@@ -146,13 +146,13 @@ func TestGlueBatchLimit(t *testing.T) {
 
 func TestGlueInjectedFailuresAsTheSDKSeesThem(t *testing.T) {
 	tests := []struct {
-		kind     GlueFailure
+		kind     Failure
 		code     string
 		status   int
 		throttle bool
 	}{
-		{GlueThrottling, "ThrottlingException", http.StatusBadRequest, true},
-		{GlueInternalError, "InternalServiceException", http.StatusInternalServerError, false},
+		{Throttling, "ThrottlingException", http.StatusBadRequest, true},
+		{InternalError, "InternalServiceException", http.StatusInternalServerError, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
@@ -177,8 +177,8 @@ func TestGlueInjectedFailuresAsTheSDKSeesThem(t *testing.T) {
 	}
 	t.Run("retried by the default retryer", func(t *testing.T) {
 		fake, client := newGlueClient(t)
-		fake.FailNext(1, GlueThrottling)
-		fake.FailNext(1, GlueInternalError)
+		fake.FailNext(1, Throttling)
+		fake.FailNext(1, InternalError)
 		_, err := client.BatchCreatePartition(t.Context(), &glue.BatchCreatePartitionInput{
 			DatabaseName: aws.String("trailguard"), TableName: aws.String("cloudtrail"),
 			PartitionInputList: []types.PartitionInput{partitionIn("s3://b/", "a", "1")},

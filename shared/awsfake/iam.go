@@ -19,24 +19,10 @@ const (
 	iamVersion = "2010-05-08"
 )
 
-// IAMFailure is a failure the IAM fake can be told to answer with.
-type IAMFailure int
-
-const (
-	// IAMThrottling is IAM's 400 Throttling ("Rate exceeded"); the SDK retries it.
-	IAMThrottling IAMFailure = iota + 1
-	// IAMServiceFailure is IAM's 500 ServiceFailure; the SDK retries it.
-	IAMServiceFailure
-)
-
-func (f IAMFailure) apiError() *apiError {
-	switch f {
-	case IAMThrottling:
-		return &apiError{http.StatusBadRequest, "Throttling", "Rate exceeded"}
-	case IAMServiceFailure:
-		return &apiError{http.StatusInternalServerError, "ServiceFailure", "The request processing has failed because of an unknown error, exception or failure."}
-	}
-	panic(fmt.Sprintf("awsfake: unknown IAMFailure %d", int(f)))
+// iamFailures are IAM's answers to the injected failures.
+var iamFailures = map[Failure]apiError{
+	Throttling:    {400, "Throttling", "Rate exceeded"},
+	InternalError: {500, "ServiceFailure", "The request processing has failed because of an unknown error, exception or failure."},
 }
 
 // IAMCall is one ListUserTags or ListRoleTags request the IAM fake received.
@@ -56,13 +42,14 @@ type IAM struct {
 	mu       sync.Mutex
 	entities map[string]map[string]string // "account/user/name" → tags
 	calls    []IAMCall
-	failNext []IAMFailure
+	fail     failures
 }
 
 // NewIAM starts a fake whose unissued keys belong to home, and stops it when the test ends.
 func NewIAM(t testing.TB, home string) *IAM {
 	t.Helper()
-	f := &IAM{home: home, entities: map[string]map[string]string{}}
+	f := &IAM{home: home, entities: map[string]map[string]string{},
+		fail: failures{service: "IAM", answers: iamFailures}}
 	f.server = httptest.NewServer(http.HandlerFunc(f.serveHTTP))
 	t.Cleanup(f.server.Close)
 	return f
@@ -95,13 +82,10 @@ func (f *IAM) set(account, kind, name string, tags map[string]string) {
 }
 
 // FailNext makes the next n requests fail with kind.
-func (f *IAM) FailNext(n int, kind IAMFailure) {
-	kind.apiError()
+func (f *IAM) FailNext(n int, kind Failure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for range n {
-		f.failNext = append(f.failNext, kind)
-	}
+	f.fail.add(n, kind)
 }
 
 // Calls returns the requests received, in order, failed and retried ones included.
@@ -160,9 +144,8 @@ func (f *IAM) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	f.mu.Lock()
-	if err == nil && len(f.failNext) > 0 {
-		err = f.failNext[0].apiError()
-		f.failNext = f.failNext[1:]
+	if err == nil {
+		err = f.fail.next()
 	}
 	tags, exists := f.entities[call.Account+"/"+kind+"/"+call.Name]
 	if err == nil && !exists {

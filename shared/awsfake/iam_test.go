@@ -55,7 +55,7 @@ func TestListRoleTagsOfTheCallersAccount(t *testing.T) {
 func TestIAMFailures(t *testing.T) {
 	fake, client := newIAMClient(t)
 	fake.SetUserTags(homeAccount, "bob", map[string]string{"a": "1"})
-	fake.FailNext(2, IAMThrottling)
+	fake.FailNext(2, Throttling)
 	if _, err := client.ListUserTags(t.Context(), &iam.ListUserTagsInput{UserName: aws.String("bob")}); err != nil {
 		t.Fatalf("after two throttles: %v", err)
 	}

@@ -22,25 +22,10 @@ const (
 	snsVersion = "2010-03-31"
 )
 
-// Failure is a failure the SNS fake can be told to answer with.
-type Failure int
-
-const (
-	// InternalError is SNS's 500 InternalError; the SDK retries it.
-	InternalError Failure = iota + 1
-	// Throttling is SNS's 400 Throttling ("Rate exceeded"); the SDK retries
-	// it as a throttle.
-	Throttling
-)
-
-func (f Failure) apiError() *apiError {
-	switch f {
-	case InternalError:
-		return &apiError{http.StatusInternalServerError, "InternalError", "Internal Error"}
-	case Throttling:
-		return &apiError{http.StatusBadRequest, "Throttling", "Rate exceeded"}
-	}
-	panic(fmt.Sprintf("awsfake: unknown Failure %d", int(f)))
+// snsFailures are SNS's answers to the injected failures.
+var snsFailures = map[Failure]apiError{
+	InternalError: {500, "InternalError", "Internal Error"},
+	Throttling:    {400, "Throttling", "Rate exceeded"},
 }
 
 // invalidParameter is SNS's 400 InvalidParameter.
@@ -58,7 +43,7 @@ type SNS struct {
 	mu           sync.Mutex
 	requests     int
 	published    []Message
-	failNext     []Failure
+	fail         failures
 	failEntryIDs map[string]bool
 	failEntriesN int
 }
@@ -67,7 +52,8 @@ type SNS struct {
 // is NotFound) and stops it when the test ends.
 func NewSNS(t testing.TB, topicARN string) *SNS {
 	t.Helper()
-	s := &SNS{topicARN: topicARN, failEntryIDs: map[string]bool{}}
+	s := &SNS{topicARN: topicARN, failEntryIDs: map[string]bool{},
+		fail: failures{service: "SNS", answers: snsFailures}}
 	s.server = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(s.server.Close)
 	return s
@@ -97,12 +83,9 @@ func (s *SNS) Requests() int {
 
 // FailNext makes the next n requests fail with kind, whatever they are.
 func (s *SNS) FailNext(n int, kind Failure) {
-	kind.apiError() // reject an unknown kind now, not in the handler
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for range n {
-		s.failNext = append(s.failNext, kind)
-	}
+	s.fail.add(n, kind)
 }
 
 // FailBatchEntries makes each PublishBatch entry with one of these Ids come
@@ -150,12 +133,7 @@ func (s *SNS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *SNS) injectedFailure() *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.failNext) == 0 {
-		return nil
-	}
-	f := s.failNext[0]
-	s.failNext = s.failNext[1:]
-	return f.apiError()
+	return s.fail.next()
 }
 
 // topic reads TopicArn (or TargetArn, which SNS accepts for a topic too) and

@@ -19,16 +19,12 @@ const (
 	stsVersion = "2011-06-15"
 )
 
-// STSFailure is a failure the STS fake can be told to answer with.
-type STSFailure int
-
-const (
-	// STSThrottling is STS's 400 Throttling ("Rate exceeded"); the SDK retries it.
-	STSThrottling STSFailure = iota + 1
-	// STSAccessDenied is STS's 403 AccessDenied, the answer to a role that does not trust
-	// the caller; the SDK does not retry it.
-	STSAccessDenied
-)
+// stsFailures are STS's answers to the injected failures; AccessDenied is also its answer to
+// a role that does not trust the caller (Deny), with the role in the message.
+var stsFailures = map[Failure]apiError{
+	Throttling:   {400, "Throttling", "Rate exceeded"},
+	AccessDenied: {403, "AccessDenied", "User is not authorized to perform: sts:AssumeRole on resource: "},
+}
 
 // AssumeRoleCall is one AssumeRole request the STS fake answered (or refused).
 type AssumeRoleCall struct {
@@ -49,14 +45,15 @@ type STS struct {
 	mu       sync.Mutex
 	calls    []AssumeRoleCall
 	denied   map[string]bool
-	failNext []STSFailure
+	fail     failures
 	lifetime time.Duration
 }
 
 // NewSTS starts a fake STS and stops it when the test ends.
 func NewSTS(t testing.TB) *STS {
 	t.Helper()
-	s := &STS{denied: map[string]bool{}}
+	s := &STS{denied: map[string]bool{},
+		fail: failures{service: "STS", answers: stsFailures}}
 	s.server = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(s.server.Close)
 	return s
@@ -74,13 +71,10 @@ func (s *STS) Deny(roleARN string) {
 }
 
 // FailNext makes the next n requests fail with kind.
-func (s *STS) FailNext(n int, kind STSFailure) {
-	kind.apiError("") // reject an unknown kind now, not in the handler
+func (s *STS) FailNext(n int, kind Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for range n {
-		s.failNext = append(s.failNext, kind)
-	}
+	s.fail.add(n, kind)
 }
 
 // SetLifetime makes the credentials issued expire after d instead of the requested
@@ -98,14 +92,11 @@ func (s *STS) Calls() []AssumeRoleCall {
 	return slices.Clone(s.calls)
 }
 
-func (f STSFailure) apiError(roleARN string) *apiError {
-	switch f {
-	case STSThrottling:
-		return &apiError{http.StatusBadRequest, "Throttling", "Rate exceeded"}
-	case STSAccessDenied:
-		return &apiError{http.StatusForbidden, "AccessDenied", "User is not authorized to perform: sts:AssumeRole on resource: " + roleARN}
-	}
-	panic(fmt.Sprintf("awsfake: unknown STSFailure %d", int(f)))
+// denied is STS's refusal to assume roleARN.
+func denied(roleARN string) *apiError {
+	e := stsFailures[AccessDenied]
+	e.Message += roleARN
+	return &e
 }
 
 var (
@@ -135,12 +126,13 @@ func (s *STS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		err = s.check(form.Get("DurationSeconds"), call)
 	}
 	s.mu.Lock()
-	if err == nil && len(s.failNext) > 0 {
-		err = s.failNext[0].apiError(call.RoleARN)
-		s.failNext = s.failNext[1:]
+	if err == nil {
+		if err = s.fail.next(); err != nil && err.Code == "AccessDenied" {
+			err = denied(call.RoleARN)
+		}
 	}
 	if err == nil && s.denied[call.RoleARN] {
-		err = STSAccessDenied.apiError(call.RoleARN)
+		err = denied(call.RoleARN)
 	}
 	if err != nil {
 		call.Error = err.Code

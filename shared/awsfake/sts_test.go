@@ -62,7 +62,7 @@ func TestAssumeRoleFailures(t *testing.T) {
 	}
 
 	fake, client = newSTSClient(t)
-	fake.FailNext(2, STSThrottling)
+	fake.FailNext(2, Throttling)
 	if _, err := client.AssumeRole(t.Context(), input("s1")); err != nil {
 		t.Errorf("after two throttles: %v", err)
 	}

@@ -10,25 +10,10 @@ import (
 	"testing"
 )
 
-// TaggingFailure is a failure the tagging fake can be told to answer with.
-type TaggingFailure int
-
-const (
-	// TaggingThrottling is the tagging API's 400 ThrottlingException ("Rate exceeded"); the
-	// SDK retries it as a throttle.
-	TaggingThrottling TaggingFailure = iota + 1
-	// TaggingInternalError is its 500 InternalServiceException; the SDK retries it.
-	TaggingInternalError
-)
-
-func (f TaggingFailure) apiError() *apiError {
-	switch f {
-	case TaggingThrottling:
-		return &apiError{http.StatusBadRequest, "ThrottlingException", "Rate exceeded"}
-	case TaggingInternalError:
-		return &apiError{http.StatusInternalServerError, "InternalServiceException", "The request processing failed because of an unknown error, exception, or failure."}
-	}
-	panic(fmt.Sprintf("awsfake: unknown TaggingFailure %d", int(f)))
+// taggingFailures are the tagging API's answers to the injected failures.
+var taggingFailures = map[Failure]apiError{
+	Throttling:    {400, "ThrottlingException", "Rate exceeded"},
+	InternalError: {500, "InternalServiceException", "The request processing failed because of an unknown error, exception, or failure."},
 }
 
 // maxResourceARNs is GetResources' limit on ResourceARNList (API reference: "a minimum of 1
@@ -55,7 +40,7 @@ type Tagging struct {
 	mu        sync.Mutex
 	resources map[string]taggedResource // ARN → resource
 	calls     []GetResourcesCall
-	failNext  []TaggingFailure
+	fail      failures
 }
 
 type taggedResource struct {
@@ -67,7 +52,8 @@ type taggedResource struct {
 // the test ends.
 func NewTagging(t testing.TB, home string) *Tagging {
 	t.Helper()
-	f := &Tagging{home: home, resources: map[string]taggedResource{}}
+	f := &Tagging{home: home, resources: map[string]taggedResource{},
+		fail: failures{service: "tagging", answers: taggingFailures}}
 	f.server = httptest.NewServer(http.HandlerFunc(f.serveHTTP))
 	t.Cleanup(f.server.Close)
 	return f
@@ -93,13 +79,10 @@ func (f *Tagging) Delete(arn string) {
 }
 
 // FailNext makes the next n requests fail with kind.
-func (f *Tagging) FailNext(n int, kind TaggingFailure) {
-	kind.apiError()
+func (f *Tagging) FailNext(n int, kind Failure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for range n {
-		f.failNext = append(f.failNext, kind)
-	}
+	f.fail.add(n, kind)
 }
 
 // Calls returns the GetResources requests received, in order, failed and retried ones included.
@@ -156,9 +139,8 @@ func (f *Tagging) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		err = checkGetResources(req)
 	}
 	f.mu.Lock()
-	if err == nil && len(f.failNext) > 0 {
-		err = f.failNext[0].apiError()
-		f.failNext = f.failNext[1:]
+	if err == nil {
+		err = f.fail.next()
 	}
 	if err != nil {
 		call.Error = err.Code

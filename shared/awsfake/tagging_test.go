@@ -115,7 +115,7 @@ func TestGetResourcesThrottlingIsRetried(t *testing.T) {
 	fake, client := newTaggingClient(t)
 	arn := "arn:aws:ec2:eu-west-1:111122223333:instance/i-1"
 	fake.SetTags(homeAccount, "eu-west-1", arn, map[string]string{})
-	fake.FailNext(2, TaggingThrottling)
+	fake.FailNext(2, Throttling)
 	out, err := client.GetResources(t.Context(), &rgt.GetResourcesInput{ResourceARNList: []string{arn}}, inRegion("eu-west-1"))
 	if err != nil {
 		t.Fatalf("after two throttles: %v", err)
@@ -131,7 +131,7 @@ func TestGetResourcesThrottlingIsRetried(t *testing.T) {
 		t.Errorf("answers %q, want two throttles then success", codes)
 	}
 
-	fake.FailNext(3, TaggingInternalError)
+	fake.FailNext(3, InternalError)
 	_, err = client.GetResources(context.Background(), &rgt.GetResourcesInput{ResourceARNList: []string{arn}}, inRegion("eu-west-1"))
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InternalServiceException" {
