@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/trailguard/trailguard/shared/logging"
 )
 
 // Sender is the durable, deduplicating Publisher every function sends through: each alert is
@@ -58,6 +60,7 @@ func (s *Sender) Publish(ctx context.Context, alerts []Alert) error {
 	if s.Metrics != nil {
 		stats = s.Metrics
 	}
+	base := logging.ForInvocation(ctx, s.Log) // decision lines carry the Lambda request ID
 
 	var (
 		send     []Alert
@@ -70,7 +73,7 @@ func (s *Sender) Publish(ctx context.Context, alerts []Alert) error {
 		if err != nil {
 			return errors.Join(fmt.Errorf("alert %s of event %s: %w", a.Kind, a.EventID, err), s.release(ctx, send, claims))
 		}
-		log := s.Log.With("event_id", a.EventID, "kind", a.Kind, "fingerprint", a.Fingerprint())
+		log := base.With("event_id", a.EventID, "kind", a.Kind, "fingerprint", a.Fingerprint())
 		switch c.Action {
 		case Send:
 			a.Suppressed, a.SuppressedSince = c.Suppressed, c.Since
@@ -94,7 +97,7 @@ func (s *Sender) Publish(ctx context.Context, alerts []Alert) error {
 	failed := FailedIndexes(pubErr, len(send))
 	var errs []error
 	for i := range send {
-		log := s.Log.With("event_id", send[i].EventID, "kind", send[i].Kind)
+		log := base.With("event_id", send[i].EventID, "kind", send[i].Kind)
 		if failed[i] {
 			log.ErrorContext(ctx, "alert not delivered; claim released for the retry", "decision", "release")
 			if err := s.Ledger.Release(ctx, &send[i], claims[i]); err != nil {
