@@ -7,7 +7,8 @@ import (
 )
 
 // MemoryLedger is the Ledger of a local run and of unit tests: the same decisions as the
-// DynamoDB ledger, held in one process's memory.
+// DynamoDB ledger, held in one process's memory (events are remembered for the process's
+// life, so Options.DedupeFor does not apply).
 type MemoryLedger struct {
 	Options LedgerOptions
 	mu      sync.Mutex

@@ -31,9 +31,9 @@ func (e *PartialError) Error() string {
 	return fmt.Sprintf("%d alert(s) not delivered: %s", len(idx), strings.Join(parts, "; "))
 }
 
-// FailedIndexes reports which alerts of a Publish call were not delivered: all of them for
+// failedIndexes reports which alerts of a Publish call were not delivered: all of them for
 // an error that is not a *PartialError.
-func FailedIndexes(err error, n int) map[int]bool {
+func failedIndexes(err error, n int) map[int]bool {
 	out := map[int]bool{}
 	if err == nil {
 		return out

@@ -94,7 +94,7 @@ func (s *Sender) Publish(ctx context.Context, alerts []Alert) error {
 	}
 
 	pubErr := s.Publisher.Publish(ctx, send)
-	failed := FailedIndexes(pubErr, len(send))
+	failed := failedIndexes(pubErr, len(send))
 	var errs []error
 	for i := range send {
 		log := base.With("event_id", send[i].EventID, "kind", send[i].Kind)

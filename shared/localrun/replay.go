@@ -26,13 +26,6 @@ const (
 // HandleFunc is a function's handler, as given to lambda.Start.
 type HandleFunc func(ctx context.Context, event json.RawMessage) error
 
-// Replay reads events from each file (stdin when files is empty) and hands each to handle.
-// A file holds one event (pretty-printed or not) or many, one after another (JSON lines).
-// It reports failures on stderr with file, line and error, and returns the exit status.
-func Replay(ctx context.Context, files []string, stdin io.Reader, stderr io.Writer, handle HandleFunc) int {
-	return Options{}.Replay(ctx, files, stdin, stderr, handle)
-}
-
 // Options change how Replay reports.
 type Options struct {
 	// Announce, when set, gets a line "▶ FILE:LINE" before each event, so a reader of the
@@ -40,7 +33,9 @@ type Options struct {
 	Announce io.Writer
 }
 
-// Replay is the package's Replay with these options.
+// Replay reads events from each file (stdin when files is empty) and hands each to handle.
+// A file holds one event (pretty-printed or not) or many, one after another (JSON lines).
+// It reports failures on stderr with file, line and error, and returns the exit status.
 func (o Options) Replay(ctx context.Context, files []string, stdin io.Reader, stderr io.Writer, handle HandleFunc) int {
 	status := ExitOK
 	run := func(name string, r io.Reader) {

@@ -67,10 +67,10 @@ func TestReplayStdinAndMissingFile(t *testing.T) {
 	var n int
 	handle := func(context.Context, json.RawMessage) error { n++; return nil }
 	var stderr bytes.Buffer
-	if s := Replay(context.Background(), nil, strings.NewReader(`{"a":1}{"a":2}`), &stderr, handle); s != ExitOK || n != 2 {
+	if s := (Options{}).Replay(context.Background(), nil, strings.NewReader(`{"a":1}{"a":2}`), &stderr, handle); s != ExitOK || n != 2 {
 		t.Errorf("stdin: status %d, %d events", s, n)
 	}
-	if s := Replay(context.Background(), []string{"/no/such/file.json"}, nil, &stderr, handle); s != ExitMalformed {
+	if s := (Options{}).Replay(context.Background(), []string{"/no/such/file.json"}, nil, &stderr, handle); s != ExitMalformed {
 		t.Errorf("missing file: status %d, want %d", s, ExitMalformed)
 	}
 }
