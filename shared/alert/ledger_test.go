@@ -98,9 +98,6 @@ func TestLedgerContract(t *testing.T) {
 			{event: "e1", at: time.Minute, want: Send, commit: true},
 			{event: "e1", at: 2 * time.Minute, want: Duplicate},
 		}, 1, 0},
-		{"live claim on the same event is in flight", []step{
-			{event: "e1", want: Send, commit: true},
-		}, 1, 0},
 	}
 	for _, lc := range ledgers() {
 		for _, tt := range tests {
