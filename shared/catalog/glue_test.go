@@ -141,7 +141,7 @@ func TestRegistrarFailures(t *testing.T) {
 	t.Run("throttled past the retries: the chunk fails", func(t *testing.T) {
 		fake, r := newRegistrar(t, func(o *glue.Options) { o.RetryMaxAttempts = 2 })
 		r.Create(t.Context(), []Partition{day("111122223333", "us-east-1", 9)}) // reads the table
-		fake.FailNext(2, awsfake.GlueThrottling)
+		fake.FailNext(2, awsfake.Throttling)
 		out := r.Create(t.Context(), []Partition{day("111122223333", "us-east-1", 1), day("111122223333", "us-east-1", 2)})
 		for _, o := range out {
 			if o.Status != Failed || !strings.Contains(o.Err.Error(), "ThrottlingException") {
@@ -154,7 +154,7 @@ func TestRegistrarFailures(t *testing.T) {
 	})
 	t.Run("one 5xx is retried by the SDK", func(t *testing.T) {
 		fake, r := newRegistrar(t)
-		fake.FailNext(1, awsfake.GlueInternalError)
+		fake.FailNext(1, awsfake.InternalError)
 		if out := r.Create(t.Context(), []Partition{day("111122223333", "us-east-1", 1)}); out[0].Status != Created {
 			t.Errorf("outcome %+v", out[0])
 		}
