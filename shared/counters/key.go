@@ -24,6 +24,11 @@ func (k *Key) values() [8]string {
 	return [...]string{k.Hour, k.Account, k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType}
 }
 
+// fields points at k's values, in the order of values.
+func (k *Key) fields() [8]*string {
+	return [...]*string{&k.Hour, &k.Account, &k.Principal, &k.SourceIP, &k.EventName, &k.ResourceType, &k.ErrorCode, &k.EventType}
+}
+
 // Row is one counter and its count, as local mode prints it and as the queries return it.
 type Row struct {
 	Key

@@ -1,6 +1,7 @@
 package counters
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"hash/maphash"
@@ -13,46 +14,28 @@ import (
 // number of distinct counters, never with the number of records, and so do the writes that
 // apply it.
 //
-// A record's counter is found by one 64-bit hash of its whole key, checked against the
-// counter's key (a different key with the same hash, which a 64-bit hash practically never
-// gives, goes to a second map keyed by the key itself). Values are interned per dimension when
-// a counter is created: one copy of each distinct principal, source, …
+// Every counter's key is stored once, encoded (each value length-prefixed, so no two keys
+// encode alike), back to back in one byte slice. A record finds its counter through an
+// open-addressing table of 64-bit key hashes, and a hash match is confirmed by comparing the
+// encodings: a different key with the same hash, which a 64-bit hash practically never gives,
+// takes the next slot. No pointers per counter: growing the table or the keys is a plain copy.
 type Tally struct {
-	seed  maphash.Seed
-	buf   []byte
-	index map[uint64]int // key hash → position in rows
-	other map[string]int // encoded key → position in rows, for keys whose hash another key has
-	dims  [8]dimension
-	rows  []Row
+	sum   func([]byte) uint64 // hash of an encoded key
+	buf   []byte              // the key being added, encoded
+	keys  []byte              // every counter's encoded key, back to back
+	rows  []counter
+	slots []slot // a power of two long, at most half full
 	rules map[ruleKey]*RuleCount
 }
 
-// dimension interns the values of one key dimension.
-type dimension struct {
-	ids    map[string]uint32 // every spelling seen → value number
-	values []string          // value number → value (valid UTF-8)
+type counter struct {
+	off, end int // the counter's encoded key is keys[off:end]
+	count    int64
 }
 
-// id returns the value number of s, copying s the first time it is seen (s may be a view of
-// a read buffer). Invalid UTF-8 is replaced by U+FFFD, as JSON decoders do, since DynamoDB
-// stores UTF-8: both spellings then share one number, so one stored value is one counter.
-func (d *dimension) id(s string) uint32 {
-	id, ok := d.ids[s]
-	if !ok {
-		s = strings.Clone(s)
-		v := validUTF8(s)
-		if v == s {
-			id = uint32(len(d.values))
-			d.values = append(d.values, v)
-		} else {
-			id = d.id(v)
-		}
-		if d.ids == nil {
-			d.ids = map[string]uint32{}
-		}
-		d.ids[s] = id
-	}
-	return id
+type slot struct {
+	hash uint64
+	row  int32 // 1 + the counter's index in rows; 0 for an empty slot
 }
 
 // validUTF8 replaces each byte of s that is not part of valid UTF-8 by U+FFFD, as Go's JSON
@@ -82,58 +65,87 @@ type ruleKey struct{ rule, hour, subject string }
 
 // NewTally returns an empty tally.
 func NewTally() *Tally {
-	return &Tally{seed: maphash.MakeSeed(), index: map[uint64]int{}, rules: map[ruleKey]*RuleCount{}}
+	seed := maphash.MakeSeed()
+	return &Tally{
+		sum:   func(b []byte) uint64 { return maphash.Bytes(seed, b) },
+		slots: make([]slot, 1024),
+		rules: map[ruleKey]*RuleCount{},
+	}
 }
 
-// Add counts one record. k's strings may be views of a read buffer: they are copied the
-// first time a value is seen, and only then.
+// Add counts one record. k's strings may be views of a read buffer: the key is copied the
+// first time it is seen, and only then.
 func (t *Tally) Add(k *Key) {
-	b, h := t.hash(k)
-	i, ok := t.index[h]
-	switch {
-	case ok && t.rows[i].Key == *k:
-		t.rows[i].Count++
-		return
-	case ok:
-		if i, ok := t.other[string(b)]; ok {
-			t.rows[i].Count++
+	b := t.encode(k)
+	h := t.sum(b)
+	mask := len(t.slots) - 1
+	i := int(h) & mask
+	for ; t.slots[i].row != 0; i = (i + 1) & mask {
+		if s := t.slots[i]; s.hash == h {
+			if c := &t.rows[s.row-1]; bytes.Equal(t.keys[c.off:c.end], b) {
+				c.count++
+				return
+			}
+		}
+	}
+	// A new counter. DynamoDB stores UTF-8, so invalid UTF-8 is replaced by U+FFFD, as JSON
+	// decoders do: a key is counted under its stored spelling, so one stored value is one
+	// counter however it was spelled.
+	values := k.values()
+	for _, v := range values {
+		if !utf8.ValidString(v) {
+			var r Key
+			for d, p := range r.fields() {
+				*p = validUTF8(values[d])
+			}
+			t.Add(&r)
 			return
 		}
 	}
-	var ids [8]uint32
-	for d, v := range k.values() {
-		ids[d] = t.dims[d].id(v)
+	t.rows = append(t.rows, counter{off: len(t.keys), end: len(t.keys) + len(b), count: 1})
+	t.keys = append(t.keys, b...)
+	t.slots[i] = slot{hash: h, row: int32(len(t.rows))}
+	if 2*len(t.rows) > len(t.slots) {
+		t.grow()
 	}
-	var v [8]string
-	for d, id := range ids {
-		v[d] = t.dims[d].values[id]
-	}
-	row := Key{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}
-	if row != *k {
-		t.Add(&row) // invalid UTF-8: count under the repaired key, as stored
-		return
-	}
-	if ok {
-		if t.other == nil {
-			t.other = map[string]int{}
-		}
-		t.other[string(b)] = len(t.rows)
-	} else {
-		t.index[h] = len(t.rows)
-	}
-	t.rows = append(t.rows, Row{Key: row, Count: 1})
 }
 
-// hash encodes k into t.buf, each value length-prefixed so no two keys encode alike, and
-// hashes the encoding.
-func (t *Tally) hash(k *Key) ([]byte, uint64) {
+// grow doubles the table, placing the counters by the hashes they were found with.
+func (t *Tally) grow() {
+	old := t.slots
+	t.slots = make([]slot, 2*len(old))
+	mask := len(t.slots) - 1
+	for _, s := range old {
+		if s.row == 0 {
+			continue
+		}
+		i := int(s.hash) & mask
+		for t.slots[i].row != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = s
+	}
+}
+
+// encode writes k into t.buf, each value prefixed with its length.
+func (t *Tally) encode(k *Key) []byte {
 	b := t.buf[:0]
 	for _, v := range k.values() {
 		b = binary.AppendUvarint(b, uint64(len(v)))
 		b = append(b, v...)
 	}
 	t.buf = b
-	return b, maphash.Bytes(t.seed, b)
+	return b
+}
+
+// decodeKey reads an encoded key back; its strings are substrings of s.
+func decodeKey(s string) Key {
+	var k Key
+	for _, p := range k.fields() {
+		n, w := binary.Uvarint([]byte(s[:min(len(s), binary.MaxVarintLen64)]))
+		*p, s = s[w:w+int(n)], s[w+int(n):]
+	}
+	return k
 }
 
 // AddRule counts one record for a threshold rule.
@@ -153,7 +165,11 @@ func (t *Tally) Len() int { return len(t.rows) }
 
 // Rows returns the counters, ordered by key.
 func (t *Tally) Rows() []Row {
-	out := slices.Clone(t.rows)
+	keys := string(t.keys) // one copy: the rows' values are substrings of it
+	out := make([]Row, len(t.rows))
+	for i, c := range t.rows {
+		out[i] = Row{Key: decodeKey(keys[c.off:c.end]), Count: c.count}
+	}
 	slices.SortFunc(out, func(a, b Row) int { return compareKeys(&a.Key, &b.Key) })
 	return out
 }

@@ -213,22 +213,18 @@ func scanNumber(b []byte, i int) (int, error) {
 const (
 	ones   = 0x0101010101010101
 	highs  = 0x8080808080808080
-	quotes = '"' * ones
 	bslash = '\\' * ones
-	spaces = 0x20 * ones
+	flip   = 0x02 * ones
+	below  = 0x21 * ones
 )
 
 // specialByte returns the index of the first '"', '\\' or control byte in b[i:], or len(b).
 // Eight bytes at a time: strings are most of a record, and most of their bytes are plain.
 func specialByte(b []byte, i int) int {
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		q, s := x^quotes, x^bslash
-		// The lowest flagged byte of each term is exact; higher ones may be false
-		// positives, so only the lowest flag over all terms is used.
-		t := ((q - ones) &^ q) | ((s - ones) &^ s) | ((x - spaces) &^ x)
-		if t &= highs; t != 0 {
-			return i + bits.TrailingZeros64(t)/8
+		// The lowest flagged byte is exact; higher ones may be false positives.
+		if t := special(binary.LittleEndian.Uint64(b[i:])); t != 0 {
+			return i + bits.TrailingZeros64(t)>>3
 		}
 	}
 	for ; i < len(b); i++ {
@@ -253,7 +249,7 @@ func StringFrom(b []byte, i int) (int, error) {
 			i += 8
 			continue
 		}
-		if i += bits.TrailingZeros64(t) / 8; b[i] == '"' {
+		if i += bits.TrailingZeros64(t) >> 3; b[i] == '"' {
 			return i + 1, nil
 		}
 		break
@@ -343,9 +339,13 @@ func skipLoose(b []byte, i int) (int, error) {
 
 // special flags (in each byte's high bit) the bytes of x that end or interrupt a plain string
 // run: '"', '\\' and control bytes. Only the lowest flag is exact.
+//
+// Flipping bit 1 of every byte maps '"' (0x22) to 0x20 and keeps 0x00–0x1f below 0x20, while
+// no other byte drops below 0x21: so one "byte < 0x21" test finds both the quote and the
+// control bytes, and a second test finds '\\'.
 func special(x uint64) uint64 {
-	q, s := x^quotes, x^bslash
-	return (((q - ones) &^ q) | ((s - ones) &^ s) | ((x - spaces) &^ x)) & highs
+	y, s := x^flip, x^bslash
+	return (((y - below) &^ y) | ((s - ones) &^ s)) & highs
 }
 
 // ShortString is String's first step, small enough to be inlined where strings are scanned:

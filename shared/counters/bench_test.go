@@ -1,0 +1,85 @@
+package counters
+
+import (
+	"bytes"
+	"io"
+	"runtime"
+	"testing"
+	"unsafe"
+
+	"github.com/trailguard/trailguard/internal/trailgen"
+	"github.com/trailguard/trailguard/shared/logfile"
+)
+
+// benchLog is an uncompressed generated log file of n records, the same mix as the
+// aggregator's benchmark file: these benchmarks measure decoding and counting without gunzip.
+func benchLog(b *testing.B, n int) []byte {
+	b.Helper()
+	raw, err := io.ReadAll(trailgen.Bench(1, n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	prev := runtime.GOMAXPROCS(1)
+	b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	return raw
+}
+
+// BenchmarkParse: framing, validating and extracting the counter fields of every record.
+func BenchmarkParse(b *testing.B) {
+	raw := benchLog(b, 20_000)
+	b.SetBytes(int64(len(raw)))
+	n := 0
+	for b.Loop() {
+		lr, err := logfile.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var p Parser
+		for n = 0; ; n++ {
+			if _, err := lr.NextFunc(p.Parse); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkTallyAdd: counting the aggregator benchmark file's 200,000 records (about 28,000
+// distinct counters). The keys are extracted beforehand and kept encoded in one byte slice, as
+// the read buffer holds them in the aggregator (200,000 Keys of strings would make the
+// collector's work, not the tally's, the measure); decoding one is part of each Add here.
+func BenchmarkTallyAdd(b *testing.B) {
+	raw := benchLog(b, 200_000)
+	lr, err := logfile.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var p Parser
+	var enc Tally
+	var keys []byte
+	var ends []int
+	for {
+		if _, err := lr.NextFunc(p.Parse); err == io.EOF {
+			break
+		} else if err != nil {
+			b.Fatal(err)
+		}
+		keys = append(keys, enc.encode(&p.Record().Key)...)
+		ends = append(ends, len(keys))
+	}
+	all := unsafe.String(&keys[0], len(keys))
+	var t *Tally
+	for b.Loop() {
+		t = NewTally()
+		start := 0
+		for _, end := range ends {
+			k := decodeKey(all[start:end])
+			t.Add(&k)
+			start = end
+		}
+	}
+	b.ReportMetric(float64(len(ends)*b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(t.Len()), "counters")
+}
