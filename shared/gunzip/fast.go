@@ -5,9 +5,10 @@ import "encoding/binary"
 // decodeFast decodes a Huffman block while at least fastInMargin input
 // bytes and fastOutMargin bytes of output room remain, so that refills and
 // match copies need no end checks. It keeps the bit buffer and positions in
-// locals, refills the bit buffer with one 8-byte load, and copies matches
-// in 8-byte words, writing up to 7 bytes past a match that the next symbol
-// overwrites.
+// locals, refills the bit buffer with one 8-byte load, looks up the next
+// symbol before copying a match so that the two overlap, and copies
+// matches in 8-byte words, writing up to 39 bytes past a match's end that
+// later symbols overwrite.
 func (z *Reader) decodeFast() error {
 	in := z.in[:z.iend]
 	win := z.win
@@ -17,14 +18,14 @@ func (z *Reader) decodeFast() error {
 	inEnd := len(in) - fastInMargin
 	outEnd := z.limit - fastOutMargin
 	var err error
-	for ip <= inEnd && o <= outEnd {
-		// Refill to 56..63 bits. The bits above bc are the next input
-		// bytes, so or-ing them in again later is harmless.
-		bb |= binary.LittleEndian.Uint64(in[ip:]) << (bc & 63)
-		ip += int((63 - bc) >> 3)
-		bc |= 56
 
-		e := lt[bb&litMask]
+	// Each refill brings the bit buffer to 56..63 bits. The bits above bc
+	// are the next input bytes, so or-ing them in again later is harmless.
+	bb |= binary.LittleEndian.Uint64(in[ip:]) << (bc & 63)
+	ip += int((63 - bc) >> 3)
+	bc |= 56
+	e := lt[bb&litMask]
+	for ip <= inEnd && o <= outEnd {
 		if e&entryLiteral != 0 {
 			// Main-table literals take at most litBits bits, so three fit
 			// in one refill with the next lookup.
@@ -47,6 +48,10 @@ func (z *Reader) decodeFast() error {
 					bc -= n
 					win[o] = byte(e >> 16)
 					o++
+					bb |= binary.LittleEndian.Uint64(in[ip:]) << (bc & 63)
+					ip += int((63 - bc) >> 3)
+					bc |= 56
+					e = lt[bb&litMask]
 					continue
 				}
 			}
@@ -65,6 +70,10 @@ func (z *Reader) decodeFast() error {
 					bc -= n
 					win[o] = byte(e >> 16)
 					o++
+					bb |= binary.LittleEndian.Uint64(in[ip:]) << (bc & 63)
+					ip += int((63 - bc) >> 3)
+					bc |= 56
+					e = lt[bb&litMask]
 					continue
 				}
 			}
@@ -82,7 +91,7 @@ func (z *Reader) decodeFast() error {
 		}
 
 		// A match: at most 20 bits of length and 28 of distance, which the
-		// refill above covers.
+		// refill covers.
 		n := uint(e & 63)
 		length := int(e>>16) + int((bb&(1<<n-1))>>(e>>8&15))
 		bb >>= n
@@ -107,26 +116,42 @@ func (z *Reader) decodeFast() error {
 			err = CorruptInputError(z.inBase + int64(ip) - int64(bc>>3))
 			break
 		}
+		bb |= binary.LittleEndian.Uint64(in[ip:]) << (bc & 63)
+		ip += int((63 - bc) >> 3)
+		bc |= 56
+		e = lt[bb&litMask]
+
 		src := o - dist
 		end := o + length
 		switch {
 		case dist >= 8:
-			for o < end {
+			// Most matches are at most 40 bytes: five unconditional word
+			// copies, then a loop for longer ones. Each word is read after
+			// the one dist bytes before it has been written.
+			s := (*[40]byte)(win[src:])
+			t := (*[40]byte)(win[o:])
+			binary.LittleEndian.PutUint64(t[0:], binary.LittleEndian.Uint64(s[0:]))
+			binary.LittleEndian.PutUint64(t[8:], binary.LittleEndian.Uint64(s[8:]))
+			binary.LittleEndian.PutUint64(t[16:], binary.LittleEndian.Uint64(s[16:]))
+			binary.LittleEndian.PutUint64(t[24:], binary.LittleEndian.Uint64(s[24:]))
+			binary.LittleEndian.PutUint64(t[32:], binary.LittleEndian.Uint64(s[32:]))
+			for o, src = o+40, src+40; o < end; o, src = o+8, src+8 {
 				binary.LittleEndian.PutUint64(win[o:], binary.LittleEndian.Uint64(win[src:]))
-				o += 8
-				src += 8
 			}
 		case dist == 1:
 			v := uint64(win[src]) * 0x0101010101010101
-			for o < end {
+			t := (*[40]byte)(win[o:])
+			binary.LittleEndian.PutUint64(t[0:], v)
+			binary.LittleEndian.PutUint64(t[8:], v)
+			binary.LittleEndian.PutUint64(t[16:], v)
+			binary.LittleEndian.PutUint64(t[24:], v)
+			binary.LittleEndian.PutUint64(t[32:], v)
+			for o += 40; o < end; o += 8 {
 				binary.LittleEndian.PutUint64(win[o:], v)
-				o += 8
 			}
 		default:
-			for o < end {
+			for ; o < end; o, src = o+1, src+1 {
 				win[o] = win[src]
-				o++
-				src++
 			}
 		}
 		o = end
