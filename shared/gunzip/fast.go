@@ -135,8 +135,14 @@ func (z *Reader) decodeFast() error {
 			binary.LittleEndian.PutUint64(t[16:], binary.LittleEndian.Uint64(s[16:]))
 			binary.LittleEndian.PutUint64(t[24:], binary.LittleEndian.Uint64(s[24:]))
 			binary.LittleEndian.PutUint64(t[32:], binary.LittleEndian.Uint64(s[32:]))
-			for o, src = o+40, src+40; o < end; o, src = o+8, src+8 {
-				binary.LittleEndian.PutUint64(win[o:], binary.LittleEndian.Uint64(win[src:]))
+			if length > 40 {
+				if dist >= length {
+					copy(win[o+40:end], win[src+40:src+length])
+				} else {
+					for o, src = o+40, src+40; o < end; o, src = o+8, src+8 {
+						binary.LittleEndian.PutUint64(win[o:], binary.LittleEndian.Uint64(win[src:]))
+					}
+				}
 			}
 		case dist == 1:
 			v := uint64(win[src]) * 0x0101010101010101
