@@ -25,7 +25,7 @@ type Rules struct {
 
 // count adds one record to the rule counters it belongs to.
 func (r *Rules) count(t *counters.Tally, rec *counters.Record, raw []byte) {
-	if r.AccessDenied > 0 && r.DeniedCodes[rec.ErrorCode] {
+	if r.AccessDenied > 0 && rec.ErrorCode != "" && r.DeniedCodes[rec.ErrorCode] {
 		t.AddRule(KindAccessDenied, rec.Hour, rec.Principal, rec.Account)
 	}
 	if r.FailedSignIns > 0 && rec.EventSource == "signin.amazonaws.com" && failedSignIn(raw) {

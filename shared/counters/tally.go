@@ -16,26 +16,25 @@ import (
 //
 // Every counter's key is stored once, encoded (each value length-prefixed, so no two keys
 // encode alike), back to back in one byte slice. A record finds its counter through an
-// open-addressing table of 64-bit key hashes, and a hash match is confirmed by comparing the
-// encodings: a different key with the same hash, which a 64-bit hash practically never gives,
-// takes the next slot. No pointers per counter: growing the table or the keys is a plain copy.
+// open-addressing table whose slots are the counters themselves (hash, count, where the key
+// is), and a hash match is confirmed by comparing the encodings: a different key with the same
+// hash, which a 64-bit hash practically never gives, takes the next slot. A record touches one
+// slot and one key, and no counter holds a pointer: growing the table or the keys is a plain
+// copy, and the collector has nothing to scan.
 type Tally struct {
 	sum   func([]byte) uint64 // hash of an encoded key
 	buf   []byte              // the key being added, encoded
 	keys  []byte              // every counter's encoded key, back to back
-	rows  []counter
-	slots []slot // a power of two long, at most half full
+	slots []slot              // a power of two long, at most half full
+	n     int                 // counters (occupied slots)
 	rules map[ruleKey]*RuleCount
 }
 
-type counter struct {
-	off, end int // the counter's encoded key is keys[off:end]
-	count    int64
-}
-
+// slot is one counter, or empty (end == 0: an encoded key is never empty).
 type slot struct {
-	hash uint64
-	row  int32 // 1 + the counter's index in rows; 0 for an empty slot
+	hash     uint64
+	count    int64
+	off, end int // the counter's encoded key is keys[off:end]
 }
 
 // validUTF8 replaces each byte of s that is not part of valid UTF-8 by U+FFFD, as Go's JSON
@@ -80,12 +79,10 @@ func (t *Tally) Add(k *Key) {
 	h := t.sum(b)
 	mask := len(t.slots) - 1
 	i := int(h) & mask
-	for ; t.slots[i].row != 0; i = (i + 1) & mask {
-		if s := t.slots[i]; s.hash == h {
-			if c := &t.rows[s.row-1]; bytes.Equal(t.keys[c.off:c.end], b) {
-				c.count++
-				return
-			}
+	for ; t.slots[i].end != 0; i = (i + 1) & mask {
+		if s := &t.slots[i]; s.hash == h && bytes.Equal(t.keys[s.off:s.end], b) {
+			s.count++
+			return
 		}
 	}
 	// A new counter. DynamoDB stores UTF-8, so invalid UTF-8 is replaced by U+FFFD, as JSON
@@ -102,10 +99,9 @@ func (t *Tally) Add(k *Key) {
 			return
 		}
 	}
-	t.rows = append(t.rows, counter{off: len(t.keys), end: len(t.keys) + len(b), count: 1})
+	t.slots[i] = slot{hash: h, count: 1, off: len(t.keys), end: len(t.keys) + len(b)}
 	t.keys = append(t.keys, b...)
-	t.slots[i] = slot{hash: h, row: int32(len(t.rows))}
-	if 2*len(t.rows) > len(t.slots) {
+	if t.n++; 2*t.n > len(t.slots) {
 		t.grow()
 	}
 }
@@ -116,11 +112,11 @@ func (t *Tally) grow() {
 	t.slots = make([]slot, 2*len(old))
 	mask := len(t.slots) - 1
 	for _, s := range old {
-		if s.row == 0 {
+		if s.end == 0 {
 			continue
 		}
 		i := int(s.hash) & mask
-		for t.slots[i].row != 0 {
+		for t.slots[i].end != 0 {
 			i = (i + 1) & mask
 		}
 		t.slots[i] = s
@@ -161,14 +157,16 @@ func (t *Tally) AddRule(rule, hour, subject, account string) {
 }
 
 // Len is the number of distinct counters.
-func (t *Tally) Len() int { return len(t.rows) }
+func (t *Tally) Len() int { return t.n }
 
 // Rows returns the counters, ordered by key.
 func (t *Tally) Rows() []Row {
 	keys := string(t.keys) // one copy: the rows' values are substrings of it
-	out := make([]Row, len(t.rows))
-	for i, c := range t.rows {
-		out[i] = Row{Key: decodeKey(keys[c.off:c.end]), Count: c.count}
+	out := make([]Row, 0, t.n)
+	for _, s := range t.slots {
+		if s.end != 0 {
+			out = append(out, Row{Key: decodeKey(keys[s.off:s.end]), Count: s.count})
+		}
 	}
 	slices.SortFunc(out, func(a, b Row) int { return compareKeys(&a.Key, &b.Key) })
 	return out

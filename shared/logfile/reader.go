@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/klauspost/compress/gzip"
-
+	"github.com/trailguard/trailguard/shared/gunzip"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -27,8 +26,7 @@ const readSize = 256 << 10
 // line), gzipped or not (detected from the content, not the name).
 type Reader struct {
 	stored  countingReader // the bytes as stored (compressed, when gzipped)
-	gz      *gzip.Reader
-	src     io.Reader // the decompressed stream
+	src     io.Reader      // the decompressed stream
 	decoded int64
 
 	buf         []byte
@@ -67,10 +65,11 @@ func NewReader(r io.Reader) (*Reader, error) {
 	}
 	lr.src = br
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		if lr.gz, err = gzip.NewReader(br); err != nil {
+		gz, err := gunzip.NewReader(br)
+		if err != nil {
 			return nil, fmt.Errorf("log file: gzip header: %w", err)
 		}
-		lr.src = lr.gz
+		lr.src = gz
 	}
 	return lr, nil
 }

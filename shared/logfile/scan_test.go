@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -46,6 +47,48 @@ func TestSpecialFindsTheFirstSpecialByte(t *testing.T) {
 		}
 		if g, want := got(w), first(w); g != want {
 			t.Fatalf("word % x: first special at %d, want %d", w, g, want)
+		}
+	}
+}
+
+// TestShortStringHandsOverExactly: for strings of every length around the 16 bytes ShortString
+// looks at, with an escape or a control byte at every position, it ends the string when its
+// closing quote is the first special byte within those 16, and otherwise hands over at the first
+// special byte (or after the 16), from where StringFrom ends the string where String does.
+func TestShortStringHandsOverExactly(t *testing.T) {
+	for n := range 40 {
+		for at := -1; at < n; at++ { // the special byte's position in the body, or none
+			for _, c := range []byte{'\\', '\n'} {
+				body := []byte(strings.Repeat("a", n))
+				first := n // the first special byte: the closing quote, unless one is put before it
+				if at >= 0 {
+					body[at], first = c, at
+					if c == '\\' && at+1 < n {
+						body[at+1] = 'n'
+					}
+				}
+				b := append(append(append([]byte(`"`), body...), `"`...), strings.Repeat(" ", 30)...)
+				j := ShortString(b, 0)
+				var want int
+				switch {
+				case first == n && n <= 16:
+					want = n + 2 // past the closing quote
+				case first < 16:
+					want = ^(1 + first)
+				default:
+					want = ^17
+				}
+				if j != want {
+					t.Fatalf("n=%d, %q at %d: ShortString = %d, want %d", n, c, at, j, want)
+				}
+				if j < 0 {
+					end, err := StringFrom(b, ^j)
+					wantEnd, wantErr := String(b, 0)
+					if end != wantEnd || (err == nil) != (wantErr == nil) {
+						t.Errorf("n=%d, %q at %d: StringFrom: %d, %v; String: %d, %v", n, c, at, end, err, wantEnd, wantErr)
+					}
+				}
+			}
 		}
 	}
 }
