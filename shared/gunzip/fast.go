@@ -7,7 +7,7 @@ import "encoding/binary"
 // match copies need no end checks. It keeps the bit buffer and positions in
 // locals, refills the bit buffer with one 8-byte load, looks up the next
 // symbol before copying a match so that the two overlap, and copies
-// matches in 8-byte words, writing up to 39 bytes past a match's end that
+// matches in 8-byte words, writing up to 37 bytes past a match's end that
 // later symbols overwrite.
 func (z *Reader) decodeFast() error {
 	in := z.in[:z.iend]

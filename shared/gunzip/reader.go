@@ -65,7 +65,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 	return z, nil
 }
 
-// Read implements io.Reader.
+// Read implements io.Reader: it returns the decompressed data of every
+// member in turn, then io.EOF, or the first error once the data decoded
+// before it has been returned.
 func (z *Reader) Read(p []byte) (int, error) {
 	for z.r == z.o {
 		if z.err != nil {
