@@ -366,7 +366,7 @@ func (r *Reader) fill() error {
 		r.buf = append(r.buf[:r.end], make([]byte, len(r.buf))...)
 		r.buf = r.buf[:cap(r.buf)]
 	}
-	// Decompressors hand out a window's worth per Read (32 KB for gzip): read on to fill
+	// A decompressor hands out what it has decoded per Read, maybe little: read on to fill
 	// most of readSize, so few records straddle two reads.
 	var n int
 	var err error
