@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,17 +47,23 @@ func (t *Table) Apply(ctx context.Context, file FileID, tally *Tally) (Applied, 
 	writes, rules := plan(tally)
 	marker := file.Marker()
 	results := make([]RuleResult, len(rules))
-	already := make([]bool, len(writes))
+	var written, already atomic.Int64
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(cmp.Or(t.Concurrency, DefaultConcurrency))
-	for i := range writes {
-		w := &writes[i]
+	for w := range writes {
+		if ctx.Err() != nil {
+			break // a write failed: the file fails, and its retry writes the rest
+		}
 		g.Go(func() error {
 			before, dup, err := t.write(ctx, w, marker)
 			if err != nil {
 				return fmt.Errorf("counters table %s: item %s / %s: %w", t.Name, w.pk, w.sk, err)
 			}
-			already[i] = dup
+			if dup {
+				already.Add(1)
+			} else {
+				written.Add(1)
+			}
 			if w.rule >= 0 {
 				results[w.rule] = RuleResult{RuleCount: rules[w.rule], Before: before, After: before + w.inc}
 			}
@@ -66,15 +73,7 @@ func (t *Table) Apply(ctx context.Context, file FileID, tally *Tally) (Applied, 
 	if err := g.Wait(); err != nil {
 		return Applied{}, err
 	}
-	out := Applied{Rules: results}
-	for _, dup := range already {
-		if dup {
-			out.Already++
-		} else {
-			out.Written++
-		}
-	}
-	return out, nil
+	return Applied{Written: int(written.Load()), Already: int(already.Load()), Rules: results}, nil
 }
 
 // write applies one increment. It returns the count before this file's increment, and

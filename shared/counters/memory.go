@@ -27,7 +27,7 @@ func (m *Memory) Apply(_ context.Context, file FileID, tally *Tally) (Applied, e
 		m.items = map[[2]string]*memItem{}
 	}
 	out := Applied{Rules: make([]RuleResult, len(rules))}
-	for _, w := range writes {
+	for w := range writes {
 		it := m.items[[2]string{w.pk, w.sk}]
 		if it == nil {
 			it = &memItem{markers: map[string]int64{}}

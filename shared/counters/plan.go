@@ -2,6 +2,7 @@ package counters
 
 import (
 	"fmt"
+	"iter"
 	"time"
 )
 
@@ -40,48 +41,51 @@ type write struct {
 
 type attr struct{ name, value string }
 
-// plan lists the writes that apply a tally: one per distinct counter, one per principal and
-// hour, one per rule counter. Never one per record.
-func plan(t *Tally) ([]write, []RuleCount) {
-	rows := t.Rows()
+// plan is the writes that apply a tally: one per distinct counter, one per principal and hour,
+// one per rule counter; never one per record. They are built one at a time as the caller takes
+// them, so applying a file holds its tally and the writes in flight, never all of its writes
+// (which take several times the tally's memory).
+func plan(t *Tally) (iter.Seq[*write], []RuleCount) {
 	rules := t.Rules()
-	out := make([]write, 0, len(rows)+len(rules))
-	type principalHour struct{ account, hour, principal string }
-	totals := map[principalHour]int64{}
-	var order []principalHour
-	for _, r := range rows {
-		out = append(out, write{
-			pk: activityPK(r.Account, r.Hour), sk: activitySK(&r.Key), inc: r.Count, hour: r.Hour, rule: -1,
-			attrs: []attr{
-				{"hour", r.Hour}, {"account", r.Account}, {"principal", r.Principal}, {"source_ip", r.SourceIP},
-				{"event_name", r.EventName}, {"resource_type", r.ResourceType}, {"error_code", r.ErrorCode},
-				{"event_type", r.EventType},
-				{attrIPPK, sourcePK(r.SourceIP, r.Hour)},
-				{attrIPSK, joinKey(maxSK, r.Account, r.Principal, r.EventName, r.ResourceType, r.ErrorCode, r.EventType)},
-			},
-		})
-		ph := principalHour{r.Account, r.Hour, r.Principal}
-		if _, seen := totals[ph]; !seen {
-			order = append(order, ph)
+	writes := func(yield func(*write) bool) {
+		type principalHour struct{ account, hour, principal string }
+		totals := map[principalHour]int64{}
+		for k, count := range t.counters() {
+			totals[principalHour{k.Account, k.Hour, k.Principal}] += count
+			if !yield(&write{
+				pk: activityPK(k.Account, k.Hour), sk: activitySK(&k), inc: count, hour: k.Hour, rule: -1,
+				attrs: []attr{
+					{"hour", k.Hour}, {"account", k.Account}, {"principal", k.Principal}, {"source_ip", k.SourceIP},
+					{"event_name", k.EventName}, {"resource_type", k.ResourceType}, {"error_code", k.ErrorCode},
+					{"event_type", k.EventType},
+					{attrIPPK, sourcePK(k.SourceIP, k.Hour)},
+					{attrIPSK, joinKey(maxSK, k.Account, k.Principal, k.EventName, k.ResourceType, k.ErrorCode, k.EventType)},
+				},
+			}) {
+				return
+			}
 		}
-		totals[ph] += r.Count
+		for ph, count := range totals {
+			if !yield(&write{
+				pk: principalPK(ph.account, ph.hour), sk: joinKey(maxSK, ph.principal), inc: count, hour: ph.hour, rule: -1,
+				attrs: []attr{
+					{"hour", ph.hour}, {"account", ph.account}, {"principal", ph.principal},
+					{attrDayPK, dayPK(ph.account, ph.hour[:min(10, len(ph.hour))])},
+				},
+			}) {
+				return
+			}
+		}
+		for i, rc := range rules {
+			if !yield(&write{
+				pk: joinKey(maxPK, kindRule, rc.Rule, rc.Hour), sk: joinKey(maxSK, rc.Subject), inc: rc.Count, hour: rc.Hour, rule: i,
+				attrs: []attr{{"rule", rc.Rule}, {"hour", rc.Hour}, {"subject", rc.Subject}, {"account", rc.Account}},
+			}) {
+				return
+			}
+		}
 	}
-	for _, ph := range order {
-		out = append(out, write{
-			pk: principalPK(ph.account, ph.hour), sk: joinKey(maxSK, ph.principal), inc: totals[ph], hour: ph.hour, rule: -1,
-			attrs: []attr{
-				{"hour", ph.hour}, {"account", ph.account}, {"principal", ph.principal},
-				{attrDayPK, dayPK(ph.account, ph.hour[:min(10, len(ph.hour))])},
-			},
-		})
-	}
-	for i, rc := range rules {
-		out = append(out, write{
-			pk: joinKey(maxPK, kindRule, rc.Rule, rc.Hour), sk: joinKey(maxSK, rc.Subject), inc: rc.Count, hour: rc.Hour, rule: i,
-			attrs: []attr{{"rule", rc.Rule}, {"hour", rc.Hour}, {"subject", rc.Subject}, {"account", rc.Account}},
-		})
-	}
-	return out, rules
+	return writes, rules
 }
 
 func activityPK(account, hour string) string { return joinKey(maxPK, kindActivity, account, hour) }

@@ -5,9 +5,11 @@ import (
 	"cmp"
 	"encoding/binary"
 	"hash/maphash"
+	"iter"
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Tally counts one file's records in memory, per distinct counter: its size grows with the
@@ -161,15 +163,29 @@ func (t *Tally) Len() int { return t.n }
 
 // Rows returns the counters, ordered by key.
 func (t *Tally) Rows() []Row {
-	keys := string(t.keys) // one copy: the rows' values are substrings of it
 	out := make([]Row, 0, t.n)
-	for _, s := range t.slots {
-		if s.end != 0 {
-			out = append(out, Row{Key: decodeKey(keys[s.off:s.end]), Count: s.count})
-		}
+	for k, count := range t.counters() {
+		out = append(out, Row{Key: k, Count: count})
 	}
 	slices.SortFunc(out, func(a, b Row) int { return compareKeys(&a.Key, &b.Key) })
 	return out
+}
+
+// counters yields every counter's key and count, in no particular order. The keys' strings are
+// views of the tally's key bytes, which are never changed once written (a later Add appends, or
+// copies them elsewhere), so they stay valid.
+func (t *Tally) counters() iter.Seq2[Key, int64] {
+	return func(yield func(Key, int64) bool) {
+		if len(t.keys) == 0 {
+			return
+		}
+		keys := unsafe.String(&t.keys[0], len(t.keys))
+		for _, s := range t.slots {
+			if s.end != 0 && !yield(decodeKey(keys[s.off:s.end]), s.count) {
+				return
+			}
+		}
+	}
 }
 
 // Rules returns the rule counters, ordered by rule, hour and subject.
