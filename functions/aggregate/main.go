@@ -113,6 +113,7 @@ func main() {
 		"access_denied_threshold", cfg.AccessDeniedThreshold, "retention_days", cfg.RetentionDays)
 
 	if config.UnderLambda() {
+		config.LimitMemory()
 		lambda.Start(metrics.FlushingWith(metricsOut, os.Stdout, h.Handle))
 		return
 	}

@@ -53,6 +53,7 @@ func main() {
 	log.Info("logincheck ready", "allowlist_prefixes", allow.Len(), "checked_events", cfg.CheckedEvents)
 
 	if config.UnderLambda() {
+		config.LimitMemory()
 		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}

@@ -76,6 +76,7 @@ func main() {
 		"trail_bucket", cfg.TrailBucket, "ledger", cfg.LedgerTable)
 
 	if config.UnderLambda() {
+		config.LimitMemory()
 		lambda.Start(metrics.FlushingWith(counters, os.Stdout, h.Handle))
 		return
 	}

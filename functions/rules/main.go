@@ -68,6 +68,7 @@ func main() {
 	log.Info("rules ready", "rules", len(engine.Rules()), "rules_dir", cfg.Dir, "disabled_rules", cfg.Disabled)
 
 	if config.UnderLambda() {
+		config.LimitMemory()
 		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}

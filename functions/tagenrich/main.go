@@ -122,6 +122,7 @@ func main() {
 		"alert_on_tags", cfg.AlertOnTags, "member_role", cfg.MemberRoleName)
 
 	if config.UnderLambda() {
+		config.LimitMemory()
 		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}
