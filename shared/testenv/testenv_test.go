@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
+	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -291,5 +295,37 @@ func TestS3Bucket(t *testing.T) {
 		if !errors.As(err, &notFound) {
 			t.Errorf("bucket %s after its test: HeadBucket = %v, want NotFound", b, err)
 		}
+	}
+}
+
+// TestEmulatorsSurviveAbortedRequests: a client that gives up on a request half-way (a test's
+// cancelled context does) leaves the emulator serving the next one, instead of taking it down
+// for every test after.
+func TestEmulatorsSurviveAbortedRequests(t *testing.T) {
+	ddb, s3c := DynamoDB(t), S3(t)
+	for _, variable := range []string{DynamoDBEndpointVar, S3EndpointVar} {
+		u, err := url.Parse(os.Getenv(variable))
+		if err != nil {
+			t.Fatalf("%s: %v", variable, err)
+		}
+		for range 3 {
+			conn, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				t.Fatalf("dial %s: %v", u.Host, err)
+			}
+			fmt.Fprint(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nContent-Type: application/x-amz-json-1.0\r\n\r\n{\"a\":")
+			time.Sleep(20 * time.Millisecond) // let the server start reading the body
+			conn.Close()
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // the servers see the closed connections
+	ctx := context.Background()
+	if _, err := ddb.ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
+		t.Errorf("DynamoDB emulator after aborted requests: %v", err)
+	}
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(S3Bucket(t, s3c)), Key: aws.String("after-aborts"), Body: strings.NewReader("x"),
+	}); err != nil {
+		t.Errorf("S3 emulator after aborted requests: %v", err)
 	}
 }
