@@ -40,8 +40,9 @@ demo:
 test:
 	@scripts/with-emulators $(GO) test -count=1 ./...
 
+# -p 1: one package's benchmarks at a time, so no two of them share the machine's cores.
 bench:
-	@scripts/with-emulators $(GO) test -run '^$$' -bench . -benchmem ./...
+	@scripts/with-emulators $(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
