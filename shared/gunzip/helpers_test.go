@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	kgzip "github.com/klauspost/compress/gzip"
+
+	"github.com/trailguard/trailguard/internal/trailgen"
 )
 
 // testInput is a named uncompressed input for the differential tests.
@@ -62,6 +64,16 @@ func periodic(rng *rand.Rand, period, n int) []byte {
 	return bytes.Repeat(p, n/period+1)[:n]
 }
 
+// cloudTrailLog is a log file of n records from the generator of the aggregator's benchmark:
+// the data this package is tuned for.
+func cloudTrailLog(n int) []byte {
+	b, err := io.ReadAll(trailgen.Bench(3, n))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 // testInputs covers the cases the decoder has separate code for.
 func testInputs() []testInput {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -77,6 +89,7 @@ func testInputs() []testInput {
 		{"run-100k", periodic(rng, 1, 100_000)},
 		{"long-258", long258},
 		{"distance-32768", farRepeat},
+		{"cloudtrail-1MB", cloudTrailLog(700)},
 	}
 	for p := 2; p <= 9; p++ {
 		ins = append(ins, testInput{fmt.Sprintf("period-%d", p), periodic(rng, p, 5000+p)})
