@@ -359,7 +359,9 @@ func ShortString(b []byte, i int) int {
 	}
 	t := special(binary.LittleEndian.Uint64(b[i+1:]))
 	j := i + 1
-	if t == 0 { // with no flag in the next eight either, j is the 17th byte: a quote there still ends the string
+	if t == 0 {
+		// With no flag in the next eight bytes either, TrailingZeros64 is 64 and j the 17th
+		// byte: a quote there still ends the string.
 		t = special(binary.LittleEndian.Uint64(b[i+9:]))
 		j += 8
 	}
