@@ -221,6 +221,8 @@ func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum 
 	if err != nil {
 		return nil, err
 	}
+	// The summary says how far the read got, also when it fails half-way.
+	defer func() { sum.Records, sum.Bytes, sum.DecodedBytes = lr.Records(), lr.StoredBytes(), lr.DecodedBytes() }()
 	tally := counters.NewTally()
 	var p counters.Parser
 	for {
@@ -253,6 +255,6 @@ func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum 
 	if sum.Malformed > maxMalformedLogged {
 		log.WarnContext(ctx, "more malformed records", "decision", "skip", "not_logged", sum.Malformed-maxMalformedLogged)
 	}
-	sum.Records, sum.Bytes, sum.DecodedBytes, sum.Counters = lr.Records(), lr.StoredBytes(), lr.DecodedBytes(), tally.Len()
+	sum.Counters = tally.Len()
 	return tally, nil
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -337,4 +339,41 @@ func TestDisplayName(t *testing.T) {
 			t.Errorf("displayName(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestTruncatedFileCountsNothing: a gzipped file cut off after most of its records fails the
+// read, applies no counter at all (not even those of the records before the cut), and its
+// summary says how far the read got.
+func TestTruncatedFileCountsNothing(t *testing.T) {
+	records, _ := plannedFile(11, 3000, 0)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(append(append([]byte(`{"Records":[`), bytes.Join(records, []byte(","))...), "]}"...))
+	zw.Close()
+	cut := gz.Bytes()[:gz.Len()*4/5]
+
+	h, _, _ := newHandler(t)
+	store := &applyCounter{store: h.Store}
+	h.Store = store
+	sum, err := h.Aggregate(context.Background(), h.Log, counters.FileID{Bucket: "b", Key: "k", ETag: "e"}, bytes.NewReader(cut))
+	if err == nil || !strings.Contains(err.Error(), "unexpected EOF") {
+		t.Fatalf("error %v, want the read to fail with unexpected EOF", err)
+	}
+	if sum.Records == 0 || sum.Records >= 3000 || sum.Bytes != int64(len(cut)) {
+		t.Errorf("summary %+v: want the records read before the cut (0 < n < 3000) and all %d bytes", sum, len(cut))
+	}
+	if store.applied != 0 {
+		t.Errorf("counters applied %d times, want never", store.applied)
+	}
+}
+
+// applyCounter counts the tallies applied through it.
+type applyCounter struct {
+	store
+	applied int
+}
+
+func (a *applyCounter) Apply(ctx context.Context, file counters.FileID, t *counters.Tally) (counters.Applied, error) {
+	a.applied++
+	return a.store.Apply(ctx, file, t)
 }
