@@ -124,8 +124,10 @@ func TestTableExactlyOnce(t *testing.T) {
 	}
 	equalCounts(t, "after the redelivery", accountRows(t, tb), want1)
 
-	// The second file fails after half of its writes, then is retried.
-	broken := table(t, &failingAfter{DynamoDB: client, n: int64(items / 2)}, name)
+	// The second file fails after half of its activity counters' writes, then is retried. Those
+	// writes go out first, at most 8 at a time: the first half succeed and the rest fail,
+	// however the concurrent writes interleave.
+	broken := table(t, &failingAfter{DynamoDB: client, n: int64(t2.Len() / 2)}, name)
 	if _, err := broken.Apply(ctx, f2, t2); err == nil || !strings.Contains(err.Error(), "injected failure") {
 		t.Fatalf("Apply with the injected failure: error %v", err)
 	}
