@@ -81,21 +81,16 @@ func (p *Parser) object(b []byte, i int, kind objectKind) (int, error) {
 	if b[i] != '{' {
 		return 0, logfile.Syntax(i, "want an object")
 	}
-	if i = logfile.SkipSpace(b, i+1); i >= len(b) {
-		return 0, logfile.ErrShort
+	i, done, err := open(b, i, '}')
+	if done || err != nil {
+		return i, err
 	}
-	if b[i] == '}' {
-		return i + 1, nil
-	}
-	var err error
 	for {
 		if b[i] != '"' {
 			return 0, logfile.Syntax(i, "unexpected %q where an object key belongs", b[i])
 		}
 		ks := i
-		if j := logfile.ShortString(b, i); j >= 0 {
-			i = j
-		} else if i, err = logfile.StringFrom(b, ^j); err != nil {
+		if i, err = logfile.String(b, i); err != nil {
 			return 0, err
 		}
 		key := b[ks+1 : i-1]
@@ -121,20 +116,40 @@ func (p *Parser) object(b []byte, i int, kind objectKind) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if i = logfile.SkipSpace(b, i); i >= len(b) {
-			return 0, logfile.ErrShort
-		}
-		switch b[i] {
-		case ',':
-			if i = logfile.SkipSpace(b, i+1); i >= len(b) {
-				return 0, logfile.ErrShort
-			}
-		case '}':
-			return i + 1, nil
-		default:
-			return 0, logfile.Syntax(i, "unexpected %q after an object member (want ',' or '}')", b[i])
+		if i, done, err = next(b, i, '}', "after an object member"); done || err != nil {
+			return i, err
 		}
 	}
+}
+
+// open steps into the object or array whose opening bracket is at b[i]: it returns the index
+// of its first element, or, with done, the index past it when it is empty.
+func open(b []byte, i int, closer byte) (int, bool, error) {
+	if i = logfile.SkipSpace(b, i+1); i >= len(b) {
+		return 0, false, logfile.ErrShort
+	}
+	if b[i] == closer {
+		return i + 1, true, nil
+	}
+	return i, false, nil
+}
+
+// next steps over what follows an element at b[i] (after whitespace): a ',' (it returns the
+// index of the next element), or the closing bracket (done, and the index past it).
+func next(b []byte, i int, closer byte, where string) (int, bool, error) {
+	if i = logfile.SkipSpace(b, i); i >= len(b) {
+		return 0, false, logfile.ErrShort
+	}
+	switch b[i] {
+	case ',':
+		if i = logfile.SkipSpace(b, i+1); i >= len(b) {
+			return 0, false, logfile.ErrShort
+		}
+		return i, false, nil
+	case closer:
+		return i + 1, true, nil
+	}
+	return 0, false, logfile.Syntax(i, "unexpected %q %s (want ',' or %q)", b[i], where, closer)
 }
 
 func (p *Parser) topMember(key, b []byte, i int) (int, error) {
@@ -199,36 +214,21 @@ func (p *Parser) resources(b []byte, i int) (int, error) {
 	if b[i] != '[' {
 		return p.sc.Value(b, i) // null, or a shape CloudTrail does not write: no resource type
 	}
-	if i = logfile.SkipSpace(b, i+1); i >= len(b) {
-		return 0, logfile.ErrShort
-	}
-	if b[i] == ']' {
-		return i + 1, nil
-	}
-	var err error
-	for {
+	i, done, err := open(b, i, ']')
+	for !done && err == nil {
 		if b[i] == '{' && p.raw.resourceType == nil {
 			i, err = p.object(b, i, resource)
 		} else {
 			i, err = p.sc.Value(b, i)
 		}
-		if err != nil {
-			return 0, err
-		}
-		if i = logfile.SkipSpace(b, i); i >= len(b) {
-			return 0, logfile.ErrShort
-		}
-		switch b[i] {
-		case ',':
-			if i = logfile.SkipSpace(b, i+1); i >= len(b) {
-				return 0, logfile.ErrShort
-			}
-		case ']':
-			return i + 1, nil
-		default:
-			return 0, logfile.Syntax(i, "unexpected %q in resources (want ',' or ']')", b[i])
+		if err == nil {
+			i, done, err = next(b, i, ']', "in resources")
 		}
 	}
+	if err != nil {
+		return 0, err
+	}
+	return i, nil
 }
 
 func (p *Parser) resourceMember(key, b []byte, i int) (int, error) {
@@ -246,11 +246,7 @@ func (p *Parser) resourceMember(key, b []byte, i int) (int, error) {
 func (p *Parser) str(b []byte, i int, dst *[]byte, field string) (int, error) {
 	switch b[i] {
 	case '"':
-		end := logfile.ShortString(b, i)
-		var err error
-		if end < 0 {
-			end, err = logfile.StringFrom(b, ^end)
-		}
+		end, err := logfile.String(b, i)
 		if err == nil {
 			*dst = b[i:end]
 		}

@@ -43,38 +43,26 @@ value:
 		return 0, ErrShort
 	}
 	switch c := b[i]; c {
-	case '{':
+	case '{', '[':
 		if len(s.stack) == maxDepth {
 			return fail(i, "nested deeper than %d", maxDepth)
 		}
-		s.stack = append(s.stack, '}')
+		closer := c + 2 // '{' → '}', '[' → ']'
+		s.stack = append(s.stack, closer)
 		if i = SkipSpace(b, i+1); i >= len(b) {
 			return 0, ErrShort
 		}
-		if b[i] == '}' {
+		if b[i] == closer {
 			s.stack = s.stack[:len(s.stack)-1]
 			i++
 			goto after
 		}
-		goto key
-	case '[':
-		if len(s.stack) == maxDepth {
-			return fail(i, "nested deeper than %d", maxDepth)
-		}
-		s.stack = append(s.stack, ']')
-		if i = SkipSpace(b, i+1); i >= len(b) {
-			return 0, ErrShort
-		}
-		if b[i] == ']' {
-			s.stack = s.stack[:len(s.stack)-1]
-			i++
-			goto after
+		if c == '{' {
+			goto key
 		}
 		goto value
 	case '"':
-		if j := ShortString(b, i); j >= 0 {
-			i = j
-		} else if i, err = StringFrom(b, ^j); err != nil {
+		if i, err = String(b, i); err != nil {
 			return 0, err
 		}
 	case 't':
@@ -126,9 +114,7 @@ key:
 	if b[i] != '"' {
 		return fail(i, "unexpected %q where an object key belongs", b[i])
 	}
-	if j := ShortString(b, i); j >= 0 {
-		i = j
-	} else if i, err = StringFrom(b, ^j); err != nil {
+	if i, err = String(b, i); err != nil {
 		return 0, err
 	}
 	if i = SkipSpace(b, i); i >= len(b) {
@@ -236,13 +222,23 @@ func specialByte(b []byte, i int) int {
 }
 
 // String validates the string starting at b[i] == '"' and returns the index past its
-// closing quote.
-func String(b []byte, i int) (int, error) { return StringFrom(b, i+1) }
-
-// StringFrom is String from b[i] on, inside the string. The common case, a run without
-// escapes, is one loop over eight bytes at a time; the first escape or control byte hands
-// over to stringRest.
-func StringFrom(b []byte, i int) (int, error) {
+// closing quote. Most keys and many values end within the 16 bytes after the quote: those are
+// looked at first, at once. Longer strings go on eight bytes at a time while no escape or
+// control byte comes; stringRest takes over at the first one.
+func String(b []byte, i int) (int, error) {
+	i++
+	if i+17 <= len(b) {
+		t := special(binary.LittleEndian.Uint64(b[i:]))
+		if t == 0 {
+			// With no flag in the next eight bytes either, TrailingZeros64 is 64 and i ends on
+			// the 17th byte: a quote there still ends the string.
+			t = special(binary.LittleEndian.Uint64(b[i+8:]))
+			i += 8
+		}
+		if i += bits.TrailingZeros64(t) >> 3; b[i] == '"' {
+			return i + 1, nil
+		}
+	}
 	for i+8 <= len(b) {
 		t := special(binary.LittleEndian.Uint64(b[i:]))
 		if t == 0 {
@@ -346,28 +342,4 @@ func skipLoose(b []byte, i int) (int, error) {
 func special(x uint64) uint64 {
 	y, s := x^flip, x^bslash
 	return (((y - below) &^ y) | ((s - ones) &^ s)) & highs
-}
-
-// ShortString is String's first step, a quick one for the many short strings of a record:
-// it looks at the 16 bytes after the opening quote at b[i]. When the string ends there (most
-// keys and many values are this short) it returns the index past the closing quote; else the
-// bitwise complement of the index to go on from with StringFrom(b, ^r), so no byte is looked
-// at twice.
-func ShortString(b []byte, i int) int {
-	if i+18 > len(b) {
-		return ^(i + 1)
-	}
-	t := special(binary.LittleEndian.Uint64(b[i+1:]))
-	j := i + 1
-	if t == 0 {
-		// With no flag in the next eight bytes either, TrailingZeros64 is 64 and j the 17th
-		// byte: a quote there still ends the string.
-		t = special(binary.LittleEndian.Uint64(b[i+9:]))
-		j += 8
-	}
-	j += bits.TrailingZeros64(t) >> 3
-	if b[j] == '"' {
-		return j + 1
-	}
-	return ^j
 }

@@ -51,42 +51,28 @@ func TestSpecialFindsTheFirstSpecialByte(t *testing.T) {
 	}
 }
 
-// TestShortStringHandsOverExactly: for strings of every length around the 16 bytes ShortString
-// looks at, with an escape or a control byte at every position, it ends the string when its
-// closing quote is the first special byte within those 16, and otherwise hands over at the first
-// special byte (or after the 16), from where StringFrom ends the string where String does.
-func TestShortStringHandsOverExactly(t *testing.T) {
+// TestStringAroundItsFirstStep: strings of every length around the 16 bytes String looks at
+// first, with an escape or a control byte at every position, end where the byte-by-byte path
+// (stringRest from the first byte) says, with the same verdict; plain ones end at their quote.
+func TestStringAroundItsFirstStep(t *testing.T) {
 	for n := range 40 {
 		for at := -1; at < n; at++ { // the special byte's position in the body, or none
 			for _, c := range []byte{'\\', '\n'} {
 				body := []byte(strings.Repeat("a", n))
-				first := n // the first special byte: the closing quote, unless one is put before it
 				if at >= 0 {
-					body[at], first = c, at
+					body[at] = c
 					if c == '\\' && at+1 < n {
 						body[at+1] = 'n'
 					}
 				}
 				b := append(append(append([]byte(`"`), body...), `"`...), strings.Repeat(" ", 30)...)
-				j := ShortString(b, 0)
-				var want int
-				switch {
-				case first == n && n <= 16:
-					want = n + 2 // past the closing quote
-				case first < 16:
-					want = ^(1 + first)
-				default:
-					want = ^17
+				end, err := String(b, 0)
+				wantEnd, wantErr := stringRest(b, 1)
+				if at < 0 && (wantEnd != n+2 || wantErr != nil) {
+					t.Fatalf("n=%d: the byte-by-byte path says %d, %v; want %d", n, wantEnd, wantErr, n+2)
 				}
-				if j != want {
-					t.Fatalf("n=%d, %q at %d: ShortString = %d, want %d", n, c, at, j, want)
-				}
-				if j < 0 {
-					end, err := StringFrom(b, ^j)
-					wantEnd, wantErr := String(b, 0)
-					if end != wantEnd || (err == nil) != (wantErr == nil) {
-						t.Errorf("n=%d, %q at %d: StringFrom: %d, %v; String: %d, %v", n, c, at, end, err, wantEnd, wantErr)
-					}
+				if end != wantEnd || (err == nil) != (wantErr == nil) {
+					t.Errorf("n=%d, %q at %d: String = %d, %v; byte by byte: %d, %v", n, c, at, end, err, wantEnd, wantErr)
 				}
 			}
 		}
