@@ -43,8 +43,7 @@ func main() {
 
 	cfg, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(localrun.ExitConfig)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	flag.Visit(func(f *flag.Flag) {
 		if f.Name == "bucket-dir" && !config.UnderLambda() {
@@ -53,16 +52,14 @@ func main() {
 	})
 	if cfg.BucketDir != "" && *file == "" {
 		if info, err := os.Stat(cfg.BucketDir); err != nil || !info.IsDir() {
-			fmt.Fprintf(os.Stderr, "configuration: BUCKET_DIR (-bucket-dir): %q is not a directory: run from the repository root, "+
-				"give -bucket-dir, or set BUCKET_DIR= (empty) to read the objects from S3\n", cfg.BucketDir)
-			os.Exit(localrun.ExitConfig)
+			localrun.Exit(localrun.ExitConfig, fmt.Sprintf("configuration: BUCKET_DIR (-bucket-dir): %q is not a directory: run from the repository root, "+
+				"give -bucket-dir, or set BUCKET_DIR= (empty) to read the objects from S3", cfg.BucketDir))
 		}
 	}
 	metricsOut := &metrics.Counters{Function: "aggregate"}
 	sender, err := cfg.Config.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, metricsOut)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(localrun.ExitConfig)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	h := &Handler{
 		Objects: dirObjects{Dir: cfg.BucketDir},
@@ -84,8 +81,7 @@ func main() {
 			return retry.AddWithMaxAttempts(retry.NewStandard(), 8)
 		}))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "aws config:", err)
-			os.Exit(localrun.ExitConfig)
+			localrun.Exit(localrun.ExitConfig, "aws config:", err)
 		}
 		if cfg.CountersTable != "" {
 			h.Store = cfg.table(dynamodb.NewFromConfig(awsCfg))
@@ -104,8 +100,7 @@ func main() {
 	}
 	if cfg.LogFileRules == "all" {
 		if h.Detect, err = newDetector(cfg, stateTable); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(localrun.ExitConfig)
+			localrun.Exit(localrun.ExitConfig, err)
 		}
 	}
 	log.Info("aggregate ready", "log_file_rules", cfg.LogFileRules, "counters_table", cfg.CountersTable, "trail_bucket", cfg.TrailBucket, "layout", h.Layout.String(),
@@ -113,7 +108,6 @@ func main() {
 		"access_denied_threshold", cfg.AccessDeniedThreshold, "retention_days", cfg.RetentionDays)
 
 	if config.UnderLambda() {
-		config.LimitMemory()
 		lambda.Start(metrics.FlushingWith(metricsOut, os.Stdout, h.Handle))
 		return
 	}

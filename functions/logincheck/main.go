@@ -8,7 +8,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -28,14 +27,12 @@ func main() {
 
 	cfg, allow, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(localrun.ExitConfig)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	counters := &metrics.Counters{Function: "logincheck"}
 	sender, err := cfg.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(localrun.ExitConfig)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	h := &Handler{
 		Allow:            allow,
@@ -53,7 +50,6 @@ func main() {
 	log.Info("logincheck ready", "allowlist_prefixes", allow.Len(), "checked_events", cfg.CheckedEvents)
 
 	if config.UnderLambda() {
-		config.LimitMemory()
 		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}

@@ -11,7 +11,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"time"
 
@@ -39,13 +38,11 @@ func main() {
 
 	cfg, layout, err := loadConfig()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(localrun.ExitConfig)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	bf, err := parseBackfill(*backfillTarget, *since)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(localrun.ExitConfig)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	counters := &metrics.Counters{Function: "partitions"}
 	h := &Handler{
@@ -60,8 +57,7 @@ func main() {
 	var awsCfg aws.Config
 	if cfg.LedgerTable != "" || bf != nil {
 		if awsCfg, err = awsconfig.LoadDefaultConfig(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "aws config:", err)
-			os.Exit(localrun.ExitConfig)
+			localrun.Exit(localrun.ExitConfig, "aws config:", err)
 		}
 	}
 	if cfg.LedgerTable != "" {
@@ -76,7 +72,6 @@ func main() {
 		"trail_bucket", cfg.TrailBucket, "ledger", cfg.LedgerTable)
 
 	if config.UnderLambda() {
-		config.LimitMemory()
 		lambda.Start(metrics.FlushingWith(counters, os.Stdout, h.Handle))
 		return
 	}
@@ -91,8 +86,7 @@ func main() {
 			err = ferr
 		}
 		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(localrun.ExitMalformed)
+			localrun.Exit(localrun.ExitMalformed, err)
 		}
 		os.Exit(localrun.ExitOK)
 	}

@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -30,45 +29,40 @@ func main() {
 	flag.Parse()
 	ctx := context.Background()
 	log := logging.New(os.Stderr)
-	exit := func(code int, args ...any) {
-		fmt.Fprintln(os.Stderr, args...)
-		os.Exit(code)
-	}
 
 	cfg, err := loadConfig()
 	if err != nil {
-		exit(localrun.ExitConfig, err)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	if *testDir != "" {
 		os.Exit(testRules(*testDir, cfg.Disabled, pack.FS, os.Stdout))
 	}
 	engine, err := cfg.Build(pack.FS)
 	if err != nil {
-		exit(localrun.ExitConfig, err)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	counters := &metrics.Counters{Function: "rules"}
 	sender, err := cfg.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
 	if err != nil {
-		exit(localrun.ExitConfig, err)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	// Threshold counts live in the alert state table next to the alert claims.
 	var counts rules.Counter = &rules.MemoryCounter{}
 	if cfg.StateTable != "" {
 		awsCfg, err := alert.LoadDefaultAWS(ctx)()
 		if err != nil {
-			exit(localrun.ExitConfig, "aws config:", err)
+			localrun.Exit(localrun.ExitConfig, "aws config:", err)
 		}
 		counts = &rules.DynamoCounter{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.StateTable}
 	}
 	detect, err := rules.NewDetector(engine, counts)
 	if err != nil {
-		exit(localrun.ExitConfig, err)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	h := &Handler{Rules: detect, Alerts: sender, Log: log, Metrics: counters}
 	log.Info("rules ready", "rules", len(engine.Rules()), "rules_dir", cfg.Dir, "disabled_rules", cfg.Disabled)
 
 	if config.UnderLambda() {
-		config.LimitMemory()
 		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}

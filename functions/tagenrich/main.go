@@ -11,7 +11,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"time"
 
@@ -47,29 +46,25 @@ func main() {
 	flag.Parse()
 	ctx := context.Background()
 	log := logging.New(os.Stderr)
-	exit := func(code int, args ...any) {
-		fmt.Fprintln(os.Stderr, args...)
-		os.Exit(code)
-	}
 
 	cfg, err := loadConfig()
 	if err != nil {
-		exit(localrun.ExitConfig, err)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
-		exit(localrun.ExitConfig, "aws config:", err)
+		localrun.Exit(localrun.ExitConfig, "aws config:", err)
 	}
 	out := &printer{W: os.Stdout, JSON: *jsonOut}
 
 	if *tagQuery != "" || *principal != "" {
 		if cfg.ChangeTable == "" {
-			exit(localrun.ExitConfig, &config.Error{Var: "CHANGE_TABLE", Problem: "must be set to query the change log"})
+			localrun.Exit(localrun.ExitConfig, &config.Error{Var: "CHANGE_TABLE", Problem: "must be set to query the change log"})
 		}
 		now := time.Now()
 		q := query{Tag: *tagQuery, Principal: *principal, From: now.Add(-*since), To: now}
 		if _, err := q.run(ctx, newDynamoStore(awsCfg, cfg), out); err != nil {
-			exit(localrun.ExitMalformed, err)
+			localrun.Exit(localrun.ExitMalformed, err)
 		}
 		return
 	}
@@ -94,7 +89,7 @@ func main() {
 	} else {
 		static, err := tags.LoadStatic(*tagsFile)
 		if err != nil {
-			exit(localrun.ExitConfig, "-tags:", err)
+			localrun.Exit(localrun.ExitConfig, "-tags:", err)
 		}
 		resolver.Source = static
 	}
@@ -106,7 +101,7 @@ func main() {
 	sender, err := cfg.Config.Config.NewSender(func() (aws.Config, error) { return awsCfg, nil },
 		alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
 	if err != nil {
-		exit(localrun.ExitConfig, err)
+		localrun.Exit(localrun.ExitConfig, err)
 	}
 	h := &Handler{
 		OnlyWrite: cfg.OnlyWrite,
@@ -122,7 +117,6 @@ func main() {
 		"alert_on_tags", cfg.AlertOnTags, "member_role", cfg.MemberRoleName)
 
 	if config.UnderLambda() {
-		config.LimitMemory()
 		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
 		return
 	}

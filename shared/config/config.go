@@ -18,8 +18,12 @@ func UnderLambda() bool { return os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" }
 // Load fills spec (an envconfig struct) from the environment. Outside Lambda, localDefaults
 // supply values for variables that are unset (not for ones set empty), so a developer's replay
 // runs with no setup; under Lambda they are ignored and the template must set everything.
+// Under Lambda, Load also gives the runtime its memory limit (limitMemory): every function
+// loads its configuration first thing at start.
 func Load(spec any, localDefaults map[string]string) error {
-	if !UnderLambda() {
+	if UnderLambda() {
+		limitMemory()
+	} else {
 		for k, v := range localDefaults {
 			if _, set := os.LookupEnv(k); !set {
 				if err := os.Setenv(k, v); err != nil {

@@ -6,20 +6,18 @@ import (
 	"strconv"
 )
 
-// LimitMemory gives the Go runtime a soft memory limit of 80% of the Lambda function's memory
+// limitMemory gives the Go runtime a soft memory limit of 80% of the Lambda function's memory
 // (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MB), the rest being left to the binary and what the
 // runtime does not count. Near the limit the collector runs more often, instead of letting
 // garbage grow the process into the function's out-of-memory kill: a 128 MB function then
-// holds a large file's counters. GOMEMLIMIT, when set, wins. It returns the limit it set, or 0.
-func LimitMemory() int64 {
-	limit := memoryLimit(os.Getenv)
-	if limit > 0 {
+// holds a large file's counters. GOMEMLIMIT, when set, wins.
+func limitMemory() {
+	if limit := memoryLimit(os.Getenv); limit > 0 {
 		debug.SetMemoryLimit(limit)
 	}
-	return limit
 }
 
-// memoryLimit is LimitMemory's limit for an environment, 0 for none.
+// memoryLimit is limitMemory's limit for an environment, 0 for none.
 func memoryLimit(getenv func(string) string) int64 {
 	if getenv("GOMEMLIMIT") != "" {
 		return 0

@@ -27,12 +27,28 @@ func TestMemoryLimit(t *testing.T) {
 	}
 }
 
-func TestLimitMemorySetsTheRuntimeLimit(t *testing.T) {
+// TestLoadSetsTheMemoryLimitUnderLambda: loading the configuration under Lambda gives the
+// runtime 80% of the function's memory as its limit; a local run leaves the limit alone.
+func TestLoadSetsTheMemoryLimitUnderLambda(t *testing.T) {
 	prev := debug.SetMemoryLimit(-1)
 	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
 	t.Setenv("GOMEMLIMIT", "")
 	t.Setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-	if got := LimitMemory(); got != 256<<20*4/5 || debug.SetMemoryLimit(-1) != got {
-		t.Errorf("LimitMemory() = %d, runtime limit %d; want both %d", got, debug.SetMemoryLimit(-1), 256<<20*4/5)
+	var spec struct{}
+
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
+	if err := Load(&spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetMemoryLimit(-1); got != prev {
+		t.Errorf("local run: runtime limit %d, want it left at %d", got, prev)
+	}
+
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")
+	if err := Load(&spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := debug.SetMemoryLimit(-1), int64(256<<20*4/5); got != want {
+		t.Errorf("under Lambda: runtime limit %d, want %d", got, want)
 	}
 }
