@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -89,15 +88,10 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 			failedIDs = append(failedIDs, m.ID)
 		}
 	}
-	if batch.Shape == objectevent.ShapeSQS {
-		if len(failedIDs) > 0 {
-			h.Metrics.Add("BatchItemFailures", len(failedIDs))
-			log.WarnContext(ctx, "batch item failures", "decision", "retry", "failed", len(failedIDs), "messages", len(batch.Messages))
-		}
-		resp := objectevent.PartialBatchResponse(failedIDs)
-		return &resp, nil
+	if batch.Shape == objectevent.ShapeSQS && len(failedIDs) > 0 {
+		h.Metrics.Add("BatchItemFailures", len(failedIDs))
 	}
-	return nil, errors.Join(errs...)
+	return batch.Response(ctx, log, failedIDs, errs)
 }
 
 // partitions maps the batch's objects to distinct partitions, and says which partitions

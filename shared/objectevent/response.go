@@ -1,6 +1,28 @@
 package objectevent
 
-import "github.com/aws/aws-lambda-go/events"
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Response is a handler's answer for the batch, given the IDs of the messages that failed and
+// their errors. For SQS it is the partial batch response naming the failed messages, logged
+// when there are some; the invocation succeeds, so SQS deletes the others. For an event
+// Lambda invoked directly it is the errors joined (nil when none), so Lambda retries the event
+// and then dead-letters it.
+func (b *Batch) Response(ctx context.Context, log *slog.Logger, failedIDs []string, errs []error) (*events.SQSEventResponse, error) {
+	if b.Shape != ShapeSQS {
+		return nil, errors.Join(errs...)
+	}
+	if len(failedIDs) > 0 {
+		log.WarnContext(ctx, "batch item failures", "decision", "retry", "failed", len(failedIDs), "messages", len(b.Messages))
+	}
+	resp := PartialBatchResponse(failedIDs)
+	return &resp, nil
+}
 
 // PartialBatchResponse is the answer to an SQS batch when the event source mapping reports
 // batch item failures: only the failed messages return to the queue (and, after
