@@ -21,30 +21,10 @@ import (
 	"github.com/trailguard/trailguard/shared/counters"
 )
 
-// benchRecords is the size of the benchmark's CloudTrail file: 200,000 records of ~1.7 KB
-// (about 350 MB uncompressed, 39 MB gzipped), generated once into the user's cache directory.
-const benchRecords = 200_000
+// benchRecords is the size of the benchmark log file (trailgen.LoadBenchFile).
+const benchRecords = trailgen.BenchRecords
 
 const baseline = "../../scripts/bench/aggregate_baseline.py"
-
-func benchFile(b *testing.B) (string, []byte) {
-	b.Helper()
-	path, err := trailgen.BenchFile(1, benchRecords)
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return path, data
-}
-
-// oneCore runs the benchmark on one core, as a Lambda of up to 1,769 MB has.
-func oneCore(b *testing.B) {
-	prev := runtime.GOMAXPROCS(1)
-	b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
-}
 
 func quietHandler() *Handler {
 	return &Handler{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: noMetrics{},
@@ -66,9 +46,9 @@ func countFile(b *testing.B, h *Handler, data []byte) Summary {
 // BenchmarkAggregateFile: the end-to-end local path (gunzip + decode + count) on one core.
 // The file is in memory, so the disk is not measured.
 func BenchmarkAggregateFile(b *testing.B) {
-	_, data := benchFile(b)
+	_, data := trailgen.LoadBenchFile(b)
 	h := quietHandler()
-	oneCore(b)
+	trailgen.OneCore(b)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	var sum Summary
@@ -83,14 +63,14 @@ func BenchmarkAggregateFile(b *testing.B) {
 // pack) run over every record too, as LOG_FILE_RULES=all does: the full decode of each record
 // for the rules is the extra cost.
 func BenchmarkAggregateFileWithRules(b *testing.B) {
-	_, data := benchFile(b)
+	_, data := trailgen.LoadBenchFile(b)
 	h := quietHandler()
 	d, err := newDetector(Config{}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	h.Detect = d
-	oneCore(b)
+	trailgen.OneCore(b)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
@@ -108,7 +88,7 @@ func BenchmarkPythonBaseline(b *testing.B) {
 	if err != nil {
 		b.Skip("python3 not found")
 	}
-	path, data := benchFile(b)
+	path, data := trailgen.LoadBenchFile(b)
 	h := quietHandler()
 	var pySeconds, goSeconds float64
 	for b.Loop() {
@@ -146,7 +126,7 @@ func BenchmarkMemoryLargeStream(b *testing.B) {
 	for _, n := range []int{150_000, 600_000} {
 		b.Run(strconv.Itoa(n)+"-records", func(b *testing.B) {
 			h := quietHandler()
-			oneCore(b)
+			trailgen.OneCore(b)
 			var peak uint64
 			var sum Summary
 			var read int64

@@ -26,8 +26,7 @@ func benchLog(b *testing.B, n int) []byte {
 	if err != nil {
 		b.Fatal(err)
 	}
-	prev := runtime.GOMAXPROCS(1)
-	b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	trailgen.OneCore(b)
 	return raw
 }
 
@@ -58,7 +57,7 @@ func BenchmarkParse(b *testing.B) {
 // the read buffer holds them in the aggregator (200,000 Keys of strings would make the
 // collector's work, not the tally's, the measure); decoding one is part of each Add here.
 func BenchmarkTallyAdd(b *testing.B) {
-	raw := benchLog(b, 200_000)
+	raw := benchLog(b, trailgen.BenchRecords)
 	lr, err := logfile.NewReader(bytes.NewReader(raw))
 	if err != nil {
 		b.Fatal(err)
@@ -96,7 +95,7 @@ func BenchmarkTallyAdd(b *testing.B) {
 // peak heap in use while the writes go out: what a file's counters cost in memory beyond the
 // counting itself.
 func BenchmarkApplyMemory(b *testing.B) {
-	lr, err := logfile.NewReader(trailgen.Bench(1, 200_000))
+	lr, err := logfile.NewReader(trailgen.Bench(1, trailgen.BenchRecords))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
-	"os"
-	"runtime"
 	"testing"
 
 	kgzip "github.com/klauspost/compress/gzip"
@@ -17,14 +15,7 @@ import (
 // standard library on the generated CloudTrail file (200,000 records), on
 // one core, reading through a 256 KiB buffer.
 func BenchmarkGunzip(b *testing.B) {
-	path, err := trailgen.BenchFile(1, 200_000)
-	if err != nil {
-		b.Fatal(err)
-	}
-	gz, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, gz := trailgen.LoadBenchFile(b)
 	readers := []struct {
 		name string
 		open func(io.Reader) (io.Reader, error)
@@ -35,8 +26,7 @@ func BenchmarkGunzip(b *testing.B) {
 	}
 	for _, rd := range readers {
 		b.Run(rd.name, func(b *testing.B) {
-			prev := runtime.GOMAXPROCS(1)
-			b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+			trailgen.OneCore(b)
 			buf := make([]byte, 256<<10)
 			b.SetBytes(int64(len(gz)))
 			b.ReportAllocs()
@@ -55,7 +45,7 @@ func BenchmarkGunzip(b *testing.B) {
 					}
 				}
 			}
-			b.ReportMetric(200000*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+			b.ReportMetric(trailgen.BenchRecords*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 		})
 	}
 }
