@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 )
@@ -159,17 +158,7 @@ func TestGlueInjectedFailuresAsTheSDKSeesThem(t *testing.T) {
 			fake, client := newGlueClient(t, glueNoRetries)
 			fake.FailNext(1, tt.kind)
 			_, err := client.GetTable(t.Context(), &glue.GetTableInput{DatabaseName: aws.String("trailguard"), Name: aws.String("cloudtrail")})
-			assertAPIError(t, err, tt.code, "")
-			var httpErr interface{ HTTPStatusCode() int }
-			if !errors.As(err, &httpErr) || httpErr.HTTPStatusCode() != tt.status {
-				t.Errorf("HTTP status of %v, want %d", err, tt.status)
-			}
-			if !retry.NewStandard().IsErrorRetryable(err) {
-				t.Errorf("the SDK's standard retryer does not retry %v", err)
-			}
-			if got := retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary; got != tt.throttle {
-				t.Errorf("SDK classifies %s as throttle: %v, want %v", tt.code, got, tt.throttle)
-			}
+			assertInjectedFailure(t, err, tt.code, tt.status, tt.throttle)
 			if _, err := client.GetTable(t.Context(), &glue.GetTableInput{DatabaseName: aws.String("trailguard"), Name: aws.String("cloudtrail")}); err != nil {
 				t.Errorf("GetTable after the injected failure: %v", err)
 			}

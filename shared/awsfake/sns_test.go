@@ -178,6 +178,24 @@ func assertAPIError(t *testing.T, err error, code, contains string) {
 	}
 }
 
+// assertInjectedFailure checks an injected failure as a client that does not retry sees it:
+// its code, its HTTP status, that the SDK's standard retryer would retry it, and whether the
+// SDK counts it as throttling.
+func assertInjectedFailure(t *testing.T, err error, code string, status int, throttle bool) {
+	t.Helper()
+	assertAPIError(t, err, code, "")
+	var httpErr interface{ HTTPStatusCode() int }
+	if !errors.As(err, &httpErr) || httpErr.HTTPStatusCode() != status {
+		t.Errorf("HTTP status of %v, want %d", err, status)
+	}
+	if !retry.NewStandard().IsErrorRetryable(err) {
+		t.Errorf("the SDK's standard retryer does not retry %v", err)
+	}
+	if got := retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary; got != throttle {
+		t.Errorf("SDK classifies %s as throttle: %v, want %v", code, got, throttle)
+	}
+}
+
 func TestThrottlingIsRetriedBySDK(t *testing.T) {
 	fake, client := newSNSClient(t) // the SDK's default retryer
 	fake.FailNext(1, Throttling)
@@ -221,18 +239,7 @@ func TestInjectedFailuresAsTheSDKSeesThem(t *testing.T) {
 			fake, client := newSNSClient(t, noRetries)
 			fake.FailNext(1, tt.kind)
 			_, err := client.Publish(t.Context(), &sns.PublishInput{TopicArn: aws.String(testTopic), Message: aws.String("m")})
-			assertAPIError(t, err, tt.code, "")
-			var httpErr interface{ HTTPStatusCode() int }
-			if !errors.As(err, &httpErr) || httpErr.HTTPStatusCode() != tt.status {
-				t.Errorf("HTTP status of %v, want %d", err, tt.status)
-			}
-			if !retry.NewStandard().IsErrorRetryable(err) {
-				t.Errorf("the SDK's standard retryer does not retry %v", err)
-			}
-			isThrottle := retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
-			if isThrottle != tt.throttle {
-				t.Errorf("SDK classifies %s as throttle: %v, want %v", tt.code, isThrottle, tt.throttle)
-			}
+			assertInjectedFailure(t, err, tt.code, tt.status, tt.throttle)
 			if len(fake.Published()) != 0 {
 				t.Errorf("a failed request recorded a message")
 			}
