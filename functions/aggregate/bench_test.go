@@ -123,7 +123,7 @@ func BenchmarkPythonBaseline(b *testing.B) {
 // files draw on one catalog (5 accounts, 100 identities, 60 sources, two hours), so they have
 // about the same distinct counters: the peak follows the counters, not the file's size.
 func BenchmarkMemoryLargeStream(b *testing.B) {
-	for _, n := range []int{150_000, 600_000} {
+	for _, n := range []int{150_000, 700_000} {
 		b.Run(strconv.Itoa(n)+"-records", func(b *testing.B) {
 			h := quietHandler()
 			trailgen.OneCore(b)
