@@ -7,8 +7,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/counters"
@@ -70,15 +69,6 @@ func newHandler(t *testing.T) (*Handler, *alerttest.Recorder, *reports) {
 	return h, pub, rep
 }
 
-func readEvent(t *testing.T, name string) json.RawMessage {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("../../events/aggregate", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestSampleEvents replays the samples in order, as one warm container would see them.
 func TestSampleEvents(t *testing.T) {
 	h, pub, rep := newHandler(t)
@@ -106,7 +96,7 @@ func TestSampleEvents(t *testing.T) {
 	}
 	for _, s := range steps {
 		before := len(pub.Alerts())
-		resp, err := h.Handle(ctx, readEvent(t, s.event))
+		resp, err := h.Handle(ctx, localtest.Event(t, "aggregate", s.event))
 		if s.want.err != "" {
 			if err == nil || !strings.Contains(err.Error(), s.want.err) {
 				t.Fatalf("%s: error %v, want one naming %s", s.event, err, s.want.err)
@@ -146,7 +136,7 @@ func TestSampleEvents(t *testing.T) {
 // record skipped and counted.
 func TestPlantedCounts(t *testing.T) {
 	h, _, rep := newHandler(t)
-	if _, err := h.Handle(context.Background(), readEvent(t, "eventbridge-object-created.json")); err != nil {
+	if _, err := h.Handle(context.Background(), localtest.Event(t, "aggregate", "eventbridge-object-created.json")); err != nil {
 		t.Fatal(err)
 	}
 	sum := rep.sums[0]
@@ -199,7 +189,7 @@ func TestThresholdOncePerCrossing(t *testing.T) {
 			h.Alerts = tee{raised, sender}
 			for i, ev := range events {
 				before := len(raised.Kinds())
-				if _, err := h.Handle(context.Background(), readEvent(t, ev)); err != nil {
+				if _, err := h.Handle(context.Background(), localtest.Event(t, "aggregate", ev)); err != nil {
 					t.Fatal(err)
 				}
 				kinds := raised.Kinds()[before:]
@@ -231,15 +221,15 @@ func (t tee) Publish(ctx context.Context, alerts []alert.Alert) error {
 func TestPublishFailureIsRetried(t *testing.T) {
 	h, pub, rep := newHandler(t)
 	ctx := context.Background()
-	if _, err := h.Handle(ctx, readEvent(t, "eventbridge-object-created.json")); err != nil {
+	if _, err := h.Handle(ctx, localtest.Event(t, "aggregate", "eventbridge-object-created.json")); err != nil {
 		t.Fatal(err)
 	}
 	pub.Err = errors.New("sns: throttled")
-	if _, err := h.Handle(ctx, readEvent(t, "s3-notification.json")); err == nil || !strings.Contains(err.Error(), "sns: throttled") {
+	if _, err := h.Handle(ctx, localtest.Event(t, "aggregate", "s3-notification.json")); err == nil || !strings.Contains(err.Error(), "sns: throttled") {
 		t.Fatalf("error %v, want the publish error", err)
 	}
 	pub.Err = nil
-	if _, err := h.Handle(ctx, readEvent(t, "s3-notification.json")); err != nil {
+	if _, err := h.Handle(ctx, localtest.Event(t, "aggregate", "s3-notification.json")); err != nil {
 		t.Fatal(err)
 	}
 	if got := kindIDs(pub.Alerts()); len(got) != 2 || !strings.HasPrefix(got[0], "access-denied 2026-11-20T08#") || got[1] != "failed-sign-ins 2026-11-20T08#203.0.113.66" {
@@ -258,7 +248,7 @@ func TestSQSReportsOnlyFailedMessages(t *testing.T) {
 	var batch struct {
 		Records []map[string]any `json:"Records"`
 	}
-	if err := json.Unmarshal(readEvent(t, "sqs-s3-notification.json"), &batch); err != nil {
+	if err := json.Unmarshal(localtest.Event(t, "aggregate", "sqs-s3-notification.json"), &batch); err != nil {
 		t.Fatal(err)
 	}
 	good := batch.Records[1]

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/shared/objectevent"
 )
 
@@ -96,7 +97,7 @@ func TestTextOutputListsTheBusiest(t *testing.T) {
 	h, _, _ := newHandler(t)
 	var out bytes.Buffer
 	h.Report = (&printer{W: &out}).Print
-	if _, err := h.Handle(context.Background(), readEvent(t, "eventbridge-object-created.json")); err != nil {
+	if _, err := h.Handle(context.Background(), localtest.Event(t, "aggregate", "eventbridge-object-created.json")); err != nil {
 		t.Fatal(err)
 	}
 	text := out.String()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/ipallow"
 )
@@ -22,7 +23,7 @@ func (discard) Publish(context.Context, []alert.Alert) error { return nil }
 // BenchmarkDecodeAndCheck: one sign-in event decoded from bytes and checked (alerts built)
 // with allowlists of 10, 1,000 and 100,000 prefixes; the cost must not grow with the list.
 func BenchmarkDecodeAndCheck(b *testing.B) {
-	raw := readEvent(b, "untrusted-ipv4.json")
+	raw := localtest.Event(b, "logincheck", "untrusted-ipv4.json")
 	for _, n := range []int{10, 1_000, 100_000} {
 		b.Run(fmt.Sprintf("prefixes=%d", n), func(b *testing.B) {
 			h := benchHandler(b, n)
@@ -45,7 +46,7 @@ func BenchmarkDecodeAndCheck(b *testing.B) {
 // BenchmarkHandle is the whole invocation: decode, check, the JSON decision log lines (to a
 // discarding writer) and the hand-off to the publisher.
 func BenchmarkHandle(b *testing.B) {
-	raw := readEvent(b, "untrusted-ipv4.json")
+	raw := localtest.Event(b, "logincheck", "untrusted-ipv4.json")
 	for _, n := range []int{10, 100_000} {
 		b.Run(fmt.Sprintf("prefixes=%d", n), func(b *testing.B) {
 			h := benchHandler(b, n)

@@ -14,6 +14,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/ipallow"
@@ -36,15 +37,6 @@ func newHandler(t testing.TB, pub publisher) *Handler {
 		h.Checked[e] = true
 	}
 	return h
-}
-
-func readEvent(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "events", "logincheck", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestSampleEvents: every sample event raises exactly the kinds its README promises.
@@ -77,7 +69,7 @@ func TestSampleEvents(t *testing.T) {
 		covered[tt.file] = true
 		t.Run(tt.file, func(t *testing.T) {
 			rec := &alerttest.Recorder{}
-			err := newHandler(t, rec).Handle(context.Background(), readEvent(t, tt.file))
+			err := newHandler(t, rec).Handle(context.Background(), localtest.Event(t, "logincheck", tt.file))
 			if tt.wantErr {
 				if !errors.Is(err, trail.ErrMalformed) {
 					t.Fatalf("Handle = %v, want a malformed-event error", err)
@@ -101,7 +93,7 @@ func TestSampleEvents(t *testing.T) {
 
 func TestAlertContent(t *testing.T) {
 	rec := &alerttest.Recorder{}
-	if err := newHandler(t, rec).Handle(context.Background(), readEvent(t, "untrusted-ipv4.json")); err != nil {
+	if err := newHandler(t, rec).Handle(context.Background(), localtest.Event(t, "logincheck", "untrusted-ipv4.json")); err != nil {
 		t.Fatal(err)
 	}
 	a := rec.Alerts()[0]
@@ -121,7 +113,7 @@ func TestKindsSwitchOff(t *testing.T) {
 	h := newHandler(t, rec)
 	h.FailedSignIn, h.RootSignIn, h.SignInWithoutMFA = false, false, false
 	for _, f := range []string{"root-without-mfa.json", "failed-sign-in.json", "without-mfa.json"} {
-		if err := h.Handle(context.Background(), readEvent(t, f)); err != nil {
+		if err := h.Handle(context.Background(), localtest.Event(t, "logincheck", f)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -132,13 +124,13 @@ func TestKindsSwitchOff(t *testing.T) {
 
 func TestPublishFailureFailsTheEvent(t *testing.T) {
 	h := newHandler(t, &alerttest.Recorder{Err: errors.New("sns down")})
-	if err := h.Handle(context.Background(), readEvent(t, "untrusted-ipv4.json")); err == nil {
+	if err := h.Handle(context.Background(), localtest.Event(t, "logincheck", "untrusted-ipv4.json")); err == nil {
 		t.Fatal("publish failed but Handle returned nil: the alert would be lost")
 	}
 }
 
 func TestMalformedFieldsAreNamed(t *testing.T) {
-	valid := readEvent(t, "untrusted-ipv4.json")
+	valid := localtest.Event(t, "logincheck", "untrusted-ipv4.json")
 	tests := []struct {
 		name, field string
 		edit        func(map[string]any)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/metrics"
@@ -29,7 +30,7 @@ func TestDecisionsAreLoggedAndCounted(t *testing.T) {
 		Publisher: &alerttest.Recorder{}, Log: log, Metrics: counters}
 	for i, f := range []string{"untrusted-ipv4.json", "untrusted-ipv4.redelivered.json", "untrusted-ipv4.repeat.json", "malformed-missing-detail.json"} {
 		ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-" + f})
-		err := h.Handle(ctx, readEvent(t, f))
+		err := h.Handle(ctx, localtest.Event(t, "logincheck", f))
 		if (err != nil) != (i == 3) {
 			t.Fatalf("%s: Handle = %v", f, err)
 		}

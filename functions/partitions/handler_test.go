@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/shared/catalog"
 	"github.com/trailguard/trailguard/shared/keylayout"
 	"github.com/trailguard/trailguard/shared/localrun"
@@ -65,15 +64,6 @@ func newHandler(reg registry, created *[]string, logs *bytes.Buffer) *Handler {
 	}
 }
 
-func readEvent(t testing.TB, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "partitions", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
-}
-
 func failedIDs(t *testing.T, h *Handler, raw []byte) ([]string, error) {
 	t.Helper()
 	resp, err := h.Handle(context.Background(), raw)
@@ -108,7 +98,7 @@ func TestHandleSampleEvents(t *testing.T) {
 			var created []string
 			var logs bytes.Buffer
 			h := newHandler(&memoryRegistry{}, &created, &logs)
-			failed, err := failedIDs(t, h, readEvent(t, tt.file))
+			failed, err := failedIDs(t, h, localtest.Event(t, "partitions", tt.file))
 			if err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
@@ -131,7 +121,7 @@ func TestHandleRedelivery(t *testing.T) {
 	var logs bytes.Buffer
 	h := newHandler(&memoryRegistry{}, &created, &logs)
 	for range 2 {
-		if _, err := h.Handle(context.Background(), readEvent(t, "sqs-s3-notification.json")); err != nil {
+		if _, err := h.Handle(context.Background(), localtest.Event(t, "partitions", "sqs-s3-notification.json")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -251,11 +241,11 @@ func TestReplayReportsBatchItemFailures(t *testing.T) {
 	var created []string
 	var logs bytes.Buffer
 	h := newHandler(&memoryRegistry{}, &created, &logs)
-	err := localrun.WithBatchFailures(h.Handle)(context.Background(), readEvent(t, "malformed-sqs-one-body.json"))
+	err := localrun.WithBatchFailures(h.Handle)(context.Background(), localtest.Event(t, "partitions", "malformed-sqs-one-body.json"))
 	if err == nil || !strings.Contains(err.Error(), "d9e1f3a5-7b9c-4d1e-8f2a-3b5d7f9b1c66") {
 		t.Errorf("replay error %v, want the failed message named", err)
 	}
-	if err := localrun.WithBatchFailures(h.Handle)(context.Background(), readEvent(t, "s3-notification.json")); err != nil {
+	if err := localrun.WithBatchFailures(h.Handle)(context.Background(), localtest.Event(t, "partitions", "s3-notification.json")); err != nil {
 		t.Errorf("replay: %v", err)
 	}
 }

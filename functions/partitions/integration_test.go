@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/internal/templatecheck"
 	"github.com/trailguard/trailguard/shared/awsfake"
 	"github.com/trailguard/trailguard/shared/catalog"
@@ -386,7 +387,7 @@ func TestIntegrationEncodedKeysAndOrganizationTrails(t *testing.T) {
 	h := s.container(nil)
 	prefix := "audit+logs/env%3Dprod/r%C3%A9gion-%C3%A9t%C3%A9/"
 	events := []string{
-		string(readEvent(t, "url-encoded-key.json")),
+		string(localtest.Event(t, "partitions", "url-encoded-key.json")),
 		ebEvent(trailBucket, prefix+"AWSLogs/o-aa111bb222/444455556666/CloudTrail/eu-west-1/2024/05/14/f.json.gz"),
 		sqsBatch(s3Notice(trailBucket, prefix+"AWSLogs/o-aa111bb222/777788889999/CloudTrail/ap-northeast-1/2024/05/14/f.json.gz")),
 		// Outside the configured prefix: skipped, not registered.

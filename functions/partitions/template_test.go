@@ -8,6 +8,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/internal/templatecheck"
 )
 
@@ -95,7 +96,7 @@ func TestPartitionsRuleMatchesTheSampleEvents(t *testing.T) {
 	}
 	raw := rule["Properties"].(map[string]any)["EventPattern"]
 	var sample map[string]any
-	if err := json.Unmarshal(readEvent(t, "eventbridge-object-created.json"), &sample); err != nil {
+	if err := json.Unmarshal(localtest.Event(t, "partitions", "eventbridge-object-created.json"), &sample); err != nil {
 		t.Fatal(err)
 	}
 	withKey := func(key, bucket string) map[string]any {

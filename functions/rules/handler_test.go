@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/alert/alerttest"
@@ -42,15 +43,6 @@ func newHandlerWithMetrics(t *testing.T, cfg rules.Selection) (*Handler, *alertt
 	return &Handler{Rules: d, Alerts: rec, Log: slog.New(slog.NewJSONHandler(logs, nil)), Metrics: m}, rec, logs, m
 }
 
-func readEvent(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("../../events/rules", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestSampleEvents replays every file of events/rules (the table of its README).
 func TestSampleEvents(t *testing.T) {
 	tests := []struct {
@@ -77,7 +69,7 @@ func TestSampleEvents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			h, rec, _, m := newHandlerWithMetrics(t, rules.Selection{})
-			err := h.Handle(context.Background(), readEvent(t, tt.file))
+			err := h.Handle(context.Background(), localtest.Event(t, "rules", tt.file))
 			evaluated, malformed := 1.0, 0.0
 			if tt.wantErr != "" {
 				evaluated, malformed = 0, 1
@@ -103,7 +95,7 @@ func TestSampleEvents(t *testing.T) {
 // raises alerts with the same kind#eventID keys, which the alert layer's ledger drops.
 func TestRedeliveryGivesTheSameDedupeKeys(t *testing.T) {
 	h, rec, _ := newHandler(t, rules.Selection{})
-	raw := readEvent(t, "root-sign-in-without-mfa.json")
+	raw := localtest.Event(t, "rules", "root-sign-in-without-mfa.json")
 	for range 2 {
 		if err := h.Handle(context.Background(), raw); err != nil {
 			t.Fatal(err)
@@ -127,7 +119,7 @@ func TestRedeliveryGivesTheSameDedupeKeys(t *testing.T) {
 // alert layer sends each once.
 func TestBothPathsGiveTheSameKeys(t *testing.T) {
 	h, rec, _ := newHandler(t, rules.Selection{})
-	raw := readEvent(t, "trail-stopped.json")
+	raw := localtest.Event(t, "rules", "trail-stopped.json")
 	if err := h.Handle(context.Background(), raw); err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +160,7 @@ func mustDetail(t *testing.T, raw []byte) []byte {
 func TestPublishFailureFailsTheInvocation(t *testing.T) {
 	h, rec, _ := newHandler(t, rules.Selection{})
 	rec.Err = errors.New("sns: throttled")
-	err := h.Handle(context.Background(), readEvent(t, "trail-stopped.json"))
+	err := h.Handle(context.Background(), localtest.Event(t, "rules", "trail-stopped.json"))
 	if err == nil || !strings.Contains(err.Error(), "sns: throttled") || !strings.Contains(err.Error(), "6a4e2c0b-8f6d-4a4e-8c0b-8f6d4a2e0c8b") {
 		t.Errorf("error %v, want the publish error with the event ID", err)
 	}
@@ -193,7 +185,7 @@ tests:
 		t.Fatal(err)
 	}
 	h, rec, logs, m := newHandlerWithMetrics(t, rules.Selection{Dir: dir})
-	err := h.Handle(context.Background(), readEvent(t, "trail-stopped.json"))
+	err := h.Handle(context.Background(), localtest.Event(t, "rules", "trail-stopped.json"))
 	if m.Get("RuleErrors") != 1 {
 		t.Errorf("RuleErrors %v, want 1", m.Get("RuleErrors"))
 	}
@@ -211,7 +203,7 @@ tests:
 
 func TestDisabledRulesRaiseNothing(t *testing.T) {
 	h, rec, _ := newHandler(t, rules.Selection{Disabled: []string{"root-account-usage"}})
-	if err := h.Handle(context.Background(), readEvent(t, "root-sign-in-without-mfa.json")); err != nil {
+	if err := h.Handle(context.Background(), localtest.Event(t, "rules", "root-sign-in-without-mfa.json")); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(rec.Kinds(), []string{"console-sign-in-without-mfa"}) {
@@ -231,7 +223,7 @@ func TestRedeliverySendsNothingTwice(t *testing.T) {
 		Log:       logs,
 		Metrics:   &metrics.Counters{Function: "rules"},
 	}
-	raw := readEvent(t, "root-sign-in-without-mfa.json")
+	raw := localtest.Event(t, "rules", "root-sign-in-without-mfa.json")
 	for range 2 {
 		if err := h.Handle(context.Background(), raw); err != nil {
 			t.Fatal(err)
@@ -271,7 +263,7 @@ func TestDemoOrder(t *testing.T) {
 		Metrics:   m,
 	}
 	for _, f := range []string{"trail-stopped.json", "trail-stopped.redelivered.json", "trail-stopped.repeat.json"} {
-		if err := h.Handle(context.Background(), readEvent(t, f)); err != nil {
+		if err := h.Handle(context.Background(), localtest.Event(t, "rules", f)); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/trailguard/trailguard/internal/localtest"
 )
 
 // discardStore accepts every change: the benchmark measures the enricher, not a table.
@@ -22,7 +24,7 @@ func BenchmarkHandleWarmCache(b *testing.B) {
 	ctx := context.Background()
 	var events [][]byte
 	for _, name := range files {
-		ev := readEvent(b, name)
+		ev := localtest.Event(b, "tagenrich", name)
 		if err := f.h.Handle(ctx, ev); err != nil { // warms the cache
 			b.Fatal(err)
 		}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/tags"
@@ -51,15 +50,6 @@ func newFixture(t testing.TB, src tags.Source) *fixture {
 	return f
 }
 
-func readEvent(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("../../events/tagenrich", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestSampleEvents replays each sample event alone, as Lambda would deliver it.
 func TestSampleEvents(t *testing.T) {
 	tests := []struct {
@@ -91,7 +81,7 @@ func TestSampleEvents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			f := newFixture(t, nil)
-			err := f.h.Handle(context.Background(), readEvent(t, tt.file))
+			err := f.h.Handle(context.Background(), localtest.Event(t, "tagenrich", tt.file))
 			if tt.malformed {
 				if !errors.Is(err, trail.ErrMalformed) {
 					t.Fatalf("Handle = %v, want a malformed-event error", err)
@@ -116,7 +106,7 @@ func TestSampleEvents(t *testing.T) {
 
 func TestRecordFields(t *testing.T) {
 	f := newFixture(t, nil)
-	if err := f.h.Handle(context.Background(), readEvent(t, "s3-3-put-bucket-versioning.json")); err != nil {
+	if err := f.h.Handle(context.Background(), localtest.Event(t, "tagenrich", "s3-3-put-bucket-versioning.json")); err != nil {
 		t.Fatal(err)
 	}
 	got := f.store.All()
@@ -153,12 +143,12 @@ func TestLifecycle(t *testing.T) {
 	f.h.Tags.(*tags.Resolver).Cache = tags.NewCache(0, 0, nil) // no cache: every lookup live
 	ctx := context.Background()
 	for _, file := range []string{"rds-1-create-db-instance.json", "rds-2-modify-db-instance.json"} {
-		if err := f.h.Handle(ctx, readEvent(t, file)); err != nil {
+		if err := f.h.Handle(ctx, localtest.Event(t, "tagenrich", file)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	delete(live, "arn:aws:rds:eu-west-1:111122223333:db:apollo-orders") // the instance is gone
-	if err := f.h.Handle(ctx, readEvent(t, "rds-3-delete-db-instance.json")); err != nil {
+	if err := f.h.Handle(ctx, localtest.Event(t, "tagenrich", "rds-3-delete-db-instance.json")); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := f.store.ByTag(ctx, "project", "apollo", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
@@ -177,7 +167,7 @@ func TestRedeliveryWritesOneRecord(t *testing.T) {
 	f.h.AlertOn = []tagCond{{"env", "prod"}}
 	ctx := context.Background()
 	for _, file := range []string{"ec2-1-run-instances.json", "ec2-1-run-instances.redelivered.json"} {
-		if err := f.h.Handle(ctx, readEvent(t, file)); err != nil {
+		if err := f.h.Handle(ctx, localtest.Event(t, "tagenrich", file)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -208,7 +198,7 @@ func TestAlertOnTags(t *testing.T) {
 	for _, tt := range tests {
 		f := newFixture(t, nil)
 		f.h.AlertOn = tt.alertOn
-		if err := f.h.Handle(context.Background(), readEvent(t, tt.file)); err != nil {
+		if err := f.h.Handle(context.Background(), localtest.Event(t, "tagenrich", tt.file)); err != nil {
 			t.Fatal(err)
 		}
 		if len(f.alerts.Alerts()) != tt.want {
@@ -229,7 +219,7 @@ func TestAlertFailureFailsTheInvocation(t *testing.T) {
 	f := newFixture(t, nil)
 	f.h.AlertOn = []tagCond{{"env", "prod"}}
 	f.alerts.Err = errors.New("sns: throttled")
-	if err := f.h.Handle(context.Background(), readEvent(t, "rds-1-create-db-instance.json")); err == nil {
+	if err := f.h.Handle(context.Background(), localtest.Event(t, "tagenrich", "rds-1-create-db-instance.json")); err == nil {
 		t.Fatal("an undelivered alert was swallowed")
 	}
 	if len(f.store.All()) != 1 {
@@ -250,7 +240,7 @@ func (failingSource) Lookup(_ context.Context, refs []tags.Ref) map[string]tags.
 
 func TestFailedLookupStillRecords(t *testing.T) {
 	f := newFixture(t, failingSource{})
-	if err := f.h.Handle(context.Background(), readEvent(t, "s3-3-put-bucket-versioning.json")); err != nil {
+	if err := f.h.Handle(context.Background(), localtest.Event(t, "tagenrich", "s3-3-put-bucket-versioning.json")); err != nil {
 		t.Fatalf("a failed tag lookup failed the event: %v", err)
 	}
 	got := f.store.All()
@@ -267,7 +257,7 @@ func TestFilters(t *testing.T) {
 	f := newFixture(t, nil)
 	f.h.Services = map[string]bool{"rds.amazonaws.com": true}
 	for _, file := range []string{"ec2-1-run-instances.json", "rds-1-create-db-instance.json"} {
-		if err := f.h.Handle(ctx, readEvent(t, file)); err != nil {
+		if err := f.h.Handle(ctx, localtest.Event(t, "tagenrich", file)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -277,7 +267,7 @@ func TestFilters(t *testing.T) {
 
 	f = newFixture(t, nil)
 	f.h.OnlyWrite = false
-	if err := f.h.Handle(ctx, readEvent(t, "read-only-describe-instances.json")); err != nil {
+	if err := f.h.Handle(ctx, localtest.Event(t, "tagenrich", "read-only-describe-instances.json")); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(f.store.All()); n != 1 {
@@ -285,7 +275,7 @@ func TestFilters(t *testing.T) {
 	}
 
 	f = newFixture(t, nil)
-	ev := strings.Replace(string(readEvent(t, "ec2-1-run-instances.json")), "AWS API Call via CloudTrail", "AWS Service Event via CloudTrail", 1)
+	ev := strings.Replace(string(localtest.Event(t, "tagenrich", "ec2-1-run-instances.json")), "AWS API Call via CloudTrail", "AWS Service Event via CloudTrail", 1)
 	if err := f.h.Handle(ctx, []byte(ev)); err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +285,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestMalformedDetail(t *testing.T) {
-	base := string(readEvent(t, "ec2-2-modify-instance-attribute.json"))
+	base := string(localtest.Event(t, "tagenrich", "ec2-2-modify-instance-attribute.json"))
 	tests := []struct {
 		name, from, to, field string
 	}{
@@ -342,7 +332,7 @@ func TestPrinterJSON(t *testing.T) {
 // TestChangesEdgeCases: records re-exported without eventID or with a non-RFC 3339 time, and
 // a failed create that names no resource, are still recorded.
 func TestChangesEdgeCases(t *testing.T) {
-	base := string(readEvent(t, "ec2-1-run-instances.json"))
+	base := string(localtest.Event(t, "tagenrich", "ec2-1-run-instances.json"))
 	tests := []struct {
 		name       string
 		edit       func(string) string

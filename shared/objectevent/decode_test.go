@@ -3,14 +3,13 @@ package objectevent
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -28,15 +27,6 @@ func ts(s string) time.Time {
 		panic(err)
 	}
 	return t
-}
-
-func readEvent(t *testing.T, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "partitions", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
 }
 
 // The sample events in events/partitions decode to exactly the objects they announce.
@@ -85,7 +75,7 @@ func TestDecodeSampleEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			b, err := Decode(readEvent(t, tt.file))
+			b, err := Decode(localtest.Event(t, "partitions", tt.file))
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
