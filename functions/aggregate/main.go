@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -57,7 +56,8 @@ func main() {
 		}
 	}
 	metricsOut := &metrics.Counters{Function: "aggregate"}
-	sender, err := cfg.Config.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, metricsOut)
+	loadAWS := alert.LoadDefaultAWS(ctx)
+	sender, err := cfg.Config.NewSender(loadAWS, alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, metricsOut)
 	if err != nil {
 		localrun.Exit(localrun.ExitConfig, err)
 	}
@@ -76,12 +76,14 @@ func main() {
 	}
 	var stateTable *dynamodb.Client // the alert state table's client, for rule thresholds
 	if cfg.CountersTable != "" || cfg.StateTable != "" || cfg.BucketDir == "" && *file == "" {
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRetryer(func() aws.Retryer {
-			// A big file writes thousands of counters: ride out throttling rather than fail.
-			return retry.AddWithMaxAttempts(retry.NewStandard(), 8)
-		}))
+		base, err := loadAWS()
 		if err != nil {
 			localrun.Exit(localrun.ExitConfig, "aws config:", err)
+		}
+		awsCfg := base.Copy()
+		awsCfg.Retryer = func() aws.Retryer {
+			// A big file writes thousands of counters: ride out throttling rather than fail.
+			return retry.AddWithMaxAttempts(retry.NewStandard(), 8)
 		}
 		if cfg.CountersTable != "" {
 			h.Store = cfg.table(dynamodb.NewFromConfig(awsCfg))

@@ -42,14 +42,15 @@ func main() {
 		localrun.Exit(localrun.ExitConfig, err)
 	}
 	counters := &metrics.Counters{Function: "rules"}
-	sender, err := cfg.NewSender(alert.LoadDefaultAWS(ctx), alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
+	loadAWS := alert.LoadDefaultAWS(ctx)
+	sender, err := cfg.NewSender(loadAWS, alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
 	if err != nil {
 		localrun.Exit(localrun.ExitConfig, err)
 	}
 	// Threshold counts live in the alert state table next to the alert claims.
 	var counts rules.Counter = &rules.MemoryCounter{}
 	if cfg.StateTable != "" {
-		awsCfg, err := alert.LoadDefaultAWS(ctx)()
+		awsCfg, err := loadAWS()
 		if err != nil {
 			localrun.Exit(localrun.ExitConfig, "aws config:", err)
 		}

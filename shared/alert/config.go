@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,20 +53,16 @@ type Local struct {
 
 // NewSender builds the Sender for the configuration: SNS and the DynamoDB ledger when the
 // topic and table are set (in AWS, or against emulators through AWS_ENDPOINT_URL_*), else the
-// local printer and an in-memory ledger. awsCfg is loaded only when needed.
+// local printer and an in-memory ledger. loadAWS (LoadDefaultAWS) is called only when needed.
 func (c Config) NewSender(loadAWS func() (aws.Config, error), local Local, log *slog.Logger, metrics counter) (*Sender, error) {
 	opts := LedgerOptions{Window: c.SuppressWindow, DedupeFor: c.DedupeFor}
 	s := &Sender{Log: log, Metrics: metrics}
-	var awsCfg *aws.Config
 	getAWS := func() (aws.Config, error) {
-		if awsCfg == nil {
-			cfg, err := loadAWS()
-			if err != nil {
-				return cfg, fmt.Errorf("load AWS configuration: %w", err)
-			}
-			awsCfg = &cfg
+		cfg, err := loadAWS()
+		if err != nil {
+			return cfg, fmt.Errorf("load AWS configuration: %w", err)
 		}
-		return *awsCfg, nil
+		return cfg, nil
 	}
 	if c.TopicARN != "" {
 		cfg, err := getAWS()
@@ -88,8 +85,9 @@ func (c Config) NewSender(loadAWS func() (aws.Config, error), local Local, log *
 	return s, nil
 }
 
-// LoadDefaultAWS is the loader functions pass to NewSender: the SDK's default chain, which
-// honours AWS_REGION and the AWS_ENDPOINT_URL_* variables.
+// LoadDefaultAWS is the loader functions pass to NewSender and use for their own clients: the
+// SDK's default chain, which honours AWS_REGION and the AWS_ENDPOINT_URL_* variables, loaded
+// once however often it is called.
 func LoadDefaultAWS(ctx context.Context) func() (aws.Config, error) {
-	return func() (aws.Config, error) { return awsconfig.LoadDefaultConfig(ctx) }
+	return sync.OnceValues(func() (aws.Config, error) { return awsconfig.LoadDefaultConfig(ctx) })
 }
