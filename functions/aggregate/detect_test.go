@@ -68,7 +68,7 @@ func TestLogFileRulesDedupeAgainstRealTime(t *testing.T) {
 	}
 	var keys []string
 	for _, a := range pub.Alerts() {
-		keys = append(keys, a.DedupeKey())
+		keys = append(keys, a.Kind+"#"+a.EventID)
 	}
 	want := []string{
 		"cloudtrail-logging-stopped#d3b2c1a0-9f8e-4d7c-b6a5-0f1e2d3c4b5a", // real time

@@ -109,7 +109,7 @@ func TestRedeliveryGivesTheSameDedupeKeys(t *testing.T) {
 			t.Errorf("delivery 2 alert %d: key %s fingerprint %s, delivery 1: %s %s", i, b.DedupeKey(), b.Fingerprint(), a.DedupeKey(), a.Fingerprint())
 		}
 	}
-	if rec.Alerts()[0].DedupeKey() != "console-sign-in-without-mfa#2e4c6a8b-0d1f-4e3a-9c5b-7d9f1b3d5e7a" {
+	if a := rec.Alerts()[0]; a.DedupeKey() != "console-sign-in-without-mfa#2e4c6a8b-0d1f-4e3a-9c5b-7d9f1b3d5e7a#"+a.Fingerprint() {
 		t.Errorf("dedupe key %s", rec.Alerts()[0].DedupeKey())
 	}
 }

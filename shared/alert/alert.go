@@ -59,7 +59,10 @@ func (a *Alert) Fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// DedupeKey identifies one alert of one event: a redelivered event yields the same key.
+// DedupeKey identifies one finding of one event: kind, event ID and the finding's own
+// identity (its Fingerprint: principal, source, outcome…). A redelivered event yields the same
+// key, so it sends nothing twice; two findings that share an event ID (two principals in one
+// record, or IDs reused by a sample generator) have different keys, so neither is lost.
 func (a *Alert) DedupeKey() string {
-	return strings.Join([]string{a.Kind, a.EventID}, "#")
+	return strings.Join([]string{a.Kind, a.EventID, a.Fingerprint()}, "#")
 }

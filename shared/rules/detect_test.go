@@ -73,7 +73,7 @@ func TestDetectBuildsAlerts(t *testing.T) {
 		a.UserAgent != want.UserAgent || fmt.Sprint(a.FingerprintExtra) != fmt.Sprint(want.FingerprintExtra) {
 		t.Errorf("alert\n got %+v\nwant %+v", a, want)
 	}
-	if a.DedupeKey() != "trail-stopped#6a4e2c0b-8f6d-4a4e-8c0b-8f6d4a2e0c8b" {
+	if a.DedupeKey() != "trail-stopped#6a4e2c0b-8f6d-4a4e-8c0b-8f6d4a2e0c8b#"+a.Fingerprint() {
 		t.Errorf("dedupe key %s", a.DedupeKey())
 	}
 	details := fmt.Sprint(a.Details)

@@ -83,7 +83,7 @@ func Parse(data []byte, file string) ([]*Rule, error) {
 }
 
 var (
-	ruleKeys = keysOf("id", "title", "severity", "description", "when", "fingerprint", "threshold", "window", "tests")
+	ruleKeys = keysOf("id", "title", "severity", "description", "attack", "runbook", "when", "fingerprint", "threshold", "window", "tests")
 	testKeys = keysOf("name", "expect", "event")
 )
 

@@ -19,6 +19,11 @@ type Rule struct {
 	Title       string         `yaml:"title"`
 	Severity    alert.Severity `yaml:"severity"`
 	Description string         `yaml:"description"`
+	// Attack lists the MITRE ATT&CK tactic and technique IDs the rule detects
+	// ([TA0005, T1562.008]), so an alert says what the attacker is doing in the responder's terms.
+	Attack []string `yaml:"attack"`
+	// Runbook is the first things a responder checks, one step per entry, shown in the email.
+	Runbook []string `yaml:"runbook"`
 	// When is the CEL condition over `event`; it must be a bool expression.
 	When string `yaml:"when"`
 	// Fingerprint lists the field paths (userIdentity.arn, requestParameters.bucketName) that,

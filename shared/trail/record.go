@@ -70,17 +70,8 @@ type TLSDetails struct {
 	ClientProvidedHostHeader string `json:"clientProvidedHostHeader"`
 }
 
-// Time parses eventTime (RFC 3339, as CloudTrail writes it).
-func (r *Record) Time() (time.Time, error) {
-	if r.EventTime == "" {
-		return time.Time{}, &FieldError{Field: "eventTime", Problem: "missing"}
-	}
-	t, err := time.Parse(time.RFC3339, r.EventTime)
-	if err != nil {
-		return time.Time{}, &FieldError{Field: "eventTime", Problem: "not an RFC 3339 time: " + err.Error()}
-	}
-	return t, nil
-}
+// Time parses eventTime in any accepted form (ParseTime), in UTC.
+func (r *Record) Time() (time.Time, error) { return ParseTime(r.EventTime) }
 
 // Account is the account the event was delivered for: recipientAccountId, else the caller's.
 func (r *Record) Account() string {
