@@ -2,6 +2,8 @@ package trail
 
 import (
 	stdjson "encoding/json"
+	"reflect"
+	"strings"
 
 	json "github.com/goccy/go-json"
 )
@@ -18,35 +20,67 @@ type Event struct {
 	Region     string   `json:"region"`
 	Resources  []string `json:"resources"`
 	Detail     *Record  `json:"detail"`
+
+	// OddFields lists envelope fields of an unexpected JSON type, dropped; the record's own
+	// are in Detail.OddFields.
+	OddFields []string `json:"-"`
 }
 
-// DecodeEvent decodes an EventBridge event and checks its envelope: source, detail-type and
-// a detail object must be present. Which record fields are needed is the caller's to say,
-// with Record.Require.
+// DecodeEvent decodes an EventBridge event carrying one CloudTrail record. It is the one
+// entry point for EventBridge events: every function decodes the same way, so every function
+// accepts the same records. The envelope must hold source, detail-type and a detail object;
+// otherwise the error names the field. The record is decoded tolerantly (see DecodeRecord):
+// whether it is usable is Event.Check's to say.
 func DecodeEvent(data []byte) (*Event, error) {
 	var ev Event
-	if err := unmarshal(data, &ev); err != nil {
-		return nil, err
+	if err := json.Unmarshal(data, &ev); err != nil {
+		ev = Event{}
+		var odd []string
+		if err := decodeTolerant(data, reflect.ValueOf(&ev).Elem(), "", &odd); err != nil {
+			return nil, malformed("", err)
+		}
+		for _, p := range odd {
+			if rest, ok := strings.CutPrefix(p, "detail."); ok && ev.Detail != nil {
+				ev.Detail.OddFields = append(ev.Detail.OddFields, rest)
+			} else {
+				ev.OddFields = append(ev.OddFields, p)
+			}
+		}
+	}
+	envelope := func(field, want string) error {
+		problem := "missing"
+		if hasPath(ev.OddFields, field) {
+			problem = "of an unexpected JSON type"
+		}
+		return malformed("", &FieldError{Field: field, Problem: problem + want})
 	}
 	switch {
 	case ev.Source == "":
-		return nil, malformed("", &FieldError{Field: "source", Problem: "missing"})
+		return nil, envelope("source", "")
 	case ev.DetailType == "":
-		return nil, malformed("", &FieldError{Field: "detail-type", Problem: "missing"})
+		return nil, envelope("detail-type", "")
 	case ev.Detail == nil:
-		return nil, malformed("", &FieldError{Field: "detail", Problem: "missing (want the CloudTrail record object)"})
+		return nil, envelope("detail", " (want the CloudTrail record object)")
 	}
+	ev.Detail.fill()
 	return &ev, nil
 }
 
 // DecodeRecord decodes one bare CloudTrail record (a line of a JSON-lines file, an element
-// of a log file's Records array).
+// of a log file's Records array). It is strict and fast when the record is well typed; a
+// field of an unexpected type is dropped and listed in OddFields, and the rest decoded. A
+// missing eventID is derived (DeriveEventID). The error is for input that is not a JSON
+// object; whether the record is usable is Record.Check's to say.
 func DecodeRecord(data []byte) (*Record, error) {
-	var r Record
-	if err := unmarshal(data, &r); err != nil {
-		return nil, err
+	r := &Record{}
+	if err := json.Unmarshal(data, r); err != nil {
+		*r = Record{}
+		if err := decodeTolerant(data, reflect.ValueOf(r).Elem(), "", &r.OddFields); err != nil {
+			return nil, malformed("", err)
+		}
 	}
-	return &r, nil
+	r.fill()
+	return r, nil
 }
 
 // unmarshal decodes with the fast decoder. Errors are rare, so on one the standard library

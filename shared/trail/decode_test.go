@@ -19,10 +19,7 @@ func TestDecodeEventErrorsNameTheField(t *testing.T) {
 		{"detail is a string", `{"source":"aws.signin","detail-type":"x","detail":"oops"}`, "detail"},
 		{"source missing", `{"detail-type":"x","detail":{}}`, "source"},
 		{"detail-type missing", `{"source":"aws.signin","detail":{}}`, "detail-type"},
-		{"eventName mistyped", `{"source":"s","detail-type":"x","detail":{"eventName":5}}`, "detail.eventName"},
-		{"identity type mistyped", `{"source":"s","detail-type":"x","detail":{"userIdentity":{"type":["Root"]}}}`, "detail.userIdentity.type"},
-		{"userIdentity not an object", `{"source":"s","detail-type":"x","detail":{"userIdentity":"root"}}`, "detail.userIdentity"},
-		{"readOnly not a boolean", `{"source":"s","detail-type":"x","detail":{"readOnly":"maybe"}}`, "readOnly"},
+		{"source mistyped", `{"source":5,"detail-type":"x","detail":{}}`, "source"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,7 +54,6 @@ func TestRequire(t *testing.T) {
 		wantField string
 	}{
 		{"all present", *rec, []string{"eventID", "eventName", "eventTime", "userIdentity.type"}, ""},
-		{"missing event id", Record{EventName: "x"}, []string{"eventName", "eventID"}, "detail.eventID"},
 		{"bad time", Record{EventTime: "2026-11-21 10:02"}, []string{"eventTime"}, "detail.eventTime"},
 		{"missing identity type", Record{}, []string{"userIdentity.type"}, "detail.userIdentity.type"},
 	}
@@ -123,6 +119,9 @@ func TestCorpusDecodes(t *testing.T) {
 		var generic map[string]any
 		if err := json.Unmarshal(line.Record, &generic); err != nil {
 			t.Fatal(err)
+		}
+		if len(rec.OddFields) != 0 {
+			t.Errorf("line %d: odd fields %v in a real record", n, rec.OddFields)
 		}
 		if got, want := rec.EventName, generic["eventName"]; want != nil && got != want {
 			t.Errorf("line %d: eventName %q, want %v", n, got, want)

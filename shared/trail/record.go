@@ -41,6 +41,14 @@ type Record struct {
 	EdgeDeviceDetails            json.RawMessage `json:"edgeDeviceDetails"`
 	TLSDetails                   *TLSDetails     `json:"tlsDetails"`
 	InsightDetails               json.RawMessage `json:"insightDetails"`
+
+	// OddFields lists the paths of fields that were present with an unexpected JSON type and
+	// were dropped (left at their zero value), e.g. "userAgent" or "userIdentity.sessionContext".
+	// A function logs them and counts them (metric OddFields); whether the record can still be
+	// used is Check's to say, and whether a dropped field matters to a decision is the caller's.
+	OddFields []string `json:"-"`
+	// EventIDDerived: the record had no eventID, and EventID is DeriveEventID's.
+	EventIDDerived bool `json:"-"`
 }
 
 // Resource is one entry of a record's resources list.
