@@ -17,7 +17,8 @@ import (
 const MaxRecord = 8 << 20
 
 // readSize is how much one read asks for: records that straddle two reads are scanned twice,
-// so reads are large next to a record.
+// so reads are large next to a record. Tests read with small sizes (newReaderSize), so every
+// path that refills the buffer mid-record runs.
 const readSize = 256 << 10
 
 // Reader yields the records of one audit log file, one at a time, reading its stream as it
@@ -38,6 +39,7 @@ type Reader struct {
 	records     int
 	sc          Scanner
 	validate    ParseFunc // sc.Value as a ParseFunc, bound once
+	readSize    int       // bytes one fill asks for (readSize but in tests)
 }
 
 type state int
@@ -54,11 +56,15 @@ const (
 )
 
 // NewReader starts reading r, detecting gzip from its first bytes.
-func NewReader(r io.Reader) (*Reader, error) {
-	lr := &Reader{buf: make([]byte, 2*readSize)}
+func NewReader(r io.Reader) (*Reader, error) { return newReaderSize(r, readSize) }
+
+// newReaderSize is NewReader with fills of size bytes (at least 2).
+func newReaderSize(r io.Reader, size int) (*Reader, error) {
+	size = max(size, 2)
+	lr := &Reader{buf: make([]byte, 2*size), readSize: size}
 	lr.validate = lr.validateRecord
 	lr.stored.r = r
-	br := bufio.NewReaderSize(&lr.stored, readSize)
+	br := bufio.NewReaderSize(&lr.stored, size)
 	magic, err := br.Peek(2)
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("read log file: %w", err)
@@ -284,7 +290,9 @@ func relative(err error, i int) {
 	}
 }
 
-// resync skips the malformed element starting at buf[start+i].
+// resync skips the malformed element starting at buf[start+i]. i is relative to the unread
+// bytes, which fill keeps in place relative to start (it moves them to the buffer's start and
+// start with them), so i stays valid across fills.
 func (r *Reader) resync(i int) error {
 	for {
 		end, err := skipLoose(r.buf[r.start:r.end], i)
@@ -292,11 +300,9 @@ func (r *Reader) resync(i int) error {
 			r.start += end
 			return nil
 		}
-		n := r.start
 		if err := r.fill(); err != nil {
 			return r.truncated(err)
 		}
-		i -= n - r.start // fill may move the window
 	}
 }
 
@@ -362,7 +368,7 @@ func (r *Reader) fill() error {
 	if r.end >= MaxRecord {
 		return r.fileError("a record longer than %d bytes", MaxRecord)
 	}
-	if len(r.buf)-r.end < readSize {
+	if len(r.buf)-r.end < r.readSize {
 		r.buf = append(r.buf[:r.end], make([]byte, len(r.buf))...)
 		r.buf = r.buf[:cap(r.buf)]
 	}
@@ -370,9 +376,9 @@ func (r *Reader) fill() error {
 	// most of readSize, so few records straddle two reads.
 	var n int
 	var err error
-	for n < readSize/2 && err == nil {
+	for n < r.readSize/2 && err == nil {
 		var m int
-		m, err = r.src.Read(r.buf[r.end+n : r.end+readSize])
+		m, err = r.src.Read(r.buf[r.end+n : r.end+r.readSize])
 		n += m
 	}
 	r.end += n
