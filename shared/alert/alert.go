@@ -38,6 +38,15 @@ type Alert struct {
 	EventTime time.Time
 	UserAgent string
 	Details   []Detail
+	// Attack lists the MITRE ATT&CK tactic and technique IDs of the finding (TA0005,
+	// T1562.008), from its rule; the email names them, the JSON carries them.
+	Attack []string
+	// Runbook is the first things the responder checks, one step per entry, from its rule.
+	Runbook []string
+	// Outcome is a sign-in's result ("Success", "Failure"; "" for other events or when the
+	// record does not say). It is part of the fingerprint: a success is a different finding from
+	// a failure, so an earlier failed sign-in never suppresses the successful one.
+	Outcome string
 	// FingerprintExtra adds what else makes two alerts of this kind the same finding.
 	FingerprintExtra []string
 
@@ -47,12 +56,22 @@ type Alert struct {
 	SuppressedSince time.Time
 }
 
-// Fingerprint identifies the finding, not the event: kind, account, principal and source
-// (plus FingerprintExtra). Alerts with one fingerprint inside the suppression window are one
-// alert with a count.
+// Fingerprint identifies the finding, not the event: kind, account, principal and source,
+// a sign-in's outcome, plus FingerprintExtra — every fact that changes what the responder does.
+// Alerts with one fingerprint inside the suppression window are one alert with a count. An
+// empty Outcome adds nothing, so fingerprints of other alerts stay as they were.
 func (a *Alert) Fingerprint() string {
 	h := sha256.New()
-	for _, part := range append([]string{a.Kind, a.Account, a.Principal, a.SourceIP}, a.FingerprintExtra...) {
+	for _, part := range [...]string{a.Kind, a.Account, a.Principal, a.SourceIP} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	if a.Outcome != "" {
+		h.Write([]byte("outcome="))
+		h.Write([]byte(a.Outcome))
+		h.Write([]byte{0})
+	}
+	for _, part := range a.FingerprintExtra {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

@@ -19,6 +19,7 @@ var shownFields = map[string]bool{
 func (m Match) Alert(rec *trail.Record) alert.Alert {
 	a := alert.About(rec)
 	a.Kind, a.Severity, a.Title = m.Rule.ID, m.Rule.Severity, m.Rule.Title
+	a.Attack, a.Runbook = m.Rule.Attack, m.Rule.Runbook
 	add := func(label, value string) {
 		if value != "" {
 			a.Details = append(a.Details, alert.Detail{Label: label, Value: value})

@@ -17,13 +17,25 @@ type compiledRule struct {
 	rule        *Rule
 	when        cel.Program
 	fingerprint []cel.Program
+	distinct    cel.Program   // nil unless Rule.Distinct
+	tally       []cel.Program // Rule.Tally's paths
 }
 
-// Compile type-checks and compiles every rule. Rule ids must be unique. Every rule that does
-// not compile is reported (file, line, rule id, CEL error), and no engine is returned: a
+// Options are what a deployment tells the rules beyond the rules themselves.
+type Options struct {
+	// Trusted is the organization's accounts, for externalAccount (TRUSTED_ACCOUNTS).
+	Trusted TrustedAccounts
+}
+
+// Compile type-checks and compiles every rule with no trusted account (every account but the
+// event's own is outside); see CompileWith.
+func Compile(rules []*Rule) (*Engine, error) { return CompileWith(rules, Options{}) }
+
+// CompileWith type-checks and compiles every rule. Rule ids must be unique. Every rule that
+// does not compile is reported (file, line, rule id, CEL error), and no engine is returned: a
 // function never runs with part of its rules.
-func Compile(rules []*Rule) (*Engine, error) {
-	env, _, err := newEnv()
+func CompileWith(rules []*Rule, opts Options) (*Engine, error) {
+	env, _, err := newEnv(opts.Trusted)
 	if err != nil {
 		return nil, err
 	}
@@ -59,13 +71,30 @@ func compileRule(env *cel.Env, r *Rule) (*compiledRule, error) {
 	}
 	c := &compiledRule{rule: r, when: when}
 	for i, p := range r.Fingerprint {
-		prg, err := compileExpr(env, "event."+strings.TrimPrefix(p, "event."), false)
+		prg, err := compilePath(env, p)
 		if err != nil {
 			return nil, r.errorf("fingerprint[%d] %s: %v", i, p, err)
 		}
 		c.fingerprint = append(c.fingerprint, prg)
 	}
+	if r.Distinct != "" {
+		if c.distinct, err = compilePath(env, r.Distinct); err != nil {
+			return nil, r.errorf("distinct %s: %v", r.Distinct, err)
+		}
+	}
+	for i, p := range r.Tally {
+		prg, err := compilePath(env, p)
+		if err != nil {
+			return nil, r.errorf("tally[%d] %s: %v", i, p, err)
+		}
+		c.tally = append(c.tally, prg)
+	}
 	return c, nil
+}
+
+// compilePath compiles a field path (userIdentity.arn) as a read of event.
+func compilePath(env *cel.Env, p string) (cel.Program, error) {
+	return compileExpr(env, "event."+strings.TrimPrefix(p, "event."), false)
 }
 
 func compileExpr(env *cel.Env, expr string, wantBool bool) (cel.Program, error) {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 )
@@ -13,19 +14,27 @@ type MemoryCounter struct {
 }
 
 // Add implements Counter.
-func (c *MemoryCounter) Add(_ context.Context, key, eventID string, limit int, _ time.Time) (bool, error) {
+func (c *MemoryCounter) Add(_ context.Context, key, member string, limit int, _ time.Time) (bool, []string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.seen == nil {
 		c.seen = map[string]map[string]bool{}
 	}
-	ids := c.seen[key]
-	if ids == nil {
-		ids = map[string]bool{}
-		c.seen[key] = ids
+	set := c.seen[key]
+	if set == nil {
+		set = map[string]bool{}
+		c.seen[key] = set
 	}
-	if len(ids) < limit {
-		ids[eventID] = true
+	if len(set) < limit {
+		set[member] = true
 	}
-	return len(ids) >= limit, nil
+	if len(set) < limit {
+		return false, nil, nil
+	}
+	members := make([]string, 0, len(set))
+	for m := range set {
+		members = append(members, m)
+	}
+	sort.Strings(members)
+	return true, members, nil
 }

@@ -18,35 +18,9 @@ import (
 func TestDynamoCounter(t *testing.T) {
 	client := testenv.DynamoDB(t)
 	table := testenv.CreateTable(t, client, "AlertStateTable")
-	c := &DynamoCounter{Client: client, Table: table}
+	counterSteps(t, &DynamoCounter{Client: client, Table: table})
 	ctx := context.Background()
 	expires := time.Date(2026, 11, 21, 10, 10, 0, 0, time.UTC)
-	add := func(key, id string) bool {
-		t.Helper()
-		reached, err := c.Add(ctx, key, id, 3, expires)
-		if err != nil {
-			t.Fatalf("Add(%s, %s): %v", key, id, err)
-		}
-		return reached
-	}
-	steps := []struct {
-		key, id string
-		want    bool
-		why     string
-	}{
-		{"rt#k", "e1", false, "first event"},
-		{"rt#k", "e1", false, "redelivered: counted once"},
-		{"rt#k", "e2", false, "second event"},
-		{"rt#other", "x1", false, "another key counts apart"},
-		{"rt#k", "e3", true, "third event reaches the threshold"},
-		{"rt#k", "e4", true, "a fourth finds the count full"},
-		{"rt#k", "e2", true, "a redelivered counted event"},
-	}
-	for _, s := range steps {
-		if got := add(s.key, s.id); got != s.want {
-			t.Errorf("%s: reached %t, want %t", s.why, got, s.want)
-		}
-	}
 	item, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "rt#k"}}})
 	if err != nil {
 		t.Fatal(err)

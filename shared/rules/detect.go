@@ -2,21 +2,27 @@ package rules
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
-// Counter counts distinct events per key, for threshold rules. Add records eventID under key
-// and reports whether at least limit distinct event IDs are now recorded there. It must be
-// idempotent per event ID: a redelivered event, or one seen by both the real-time and the
-// log-file path, counts once. expires says when the key may be forgotten.
+// Counter counts distinct members per key, for threshold rules. Add records member (an event
+// ID, or the value a distinct rule counts) under key and reports whether at least limit
+// distinct members are now recorded there, and then which (members, when the store says; at
+// most limit of them). It must be idempotent per member: a redelivered event, or one seen by
+// both the real-time and the log-file path, counts once. expires says when the key may be
+// forgotten.
 type Counter interface {
-	Add(ctx context.Context, key, eventID string, limit int, expires time.Time) (reached bool, err error)
+	Add(ctx context.Context, key, member string, limit int, expires time.Time) (reached bool, members []string, err error)
 }
 
 // counterRetention keeps a window's count this long after the window ends, so the log-file
@@ -58,7 +64,7 @@ func (d *Detector) Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert
 	for _, m := range matches {
 		a := m.Alert(rec)
 		if m.Rule.HasThreshold() {
-			reached, err := d.count(ctx, m.Rule, &a)
+			reached, members, err := d.count(ctx, m, &a)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("rule %s on event %s: threshold count: %w", m.Rule.ID, rec.EventID, err))
 				continue
@@ -66,8 +72,7 @@ func (d *Detector) Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert
 			if !reached {
 				continue
 			}
-			a.Details = append(a.Details, alert.Detail{Label: "Threshold",
-				Value: fmt.Sprintf("%d or more in the %s window from %s", m.Rule.Threshold, m.Rule.Window, windowStart(a.EventTime, m.Rule.window).Format(time.RFC3339))})
+			a.Details = append(a.Details, thresholdDetails(m.Rule, windowStart(a.EventTime, m.Rule.window), members)...)
 		}
 		out = append(out, a)
 	}
@@ -85,14 +90,27 @@ func (d *Detector) DetectJSON(ctx context.Context, raw []byte) ([]alert.Alert, e
 	return d.Detect(ctx, rec)
 }
 
-// count adds the alert's event to its finding's count in the window of its event time.
-func (d *Detector) count(ctx context.Context, r *Rule, a *alert.Alert) (bool, error) {
+// count adds the match to its finding's count in the window of its event time: its event
+// ID (with the tally value, so the alert can list what the hits were), or for a distinct rule
+// the value it counts.
+func (d *Detector) count(ctx context.Context, m Match, a *alert.Alert) (bool, []string, error) {
 	if d.Counts == nil {
-		return false, errors.New("no counter configured")
+		return false, nil, errors.New("no counter configured")
 	}
+	r := m.Rule
 	start := windowStart(a.EventTime, r.window)
 	key := ThresholdKey(r.ID, a.Fingerprint(), start)
-	return d.Counts.Add(ctx, key, a.EventID, r.Threshold, start.Add(r.window+counterRetention))
+	member := a.EventID
+	switch {
+	case r.Distinct != "":
+		member = boundedMember(m.Distinct)
+		if m.Distinct == "" {
+			member = absentValue
+		}
+	case len(r.Tally) > 0:
+		member = boundedMember(a.EventID + tallySep + m.Tally)
+	}
+	return d.Counts.Add(ctx, key, member, r.Threshold, start.Add(r.window+counterRetention))
 }
 
 func windowStart(t time.Time, w time.Duration) time.Time { return t.UTC().Truncate(w) }
@@ -102,4 +120,86 @@ func windowStart(t time.Time, w time.Duration) time.Time { return t.UTC().Trunca
 // items when both share the alert state table.
 func ThresholdKey(ruleID, fingerprint string, windowStart time.Time) string {
 	return "rt#" + ruleID + "#" + strconv.FormatInt(windowStart.Unix(), 10) + "#" + fingerprint
+}
+
+// Members of a threshold count: an event ID and its tally value are joined by tallySep; a
+// distinct rule's hit without the field counts as absentValue (one value however many).
+const (
+	tallySep    = "\t"
+	absentValue = "(absent)"
+	// maxMember bounds one member; a longer value keeps its head and a hash of the whole.
+	maxMember = 256
+	// maxListed values are listed in an alert; the rest are counted.
+	maxListed = 10
+)
+
+func boundedMember(s string) string {
+	if len(s) <= maxMember {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	head := s[:maxMember-40]
+	for len(head) > 0 && !utf8RuneStart(head[len(head)-1]) {
+		head = head[:len(head)-1]
+	}
+	return head + "…#" + hex.EncodeToString(sum[:8])
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// thresholdDetails say why a threshold alert went out: the threshold and window, and what the
+// window's hits were (a distinct rule's values, or a tally's values with their counts), as far
+// as the counter returned them.
+func thresholdDetails(r *Rule, start time.Time, members []string) []alert.Detail {
+	what := "hits"
+	if r.Distinct != "" {
+		what = "distinct " + r.Distinct + " values"
+	}
+	out := []alert.Detail{{Label: "Threshold",
+		Value: fmt.Sprintf("%d or more %s in the %s window from %s", r.Threshold, what, r.Window, start.Format(time.RFC3339))}}
+	switch {
+	case len(members) == 0:
+	case r.Distinct != "":
+		vals := append([]string(nil), members...)
+		sort.Strings(vals)
+		out = append(out, alert.Detail{Label: "Distinct " + r.Distinct, Value: listed(vals)})
+	case len(r.Tally) > 0:
+		out = append(out, alert.Detail{Label: strings.Join(r.Tally, ":"), Value: tallied(members)})
+	}
+	return out
+}
+
+// tallied counts the tally values of members (eventID<tab>value) and lists them, most
+// frequent first: "iam.amazonaws.com:CreateUser ×3, s3.amazonaws.com:GetObject ×1".
+func tallied(members []string) string {
+	counts := map[string]int{}
+	for _, m := range members {
+		_, v, _ := strings.Cut(m, tallySep)
+		if v == "" {
+			v = absentValue
+		}
+		counts[v]++
+	}
+	vals := make([]string, 0, len(counts))
+	for v := range counts {
+		vals = append(vals, v)
+	}
+	sort.Slice(vals, func(i, j int) bool {
+		if counts[vals[i]] != counts[vals[j]] {
+			return counts[vals[i]] > counts[vals[j]]
+		}
+		return vals[i] < vals[j]
+	})
+	for i, v := range vals {
+		vals[i] = fmt.Sprintf("%s ×%d", v, counts[v])
+	}
+	return listed(vals)
+}
+
+// listed joins at most maxListed values, saying how many more there were.
+func listed(vals []string) string {
+	if len(vals) <= maxListed {
+		return strings.Join(vals, ", ")
+	}
+	return strings.Join(vals[:maxListed], ", ") + fmt.Sprintf(" and %d more", len(vals)-maxListed)
 }

@@ -6,12 +6,17 @@
 //
 //	id: cloudtrail-config-changed        # the alert kind; lowercase letters, digits, dashes
 //	title: CloudTrail configuration changed
-//	severity: HIGH                       # HIGH, MEDIUM or LOW
-//	description: …
+//	severity: HIGH                       # HIGH, MEDIUM or LOW: see "Severity" below
+//	description: …                       # why it matters; its first sentence is what it catches
+//	attack: [TA0005, T1562.008]          # MITRE ATT&CK tactic(s) and technique(s), see package attack
+//	runbook:                             # 1–5 first things the responder checks (shown in the email)
+//	  - Who stopped it, from where? …
 //	when: event.eventSource == "cloudtrail.amazonaws.com" && event.eventName in ["StopLogging", "DeleteTrail"]
 //	fingerprint: [requestParameters.name] # what else makes two hits one finding
 //	threshold: 5                         # optional, with window: alert from the 5th hit …
 //	window: 10m                          # … of one fingerprint inside a 10-minute window
+//	distinct: requestParameters.secretId # optional: count distinct values of this field, not hits
+//	tally: [eventSource, eventName]      # optional: the alert lists these values over the hits, counted
 //	tests:
 //	  - name: trail stopped
 //	    expect: true
@@ -22,7 +27,15 @@
 // is the CEL variable `event`, a typed object whose fields are CloudTrail's own names (see
 // schema.go); the service-specific payloads (requestParameters, responseElements,
 // additionalEventData, serviceEventDetails, …) are dynamic JSON maps. Helpers: ipInCidrs,
-// arn, missing, getOr (see functions.go).
+// arn, missing, getOr (see functions.go), and externalAccount(event, account): true when
+// account (an ID or an ARN) is an AWS account outside the organization — not the event's own,
+// and not in TRUSTED_ACCOUNTS when that lists accounts (see TrustedAccounts).
+//
+// Severity means urgency, the same for every rule: HIGH — act now (it pages: SMS and email);
+// MEDIUM — look today (email); LOW — review (the god view, the daily read). A rule is HIGH when
+// the event itself is the damage or hides it (logging off, data shared out, an administrator
+// made), MEDIUM when it is a likely step of an attack that is also done legitimately, LOW when
+// only its repetition or context makes it one.
 //
 // Both alert paths use this package the same way, so an event seen by both yields alerts with
 // the same kind (the rule id) and event ID, which the durable alert layer deduplicates: the

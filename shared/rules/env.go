@@ -10,8 +10,9 @@ import (
 )
 
 // newEnv is the CEL environment every rule is checked and run in: the typed variable `event`,
-// the standard library, string extensions and trailguard's helpers.
-func newEnv() (*cel.Env, *schema, error) {
+// the standard library, string extensions and trailguard's helpers (externalAccount bound to
+// trusted).
+func newEnv(trusted TrustedAccounts) (*cel.Env, *schema, error) {
 	reg, err := types.NewRegistry()
 	if err != nil {
 		return nil, nil, fmt.Errorf("cel registry: %w", err)
@@ -23,6 +24,7 @@ func newEnv() (*cel.Env, *schema, error) {
 		cel.Variable("event", s.event.celType),
 		cel.CrossTypeNumericComparisons(true),
 		ext.Strings(),
+		externalAccountFunction(s.event.celType, trusted),
 	}
 	env, err := cel.NewEnv(append(opts, helperFunctions()...)...)
 	if err != nil {

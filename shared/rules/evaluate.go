@@ -3,8 +3,10 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	json "github.com/goccy/go-json"
+	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
@@ -18,6 +20,9 @@ type Match struct {
 	Rule *Rule
 	// Fingerprint holds the values of Rule.Fingerprint's paths, in order ("" where absent).
 	Fingerprint []string
+	// Distinct is the value of Rule.Distinct's path ("" where absent); Tally the values of
+	// Rule.Tally's paths joined with ":".
+	Distinct, Tally string
 }
 
 // EvalError is a rule that could not be evaluated on one record: it neither matched nor did
@@ -62,7 +67,18 @@ func (e *Engine) Evaluate(rec *trail.Record) ([]Match, error) {
 			continue
 		}
 		if matched {
-			matches = append(matches, Match{Rule: c.rule, Fingerprint: c.fingerprintValues(act)})
+			m := Match{Rule: c.rule, Fingerprint: c.fingerprintValues(act)}
+			if c.distinct != nil {
+				m.Distinct = pathValue(c.distinct, act)
+			}
+			if len(c.tally) > 0 {
+				parts := make([]string, len(c.tally))
+				for i, prg := range c.tally {
+					parts[i] = pathValue(prg, act)
+				}
+				m.Tally = strings.Join(parts, ":")
+			}
+			matches = append(matches, m)
 		}
 	}
 	return matches, errors.Join(errs...)
@@ -88,13 +104,18 @@ func (c *compiledRule) fingerprintValues(act *activation) []string {
 	}
 	out := make([]string, len(c.fingerprint))
 	for i, prg := range c.fingerprint {
-		v, _, err := prg.Eval(act)
-		if err != nil {
-			continue
-		}
-		out[i] = valueString(v)
+		out[i] = pathValue(prg, act)
 	}
 	return out
+}
+
+// pathValue reads one compiled field path; an absent one is "".
+func pathValue(prg cel.Program, act *activation) string {
+	v, _, err := prg.Eval(act)
+	if err != nil {
+		return ""
+	}
+	return valueString(v)
 }
 
 // valueString renders a CEL value for a fingerprint or an alert detail: strings as they are,

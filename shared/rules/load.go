@@ -83,7 +83,7 @@ func Parse(data []byte, file string) ([]*Rule, error) {
 }
 
 var (
-	ruleKeys = keysOf("id", "title", "severity", "description", "attack", "runbook", "when", "fingerprint", "threshold", "window", "tests")
+	ruleKeys = keysOf("id", "title", "severity", "description", "attack", "runbook", "when", "fingerprint", "threshold", "window", "distinct", "tally", "tests")
 	testKeys = keysOf("name", "expect", "event")
 )
 

@@ -60,6 +60,16 @@ func TestParseErrors(t *testing.T) {
 		{"window without threshold", strings.Replace(goodRule, "tests:", "window: 5m\ntests:", 1), "threshold: 0: want 2 to 1000"},
 		{"bad window", strings.Replace(goodRule, "tests:", "threshold: 3\nwindow: soon\ntests:", 1), `window: "soon"`},
 		{"window too short", strings.Replace(goodRule, "tests:", "threshold: 3\nwindow: 30s\ntests:", 1), "want whole minutes from 1m0s to 24h0m0s"},
+		{"attack without technique", strings.Replace(goodRule, "tests:", "attack: [TA0005]\ntests:", 1), "attack: want at least one tactic (TA0005) and one technique"},
+		{"attack without tactic", strings.Replace(goodRule, "tests:", "attack: [T1562.008]\ntests:", 1), "attack: want at least one tactic"},
+		{"unknown tactic", strings.Replace(goodRule, "tests:", "attack: [TA0099, T1562.008]\ntests:", 1), `attack[0]: "TA0099" is not an ATT&CK Enterprise tactic`},
+		{"malformed technique", strings.Replace(goodRule, "tests:", "attack: [TA0005, T1562.8]\ntests:", 1), `attack[1]: "T1562.8": want a tactic ID`},
+		{"empty runbook step", strings.Replace(goodRule, "tests:", "runbook: [check the trail, \" \"]\ntests:", 1), "runbook[1]: empty step"},
+		{"long runbook", strings.Replace(goodRule, "tests:", "runbook: [a, b, c, d, e, f]\ntests:", 1), "runbook: 6 steps: want 1 to 5"},
+		{"distinct without threshold", strings.Replace(goodRule, "tests:", "distinct: requestParameters.secretId\ntests:", 1), "distinct: needs threshold and window"},
+		{"bad distinct path", strings.Replace(goodRule, "tests:", "threshold: 3\nwindow: 5m\ndistinct: a..b\ntests:", 1), `distinct: "a..b" is not a field path`},
+		{"tally without threshold", strings.Replace(goodRule, "tests:", "tally: [eventName]\ntests:", 1), "tally: needs threshold and window"},
+		{"tally with distinct", strings.Replace(goodRule, "tests:", "threshold: 3\nwindow: 5m\ndistinct: eventName\ntally: [eventSource]\ntests:", 1), "tally: not with distinct"},
 		{"not a mapping", "- a\n- b\n", "want a mapping"},
 		{"not YAML", "id: [\n", "own/r.yaml: yaml:"},
 		{"empty file", "", "holds no rule"},
@@ -71,6 +81,17 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestParseAttackAndRunbook(t *testing.T) {
+	src := strings.Replace(goodRule, "tests:", "attack: [TA0005, T1562.008, T1562]\nrunbook: [\"Who stopped it?\", Start logging again.]\ntests:", 1)
+	rules, err := Parse([]byte(src), "r.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rules[0]; len(r.Attack) != 3 || len(r.Runbook) != 2 || r.Runbook[1] != "Start logging again." {
+		t.Errorf("attack %v runbook %v", r.Attack, r.Runbook)
 	}
 }
 

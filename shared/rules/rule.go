@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/rules/attack"
 )
 
 // Rule is one detection as its YAML file states it.
@@ -33,7 +34,15 @@ type Rule struct {
 	// fingerprint fall in one Window (fixed windows on event time).
 	Threshold int    `yaml:"threshold"`
 	Window    string `yaml:"window"`
-	Tests     []Test `yaml:"tests"`
+	// Distinct (a field path, with Threshold and Window) counts distinct values of that field
+	// instead of hits: the alert goes out when Threshold different values (secret IDs,
+	// instance IDs…) are seen for one fingerprint in one window, and lists them.
+	Distinct string `yaml:"distinct"`
+	// Tally (field paths, with Threshold and Window) makes the alert of a threshold rule list
+	// the values of these fields over the window's hits, joined with ":" and counted
+	// (ec2.amazonaws.com:RunInstances ×4), so the responder sees what the burst was made of.
+	Tally []string `yaml:"tally"`
+	Tests []Test   `yaml:"tests"`
 
 	// File and Line say where the rule was read, for error messages.
 	File string `yaml:"-"`
@@ -50,11 +59,16 @@ type Test struct {
 	Line   int       `yaml:"-"`
 }
 
-// Limits of threshold rules: the counter of one window holds at most Threshold event IDs.
+// Limits of threshold rules: the counter of one window holds at most Threshold event IDs
+// (or distinct values).
 const (
 	MaxThreshold = 1000
 	MinWindow    = time.Minute
 	MaxWindow    = 24 * time.Hour
+	// MaxRunbook steps: the email shows them all, so they stay the first few things to check.
+	MaxRunbook = 5
+	// MaxTally fields make one tally value.
+	MaxTally = 3
 )
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -115,6 +129,17 @@ func (r *Rule) validate() error {
 	if err := r.validateThreshold(); err != nil {
 		return err
 	}
+	if err := r.validateAttack(); err != nil {
+		return err
+	}
+	if len(r.Runbook) > MaxRunbook {
+		return r.errorf("runbook: %d steps: want 1 to %d, the first things a responder checks", len(r.Runbook), MaxRunbook)
+	}
+	for i, step := range r.Runbook {
+		if strings.TrimSpace(step) == "" {
+			return r.errorf("runbook[%d]: empty step", i)
+		}
+	}
 	for i, t := range r.Tests {
 		switch {
 		case strings.TrimSpace(t.Name) == "":
@@ -128,9 +153,55 @@ func (r *Rule) validate() error {
 	return nil
 }
 
-func (r *Rule) validateThreshold() error {
-	if r.Threshold == 0 && r.Window == "" {
+// validateAttack: an attack list, when given, names at least one known tactic and at least
+// one technique (well-formed; the built-in pack's test also wants it named in package attack).
+func (r *Rule) validateAttack() error {
+	if r.Attack == nil {
 		return nil
+	}
+	var tactics, techniques int
+	for i, id := range r.Attack {
+		switch {
+		case attack.IsTactic(id):
+			if attack.Tactics[id] == "" {
+				return r.errorf("attack[%d]: %q is not an ATT&CK Enterprise tactic (TA0001 Initial Access … TA0040 Impact)", i, id)
+			}
+			tactics++
+		case attack.IsTechnique(id):
+			techniques++
+		default:
+			return r.errorf("attack[%d]: %q: want a tactic ID (TA0005) or a technique ID (T1562 or T1562.008)", i, id)
+		}
+	}
+	if tactics == 0 || techniques == 0 {
+		return r.errorf("attack: want at least one tactic (TA0005) and one technique (T1562.008), got %v", r.Attack)
+	}
+	return nil
+}
+
+func (r *Rule) validateThreshold() error {
+	if r.Distinct != "" && !fieldPathPattern.MatchString(r.Distinct) {
+		return r.errorf("distinct: %q is not a field path such as requestParameters.secretId", r.Distinct)
+	}
+	if len(r.Tally) > MaxTally {
+		return r.errorf("tally: %d fields: want at most %d", len(r.Tally), MaxTally)
+	}
+	for i, p := range r.Tally {
+		if !fieldPathPattern.MatchString(p) {
+			return r.errorf("tally[%d]: %q is not a field path such as eventName", i, p)
+		}
+	}
+	if r.Threshold == 0 && r.Window == "" {
+		switch {
+		case r.Distinct != "":
+			return r.errorf("distinct: needs threshold and window (alert when that many distinct values are seen in one window)")
+		case len(r.Tally) > 0:
+			return r.errorf("tally: needs threshold and window (it lists what the window's hits were)")
+		}
+		return nil
+	}
+	if r.Distinct != "" && len(r.Tally) > 0 {
+		return r.errorf("tally: not with distinct (the alert of a distinct rule lists the distinct values already)")
 	}
 	if r.Threshold < 2 || r.Threshold > MaxThreshold {
 		return r.errorf("threshold: %d: want 2 to %d with a window (without them every hit alerts)", r.Threshold, MaxThreshold)

@@ -59,7 +59,7 @@ tests:
       detail: {"eventID": "6", "eventName": "ConsoleLogin", "userIdentity": {"type": "Root"}}
   - name: malformed record
     expect: false
-    event: {"eventID": 7, "eventName": "ConsoleLogin"}
+    event: ["eventID", 7, "eventName", "ConsoleLogin"]
 `
 	rules, err := Parse([]byte(src), "own/r.yaml")
 	if err != nil {
@@ -87,7 +87,7 @@ tests:
 		t.Errorf("errors: passed %t, %q", r.Passed(), r.Summary())
 	}
 	r := byID["as-eventbridge-delivers"]
-	if r.Passed() || !r.Results[0].Passed() || r.Results[1].Err == nil || !strings.Contains(r.Results[1].Err.Error(), "eventID") {
+	if r.Passed() || !r.Results[0].Passed() || r.Results[1].Err == nil {
 		t.Errorf("as-eventbridge-delivers: %q", r.Summary())
 	}
 }

@@ -18,6 +18,12 @@ type Selection struct {
 	// Disabled lists the built-in rules switched off, by id. An own rule with the id of a
 	// disabled built-in replaces it.
 	Disabled []string `envconfig:"DISABLED_RULES"`
+	// Trusted lists the organization's AWS account IDs (comma-separated), and/or its
+	// organization ID (o-xxxxxxxxxx): what rules asking externalAccount (snapshots shared, roles
+	// trusted, replication to another account) count as inside. Empty, or an organization ID
+	// alone (records name accounts, not organizations), means every account but the event's
+	// own is outside.
+	Trusted []string `envconfig:"TRUSTED_ACCOUNTS"`
 }
 
 // BuiltinLabel is how errors and Rule.File name the built-in pack's files.
@@ -27,11 +33,15 @@ const BuiltinLabel = "rules"
 // switches off Disabled, and compiles the rest. Every error is a *config.Error naming the
 // variable to fix, with each bad rule's file, id and CEL error in the problem.
 func (c Selection) Build(builtin fs.FS) (*Engine, error) {
+	trusted, err := ParseTrustedAccounts(c.Trusted)
+	if err != nil {
+		return nil, &config.Error{Var: "TRUSTED_ACCOUNTS", Problem: err.Error()}
+	}
 	rules, err := c.load(builtin)
 	if err != nil {
 		return nil, err
 	}
-	e, err := Compile(rules)
+	e, err := CompileWith(rules, Options{Trusted: trusted})
 	if err != nil {
 		return nil, &config.Error{Var: "RULES_DIR", Problem: "rules do not compile:\n" + err.Error()}
 	}

@@ -85,6 +85,7 @@ func TestBuildErrorsNameTheVariable(t *testing.T) {
 		{"unknown disabled id", Selection{Disabled: []string{"roots", "root"}}, "DISABLED_RULES", []string{`no built-in rule has id "roots" (built-in rules: root, trail-stopped)`}},
 		{"own rules cannot be disabled", Selection{Dir: bad, Disabled: []string{"typo"}}, "DISABLED_RULES", []string{`no built-in rule has id "typo"`}},
 		{"missing directory", Selection{Dir: filepath.Join(bad, "absent")}, "RULES_DIR", []string{"absent"}},
+		{"bad trusted account", Selection{Trusted: []string{"111122223333", "12345"}}, "TRUSTED_ACCOUNTS", []string{`"12345" is neither a 12-digit AWS account ID nor an organization ID`}},
 		{"rule that does not compile", Selection{Dir: bad}, "RULES_DIR", []string{filepath.Join(bad, "typo.yaml") + ":1: rule typo: when:", "undefined field 'evntName'"}},
 	}
 	for _, tt := range tests {
