@@ -6,6 +6,8 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/shared/rules/attack"
 )
 
 // Limits of the channels an alert goes out on.
@@ -101,6 +103,19 @@ func email(a Alert) string {
 	for _, d := range a.Details {
 		line(Clean(d.Label, 32), Clean(d.Value, 512))
 	}
+	tactics, techniques := attack.Split(a.Attack)
+	for _, id := range tactics {
+		line("Tactic", Clean(attack.Label(id), 128))
+	}
+	for _, id := range techniques {
+		line("Technique", Clean(attack.Label(id), 128))
+	}
+	if len(a.Runbook) > 0 {
+		b.WriteString("\nWhat to check first:\n")
+		for i, step := range a.Runbook {
+			fmt.Fprintf(&b, "  %d. %s\n", i+1, Clean(step, 512))
+		}
+	}
 	if a.Suppressed > 0 {
 		fmt.Fprintf(&b, "\nAnd %d more like this since %s (suppressed).\n",
 			a.Suppressed, a.SuppressedSince.UTC().Format("2006-01-02 15:04 UTC"))
@@ -124,6 +139,8 @@ type machineView struct {
 	EventTime       string            `json:"event_time,omitempty"`
 	UserAgent       string            `json:"user_agent,omitempty"`
 	Details         map[string]string `json:"details,omitempty"`
+	Attack          []string          `json:"attack,omitempty"`
+	Runbook         []string          `json:"runbook,omitempty"`
 	Fingerprint     string            `json:"fingerprint"`
 	Suppressed      int               `json:"suppressed,omitempty"`
 	SuppressedSince string            `json:"suppressed_since,omitempty"`
@@ -143,6 +160,12 @@ func view(a Alert) machineView {
 	}
 	if a.Suppressed > 0 {
 		v.SuppressedSince = a.SuppressedSince.UTC().Format(time.RFC3339)
+	}
+	for _, id := range a.Attack {
+		v.Attack = append(v.Attack, Clean(id, 16))
+	}
+	for _, step := range a.Runbook {
+		v.Runbook = append(v.Runbook, Clean(step, 512))
 	}
 	if len(a.Details) > 0 {
 		v.Details = make(map[string]string, len(a.Details))

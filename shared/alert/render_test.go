@@ -146,3 +146,42 @@ func TestFingerprint(t *testing.T) {
 		t.Error("two events share a dedupe key")
 	}
 }
+
+// TestRenderAttackAndRunbook: the email names each tactic and technique and numbers the
+// runbook; the JSON carries both; the SMS stays one line within its bytes.
+func TestRenderAttackAndRunbook(t *testing.T) {
+	a := sample()
+	a.Kind, a.Title = "cloudtrail-logging-stopped", "CloudTrail logging stopped"
+	a.Attack = []string{"TA0005", "T1562.008", "T9999"}
+	a.Runbook = []string{"Who stopped it, from where?", "Start logging again: aws cloudtrail start-logging --name <trail>.", "Bad\x1b[31mstep"}
+	m := Render(a)
+	for _, want := range []string{
+		"Tactic:      TA0005 Defense Evasion\n",
+		"Technique:   T1562.008 Impair Defenses: Disable or Modify Cloud Logs\n",
+		"Technique:   T9999\n", // unknown to the table: the ID alone
+		"\nWhat to check first:\n  1. Who stopped it, from where?\n  2. Start logging again: aws cloudtrail start-logging --name <trail>.\n  3. Bad",
+	} {
+		if !strings.Contains(m.Email, want) {
+			t.Errorf("email lacks %q:\n%s", want, m.Email)
+		}
+	}
+	if strings.Contains(m.Email, "\x1b") {
+		t.Errorf("email carries an escape:\n%q", m.Email)
+	}
+	var v struct {
+		Attack  []string `json:"attack"`
+		Runbook []string `json:"runbook"`
+	}
+	if err := json.Unmarshal([]byte(m.Default), &v); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(v.Attack, ",") != "TA0005,T1562.008,T9999" || len(v.Runbook) != 3 || v.Runbook[0] != "Who stopped it, from where?" {
+		t.Errorf("JSON attack %v runbook %v", v.Attack, v.Runbook)
+	}
+	if len(m.SMS) > MaxSMSBytes || strings.Contains(m.SMS, "T1562") {
+		t.Errorf("SMS %q", m.SMS)
+	}
+	if plain := Render(sample()); strings.Contains(plain.Email, "What to check first") || strings.Contains(plain.Default, `"attack"`) {
+		t.Errorf("an alert without attack or runbook shows them:\n%s\n%s", plain.Email, plain.Default)
+	}
+}
