@@ -3,17 +3,14 @@
 package localrun
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
-
-	"encoding/json"
 )
 
 // Exit statuses of a local run.
@@ -31,23 +28,40 @@ type Options struct {
 	// Announce, when set, gets a line "▶ FILE:LINE" before each event, so a reader of the
 	// text output sees which event produced what (not used with -json output).
 	Announce io.Writer
+	// MaxEventBytes bounds one event; a larger one is reported and skipped without being
+	// held in memory. Zero means DefaultMaxEventBytes.
+	MaxEventBytes int
 }
 
-// Replay reads events from each file (stdin when files is empty) and hands each to handle.
-// A file holds one event (pretty-printed or not) or many, one after another (JSON lines).
-// It reports failures on stderr with file, line and error, and returns the exit status.
+// Replay reads events from each file ("-" or no files at all: stdin) and hands each to
+// handle, in order, as it reads them: an input of any size takes the memory of its largest
+// event. A file holds one event, pretty-printed or not, or many: one or more per line (JSON
+// lines), or pretty-printed one after another.
+//
+// Nothing bad stops a replay early but a file that cannot be read or framed: a line of JSON
+// lines that is not JSON, or an event the handler fails, is reported on stderr as
+// "FILE:LINE: problem" and the next one is read. The status is ExitMalformed when anything was
+// reported, ExitOK otherwise.
 func (o Options) Replay(ctx context.Context, files []string, stdin io.Reader, stderr io.Writer, handle HandleFunc) int {
 	status := ExitOK
 	run := func(name string, r io.Reader) {
-		if err := o.replayStream(ctx, name, r, stderr, handle); err != nil {
+		if !o.replayStream(ctx, name, r, stderr, handle) {
 			status = ExitMalformed
 		}
 	}
 	if len(files) == 0 {
-		run("stdin", stdin)
-		return status
+		files = []string{"-"}
 	}
 	for _, name := range files {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "%s: not replayed: %v\n", name, context.Cause(ctx))
+			status = ExitMalformed
+			continue
+		}
+		if name == "-" {
+			run("stdin", stdin)
+			continue
+		}
 		f, err := os.Open(name)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -60,49 +74,44 @@ func (o Options) Replay(ctx context.Context, files []string, stdin io.Reader, st
 	return status
 }
 
-// errFailed marks a stream in which at least one event failed.
-var errFailed = errors.New("some events failed")
-
-func (o Options) replayStream(ctx context.Context, name string, r io.Reader, stderr io.Writer, handle HandleFunc) error {
-	data, err := io.ReadAll(bufio.NewReader(r))
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: read: %v\n", name, err)
-		return err
+// replayStream replays one input and tells whether every event in it was handled.
+func (o Options) replayStream(ctx context.Context, name string, r io.Reader, stderr io.Writer, handle HandleFunc) bool {
+	if r == nil {
+		r = bytes.NewReader(nil)
 	}
-	var failed bool
-	dec := json.NewDecoder(bytes.NewReader(data))
+	in := newFramer(r, o.MaxEventBytes)
+	var events, failed int
 	for {
-		start := skipSpace(data, int(dec.InputOffset()))
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err == io.EOF {
+		if err := ctx.Err(); err != nil {
+			fmt.Fprintf(stderr, "%s: stopped after %d events: %v\n", name, events, context.Cause(ctx))
+			return false
+		}
+		ev, err := in.next()
+		if err == io.EOF {
 			break
 		} else if err != nil {
-			fmt.Fprintf(stderr, "%s:%d: not JSON: %v\n", name, lineOf(data, start), err)
-			return errFailed // the rest of the stream cannot be framed
+			fmt.Fprintf(stderr, "%s:%d: read: %v\n", name, in.line, err)
+			return false
+		}
+		events++
+		if ev.err != nil {
+			fmt.Fprintf(stderr, "%s:%d: %v\n", name, ev.line, ev.err)
+			failed++
+			continue
 		}
 		if o.Announce != nil {
-			fmt.Fprintf(o.Announce, "▶ %s:%d\n", name, lineOf(data, start))
+			fmt.Fprintf(o.Announce, "▶ %s:%d\n", name, ev.line)
 		}
-		if err := handle(ctx, raw); err != nil {
-			fmt.Fprintf(stderr, "%s:%d: %v\n", name, lineOf(data, start), err)
-			failed = true
+		// The handler gets its own copy: the framer reuses its buffer for the next event.
+		if err := handle(ctx, append(json.RawMessage(nil), ev.raw...)); err != nil {
+			fmt.Fprintf(stderr, "%s:%d: %v\n", name, ev.line, err)
+			failed++
 		}
 	}
-	if failed {
-		return errFailed
+	if failed > 0 && events > 1 {
+		fmt.Fprintf(stderr, "%s: %d of %d events not handled (each named above)\n", name, failed, events)
 	}
-	return nil
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-func lineOf(data []byte, offset int) int {
-	return bytes.Count(data[:min(offset, len(data))], []byte("\n")) + 1
+	return failed == 0
 }
 
 // WithBatchFailures adapts a handler that answers an SQS partial batch response to a local
