@@ -67,7 +67,7 @@ func (a *Alert) Fingerprint() string {
 		h.Write([]byte{0})
 	}
 	if a.Outcome != "" {
-		h.Write([]byte("outcome="))
+		h.Write([]byte("\x01outcome=")) // \x01: never a FingerprintExtra of the same text
 		h.Write([]byte(a.Outcome))
 		h.Write([]byte{0})
 	}
