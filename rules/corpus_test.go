@@ -25,7 +25,7 @@ var sameBehaviour = map[string]string{
 	"AWS.KMS.CustomerManagedKeyLoss": "kms-key-disabled-or-deleted",
 	"AWS.S3.BucketPolicyModified":    "s3-bucket-policy-changed",
 	// The other CIS monitoring controls the corpus covers.
-	"AWS.CloudTrail.UnauthorizedAPICall": "unauthorized-api-call",
+	"AWS.CloudTrail.UnauthorizedAPICall": "unauthorized-sensitive-api-call", // its records are IAM denials
 	"AWS.Console.RootLogin":              "root-account-usage",
 	"AWS.Console.RootLoginFailed":        "console-auth-failure",
 	"AWS.IAM.PolicyModified":             "iam-policy-changed",
@@ -45,7 +45,7 @@ var knownDisagreements = map[string]string{
 	"AWS.Root.Activity / Root Activity - CreateServiceLinkedRole":                       "CIS 4.3 counts every root call; Panther allow-lists CreateServiceLinkedRole",
 	"AWS.Root.Activity / Root User Failed Activity":                                     "CIS 4.3 counts root attempts that fail (here a refused ExternalIdPDirectoryLogin); Panther counts only successful ones",
 	"AWS.Root.Activity / Root Read-Only Enumeration":                                    "CIS 4.3 counts read-only root calls (ListAccessKeys); Panther skips read-only events",
-	"AWS.CloudTrail.UnauthorizedAPICall / Unauthorized API Call from Within AWS (FQDN)": "CIS 4.1 excludes only delivery.logs.amazonaws.com; Panther skips every call whose source is an AWS service name (here sqs.amazonaws.com)",
+	"AWS.CloudTrail.UnauthorizedAPICall / Unauthorized API Call from Within AWS (IP)": "the denied call was made by signin.amazonaws.com on the user's behalf (userIdentity.invokedBy), which the pack leaves out as noise (issue 12); Panther counts it",
 }
 
 type corpusLine struct {

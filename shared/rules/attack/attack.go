@@ -91,6 +91,7 @@ var Techniques = map[string]string{
 	"T1548.005": "Abuse Elevation Control Mechanism: Temporary Elevated Cloud Access",
 	"T1550":     "Use Alternate Authentication Material",
 	"T1550.001": "Use Alternate Authentication Material: Application Access Token",
+	"T1546":     "Event Triggered Execution",
 	"T1552":     "Unsecured Credentials",
 	"T1552.001": "Unsecured Credentials: Credentials In Files",
 	"T1552.005": "Unsecured Credentials: Cloud Instance Metadata API",
