@@ -41,10 +41,10 @@ var sameBehaviour = map[string]string{
 // knownDisagreements are the mapped corpus records where our rule, following the CIS
 // benchmark, decides differently from the corpus's expected result ("rule / test" → why).
 var knownDisagreements = map[string]string{
-	"AWS.Console.LoginWithoutMFA / No MFA Login - New User":                             "the record is a successful IAM-user sign-in without MFA; Panther spares it with state kept outside the record (the user was created moments before)",
-	"AWS.Root.Activity / Root Activity - CreateServiceLinkedRole":                       "CIS 4.3 counts every root call; Panther allow-lists CreateServiceLinkedRole",
-	"AWS.Root.Activity / Root User Failed Activity":                                     "CIS 4.3 counts root attempts that fail (here a refused ExternalIdPDirectoryLogin); Panther counts only successful ones",
-	"AWS.Root.Activity / Root Read-Only Enumeration":                                    "CIS 4.3 counts read-only root calls (ListAccessKeys); Panther skips read-only events",
+	"AWS.Console.LoginWithoutMFA / No MFA Login - New User":                           "the record is a successful IAM-user sign-in without MFA; Panther spares it with state kept outside the record (the user was created moments before)",
+	"AWS.Root.Activity / Root Activity - CreateServiceLinkedRole":                     "CIS 4.3 counts every root call; Panther allow-lists CreateServiceLinkedRole",
+	"AWS.Root.Activity / Root User Failed Activity":                                   "CIS 4.3 counts root attempts that fail (here a refused ExternalIdPDirectoryLogin); Panther counts only successful ones",
+	"AWS.Root.Activity / Root Read-Only Enumeration":                                  "CIS 4.3 counts read-only root calls (ListAccessKeys); Panther skips read-only events",
 	"AWS.CloudTrail.UnauthorizedAPICall / Unauthorized API Call from Within AWS (IP)": "the denied call was made by signin.amazonaws.com on the user's behalf (userIdentity.invokedBy), which the pack leaves out as noise (issue 12); Panther counts it",
 }
 
