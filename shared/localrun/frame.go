@@ -49,11 +49,17 @@ type framed struct {
 	err  error
 }
 
-func newFramer(r io.Reader, max int) *framer {
+func newFramer(max int) *framer {
 	if max <= 0 {
 		max = DefaultMaxEventBytes
 	}
-	return &framer{in: bufio.NewReaderSize(r, 64<<10), line: 1, max: max}
+	return &framer{in: bufio.NewReaderSize(nil, 64<<10), max: max}
+}
+
+// reset starts framing a new input, keeping the buffers.
+func (f *framer) reset(r io.Reader) {
+	f.in.Reset(r)
+	f.line, f.form = 1, formUndecided
 }
 
 // errIncompleteLine is a JSON-lines line that ends inside a value.

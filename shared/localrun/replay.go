@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -44,8 +45,13 @@ type Options struct {
 // reported, ExitOK otherwise.
 func (o Options) Replay(ctx context.Context, files []string, stdin io.Reader, stderr io.Writer, handle HandleFunc) int {
 	status := ExitOK
+	in := newFramer(o.MaxEventBytes)
 	run := func(name string, r io.Reader) {
-		if !o.replayStream(ctx, name, r, stderr, handle) {
+		if r == nil {
+			r = bytes.NewReader(nil)
+		}
+		in.reset(r)
+		if !o.replayStream(ctx, name, in, stderr, handle) {
 			status = ExitMalformed
 		}
 	}
@@ -75,11 +81,7 @@ func (o Options) Replay(ctx context.Context, files []string, stdin io.Reader, st
 }
 
 // replayStream replays one input and tells whether every event in it was handled.
-func (o Options) replayStream(ctx context.Context, name string, r io.Reader, stderr io.Writer, handle HandleFunc) bool {
-	if r == nil {
-		r = bytes.NewReader(nil)
-	}
-	in := newFramer(r, o.MaxEventBytes)
+func (o Options) replayStream(ctx context.Context, name string, in *framer, stderr io.Writer, handle HandleFunc) bool {
 	var events, failed int
 	for {
 		if err := ctx.Err(); err != nil {
@@ -103,7 +105,7 @@ func (o Options) replayStream(ctx context.Context, name string, r io.Reader, std
 			fmt.Fprintf(o.Announce, "▶ %s:%d\n", name, ev.line)
 		}
 		// The handler gets its own copy: the framer reuses its buffer for the next event.
-		if err := handle(ctx, append(json.RawMessage(nil), ev.raw...)); err != nil {
+		if err := handleOne(ctx, handle, append(json.RawMessage(nil), ev.raw...)); err != nil {
 			fmt.Fprintf(stderr, "%s:%d: %v\n", name, ev.line, err)
 			failed++
 		}
@@ -112,6 +114,18 @@ func (o Options) replayStream(ctx context.Context, name string, r io.Reader, std
 		fmt.Fprintf(stderr, "%s: %d of %d events not handled (each named above)\n", name, failed, events)
 	}
 	return failed == 0
+}
+
+// handleOne runs handle on one event, turning a panic into that event's error, as Lambda
+// fails the one invocation: the rest of the input is still replayed, and the stack is in the
+// error for the developer.
+func handleOne(ctx context.Context, handle HandleFunc, raw json.RawMessage) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return handle(ctx, raw)
 }
 
 // WithBatchFailures adapts a handler that answers an SQS partial batch response to a local

@@ -241,3 +241,20 @@ func TestWithBatchFailures(t *testing.T) {
 		})
 	}
 }
+
+func TestReplayHandlerPanicFailsOneEvent(t *testing.T) {
+	var got []string
+	handle := func(_ context.Context, raw json.RawMessage) error {
+		if string(raw) == `{"id":"boom"}` {
+			var m map[string]int
+			m["x"]++ // a nil map write: the handler panics
+		}
+		got = append(got, string(raw))
+		return nil
+	}
+	var stderr bytes.Buffer
+	status := Options{}.Replay(context.Background(), nil, strings.NewReader("{\"id\":\"a\"}\n{\"id\":\"boom\"}\n{\"id\":\"c\"}\n"), &stderr, handle)
+	if status != ExitMalformed || len(got) != 2 || !strings.Contains(stderr.String(), "stdin:2: panic: assignment to entry in nil map") {
+		t.Errorf("status %d, events %q, stderr %q", status, got, stderr.String())
+	}
+}
