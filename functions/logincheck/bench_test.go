@@ -31,11 +31,11 @@ func BenchmarkDecodeAndCheck(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				rec, si, err := decodeSignIn(raw)
+				s, err := decodeSignIn(raw)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if alerts := h.Check(rec, si); len(alerts) != 1 {
+				if alerts := h.Check(s.rec, s.si, s.unreadable...); len(alerts) != 1 {
 					b.Fatal(alerts)
 				}
 			}

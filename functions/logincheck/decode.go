@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 
 	json "github.com/goccy/go-json"
 
@@ -10,8 +10,9 @@ import (
 
 // signInEvent is the part of an EventBridge sign-in event the checker reads, decoded in one
 // pass with the sign-in fields typed: a sign-in is checked in a few microseconds, and fields
-// the checker never reads (request parameters, TLS details…) are skipped, not copied. Only when
-// this decode fails does the full trail.DecodeEvent run, for its error naming the field.
+// the checker never reads (TLS details, session context…) are skipped, not copied. Its JSON
+// names are trail's (TestLeanFieldsAreTrailFields): when this strict decode fails, the
+// tolerant trail.DecodeEvent runs instead, and the two agree on every record both read.
 type signInEvent struct {
 	Source     string        `json:"source"`
 	DetailType string        `json:"detail-type"`
@@ -22,14 +23,18 @@ type signInRecord struct {
 	EventTime          string             `json:"eventTime"`
 	EventSource        string             `json:"eventSource"`
 	EventName          string             `json:"eventName"`
+	EventType          string             `json:"eventType"`
 	AWSRegion          string             `json:"awsRegion"`
 	SourceIPAddress    string             `json:"sourceIPAddress"`
 	UserAgent          string             `json:"userAgent"`
 	ErrorMessage       string             `json:"errorMessage"`
+	RequestID          string             `json:"requestID"`
 	EventID            string             `json:"eventID"`
 	RecipientAccountID string             `json:"recipientAccountId"`
 	UserIdentity       trail.UserIdentity `json:"userIdentity"`
-	ResponseElements   *struct {
+	// Read only to derive an event ID when the record has none (trail.DeriveEventID).
+	RequestParameters json.RawMessage `json:"requestParameters"`
+	ResponseElements  *struct {
 		ConsoleLogin string `json:"ConsoleLogin"`
 	} `json:"responseElements"`
 	AdditionalEventData *struct {
@@ -42,33 +47,37 @@ type signInRecord struct {
 	ServiceEventDetails map[string]json.RawMessage `json:"serviceEventDetails"`
 }
 
-// decodeSignIn decodes a sign-in event into the record fields the checker reads and what the
-// record says about the sign-in (as trail.Record.SignIn would).
-func decodeSignIn(raw []byte) (*trail.Record, trail.SignIn, error) {
-	var ev signInEvent
-	if err := json.Unmarshal(raw, &ev); err == nil && ev.Source != "" && ev.DetailType != "" && ev.Detail != nil {
-		if rec, si, ok := ev.Detail.split(); ok {
-			return rec, si, nil
-		}
-	}
-	full, err := trail.DecodeEvent(raw)
-	if err != nil {
-		return nil, trail.SignIn{}, err
-	}
-	si, err := full.Detail.SignIn()
-	if err != nil {
-		return nil, si, fmt.Errorf("detail: %w", err)
-	}
-	return full.Detail, si, nil
+// signIn is one decoded sign-in: the record, what it says about the sign-in, and what of
+// what the checks decide on could not be read ("field detail.x: problem"), for the
+// unreadable-sign-in alert.
+type signIn struct {
+	rec        *trail.Record
+	si         trail.SignIn
+	unreadable []string
 }
 
-// split turns the lean record into a trail.Record and its SignIn. ok is false when the
-// Identity Center outcome is not a plain string: the full decoder then says what is wrong.
-func (r *signInRecord) split() (*trail.Record, trail.SignIn, bool) {
+// decodeSignIn decodes a sign-in event. The error is only for an event that carries no record
+// to read (not JSON, no detail object, no source or detail-type): everything else is a sign-in
+// the checker reports on, with what it could read.
+func decodeSignIn(raw []byte) (signIn, error) {
+	if s, ok := decodeLean(raw); ok {
+		return s, nil
+	}
+	return decodeFull(raw)
+}
+
+// decodeLean is the fast path: the strict one-pass decode of the fields the checker reads.
+// ok is false when anything did not decode as typed; decodeFull then says what.
+func decodeLean(raw []byte) (signIn, bool) {
+	var ev signInEvent
+	if err := json.Unmarshal(raw, &ev); err != nil || ev.Source == "" || ev.DetailType == "" || ev.Detail == nil {
+		return signIn{}, false
+	}
+	r := ev.Detail
 	rec := &trail.Record{
-		EventTime: r.EventTime, EventSource: r.EventSource, EventName: r.EventName, AWSRegion: r.AWSRegion,
-		SourceIPAddress: r.SourceIPAddress, UserAgent: r.UserAgent, ErrorMessage: r.ErrorMessage,
-		EventID: r.EventID, RecipientAccountID: r.RecipientAccountID, UserIdentity: r.UserIdentity,
+		EventTime: r.EventTime, EventSource: r.EventSource, EventName: r.EventName, EventType: r.EventType, AWSRegion: r.AWSRegion,
+		SourceIPAddress: r.SourceIPAddress, UserAgent: r.UserAgent, ErrorMessage: r.ErrorMessage, RequestID: r.RequestID,
+		EventID: r.EventID, RecipientAccountID: r.RecipientAccountID, UserIdentity: r.UserIdentity, RequestParameters: r.RequestParameters,
 	}
 	var si trail.SignIn
 	if r.ResponseElements != nil {
@@ -76,11 +85,79 @@ func (r *signInRecord) split() (*trail.Record, trail.SignIn, bool) {
 	}
 	if v, ok := r.ServiceEventDetails[r.EventName]; ok && si.Result == "" && string(v) != "null" {
 		if err := json.Unmarshal(v, &si.Result); err != nil {
-			return nil, si, false
+			return signIn{}, false
 		}
 	}
 	if x := r.AdditionalEventData; x != nil {
 		si.MFAUsed, si.LoginTo, si.SAMLProviderARN, si.CredentialType, si.UserName = x.MFAUsed, x.LoginTo, x.SAMLProviderARN, x.CredentialType, x.UserName
 	}
-	return rec, si, true
+	if rec.EventID == "" {
+		rec.EventID, rec.EventIDDerived = trail.DeriveEventID(rec), true
+	}
+	return signIn{rec: rec, si: si, unreadable: unreadable(rec, nil)}, true
+}
+
+// decodeFull is the slow path: trail's tolerant decode, which drops what is mistyped and
+// says so, then the sign-in fields.
+func decodeFull(raw []byte) (signIn, error) {
+	ev, err := trail.DecodeEvent(raw)
+	if err != nil {
+		return signIn{}, err
+	}
+	si, siErr := ev.Detail.SignIn()
+	return signIn{rec: ev.Detail, si: si, unreadable: unreadable(ev.Detail, siErr)}, nil
+}
+
+// unreadable lists what the checks decide on that the record does not give: a source address,
+// a usable record (trail's Check), an identity type, the sign-in fields (siErr). Odd fields
+// no check reads (userAgent: 5) are not listed: they are logged and counted only.
+func unreadable(rec *trail.Record, siErr error) []string {
+	var out []string
+	add := func(field, problem string) {
+		out = append(out, (&trail.FieldError{Field: field, Problem: problem}).Error())
+	}
+	if rec.SourceIPAddress == "" {
+		add("detail.sourceIPAddress", oddOr(rec, "sourceIPAddress", "missing"))
+	}
+	var fe *trail.FieldError
+	if err := rec.CheckUnder("detail"); errors.As(err, &fe) {
+		out = append(out, fe.Error())
+	}
+	if rec.UserIdentity.Type == "" && rec.Usable() {
+		add("detail.userIdentity.type", oddOr(rec, "userIdentity.type", "missing"))
+	}
+	for _, p := range rec.OddFields {
+		if p != "sourceIPAddress" && p != "eventTime" && p != "eventName" && p != "userIdentity" && p != "userIdentity.type" && decides(p) {
+			add("detail."+p, "of an unexpected JSON type (dropped)")
+		}
+	}
+	if siErr != nil {
+		if errors.As(siErr, &fe) {
+			out = append(out, (&trail.FieldError{Field: "detail." + fe.Field, Problem: fe.Problem}).Error())
+		} else {
+			add("detail", siErr.Error())
+		}
+	}
+	return out
+}
+
+// decides reports whether a sign-in check reads the field: the sign-in's time, name and
+// address, and the identity fields that say who signed in (root, an IAM user, whom to name).
+func decides(path string) bool {
+	switch path {
+	case "eventTime", "eventName", "sourceIPAddress", "userIdentity", "userIdentity.type", "userIdentity.arn",
+		"userIdentity.principalId", "userIdentity.userName", "userIdentity.accountId", "userIdentity.invokedBy",
+		"userIdentity.onBehalfOf", "userIdentity.onBehalfOf.userId":
+		return true
+	}
+	return false
+}
+
+func oddOr(rec *trail.Record, field, problem string) string {
+	for _, p := range rec.OddFields {
+		if p == field {
+			return "of an unexpected JSON type (dropped)"
+		}
+	}
+	return problem
 }

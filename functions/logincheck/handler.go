@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	json "github.com/goccy/go-json"
 
@@ -18,6 +19,9 @@ const (
 	KindFailedSignIn    = "failed-sign-in"
 	KindRootSignIn      = "root-sign-in"
 	KindWithoutMFA      = "sign-in-without-mfa"
+	// KindUnreadable: a sign-in whose address, time, caller or outcome cannot be read. It is
+	// raised at once with whatever could be read, so no sign-in passes unheard.
+	KindUnreadable = "unreadable-sign-in"
 )
 
 // allowlist is the part of ipallow.List the checker needs.
@@ -46,25 +50,33 @@ type counter interface {
 	Add(name string, n int)
 }
 
-// Handle is the Lambda entry point: one EventBridge event. A malformed event is an error, so
-// Lambda retries it and it ends in the dead-letter queue; an event of a name not checked is
-// logged and ignored.
+// Handle is the Lambda entry point: one EventBridge event. An event that carries no record
+// (not JSON, no detail object) is an error, so Lambda retries it and it ends in the dead-letter
+// queue. A sign-in record is always reported on: checked on its address if that can be read,
+// and an unreadable-sign-in alert for what cannot. An event of a name not checked is logged
+// and ignored.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	log := logging.ForInvocation(ctx, h.Log)
-	rec, si, err := decodeSignIn(raw)
+	s, err := decodeSignIn(raw)
 	if err != nil {
 		return h.malformed(ctx, log, err)
 	}
+	rec := s.rec
 	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
-	if !h.Checked[rec.EventName] {
+	if len(rec.OddFields) > 0 {
+		h.Metrics.Add("OddFields", len(rec.OddFields))
+		log.WarnContext(ctx, "fields of an unexpected type dropped", "odd_fields", rec.OddFields)
+	}
+	if rec.EventName != "" && !h.Checked[rec.EventName] {
 		log.InfoContext(ctx, "event not checked", "decision", "ignore")
 		return nil
 	}
-	if err := rec.Require("detail", "eventID", "eventName", "eventTime", "userIdentity.type"); err != nil {
-		return h.malformed(ctx, log, err)
-	}
 	h.Metrics.Add("EventsChecked", 1)
-	alerts := h.Check(rec, si)
+	alerts := h.Check(rec, s.si, s.unreadable...)
+	if len(s.unreadable) > 0 {
+		h.Metrics.Add("UnreadableSignIns", 1)
+		log.WarnContext(ctx, "sign-in not fully readable", "unreadable", s.unreadable)
+	}
 	if len(alerts) == 0 {
 		log.InfoContext(ctx, "sign-in ok", "decision", "pass", "source_ip", rec.SourceIPAddress)
 		return nil
@@ -78,8 +90,8 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	return nil
 }
 
-// malformed logs and counts a malformed event and returns its error, so Lambda retries it
-// and, failing again, routes it to the dead-letter queue.
+// malformed logs and counts an event that carries no record and returns its error, so Lambda
+// retries it and, failing again, routes it to the dead-letter queue.
 func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) error {
 	h.Metrics.Add("MalformedEvents", 1)
 	log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
@@ -87,17 +99,26 @@ func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) er
 }
 
 // Check returns the alerts one checked sign-in record raises, in a fixed order; si is what
-// the record says about the sign-in (rec.SignIn()).
-func (h *Handler) Check(rec *trail.Record, si trail.SignIn) []alert.Alert {
+// the record says about the sign-in (rec.SignIn()), unreadable what the checks need that could
+// not be read (one unreadable-sign-in alert names it all). The address is checked whenever it
+// could be read; the other checks run on what was read.
+func (h *Handler) Check(rec *trail.Record, si trail.SignIn, unreadable ...string) []alert.Alert {
 	base := h.base(rec, si)
 	out := make([]alert.Alert, 0, 2)
-	add := func(kind string, sev alert.Severity, title string, details ...alert.Detail) {
+	add := func(kind string, sev alert.Severity, title string, details ...alert.Detail) *alert.Alert {
 		a := base
 		a.Kind, a.Severity, a.Title = kind, sev, title
 		a.Details = append(append(make([]alert.Detail, 0, len(base.Details)+len(details)), base.Details...), details...)
 		out = append(out, a)
+		return &out[len(out)-1]
 	}
-	if !h.Allow.Allowed(rec.SourceIPAddress) {
+	if len(unreadable) > 0 {
+		a := add(KindUnreadable, alert.High, "unreadable sign-in",
+			alert.Detail{Label: "Unreadable", Value: strings.Join(unreadable, "; ")},
+			alert.Detail{Label: "Action", Value: "login; check this sign-in by hand in CloudTrail"})
+		a.FingerprintExtra = unreadable // a different gap is a different finding
+	}
+	if rec.SourceIPAddress != "" && !h.Allow.Allowed(rec.SourceIPAddress) {
 		add(KindUntrustedSource, alert.High, "untrusted sign-in",
 			alert.Detail{Label: "Reason", Value: fmt.Sprintf("source %q is not in ALLOWED_CIDRS or ALLOWED_SOURCES", rec.SourceIPAddress)},
 			alert.Detail{Label: "Action", Value: "login"})
@@ -125,7 +146,7 @@ func judgedOnMFA(rec *trail.Record, si trail.SignIn) bool {
 
 // base is the alert with the fields every kind shares.
 func (h *Handler) base(rec *trail.Record, si trail.SignIn) alert.Alert {
-	a := alert.About(rec)
+	a := alert.AboutSignIn(rec, si.Result) // the outcome is in every kind's fingerprint
 	if si.UserName != "" && rec.UserIdentity.UserName == "" {
 		a.User = si.UserName // Identity Center: the name typed, not the store's user ID
 	}

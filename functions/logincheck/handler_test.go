@@ -61,6 +61,11 @@ func TestSampleEvents(t *testing.T) {
 		{file: "identity-center-user.json", wantKinds: []string{KindUntrustedSource}},
 		{file: "aws-internal.json", wantKinds: []string{KindUntrustedSource}},
 		{file: "checkmfa.json"},
+		{file: "untrusted-numeric-user-agent.json", wantKinds: []string{KindUntrustedSource}},
+		{file: "unreadable-source-address.json", wantKinds: []string{KindUnreadable}},
+		{file: "export-time-no-event-id.json", wantKinds: []string{KindUntrustedSource}},
+		{file: "failure-then-success.1-failure.json", wantKinds: []string{KindUntrustedSource, KindFailedSignIn}},
+		{file: "failure-then-success.2-success.json", wantKinds: []string{KindUntrustedSource}},
 		{file: "malformed-missing-detail.json", wantErr: true},
 	}
 	entries, _ := os.ReadDir(filepath.Join("..", "..", "events", "logincheck"))
@@ -129,18 +134,34 @@ func TestPublishFailureFailsTheEvent(t *testing.T) {
 	}
 }
 
-func TestMalformedFieldsAreNamed(t *testing.T) {
+// TestUnreadableSignIns: a sign-in whose address, time, caller or outcome cannot be read is
+// never rejected: an unreadable-sign-in alert names what could not be read, the address is
+// still checked when it can be, and a field no check reads changes nothing.
+func TestUnreadableSignIns(t *testing.T) {
 	valid := localtest.Event(t, "logincheck", "untrusted-ipv4.json")
 	tests := []struct {
-		name, field string
-		edit        func(map[string]any)
+		name       string
+		edit       func(map[string]any)
+		wantKinds  []string
+		wantDetail string // in the unreadable-sign-in alert's Unreadable line
 	}{
-		{"no event id", "detail.eventID", func(m map[string]any) { delete(detail(m), "eventID") }},
-		{"no event time", "detail.eventTime", func(m map[string]any) { delete(detail(m), "eventTime") }},
-		{"bad event time", "detail.eventTime", func(m map[string]any) { detail(m)["eventTime"] = "yesterday" }},
-		{"no identity type", "detail.userIdentity.type", func(m map[string]any) { delete(detail(m)["userIdentity"].(map[string]any), "type") }},
-		{"mistyped source ip", "detail.sourceIPAddress", func(m map[string]any) { detail(m)["sourceIPAddress"] = 203 }},
-		{"mistyped result", "responseElements.ConsoleLogin", func(m map[string]any) { detail(m)["responseElements"] = map[string]any{"ConsoleLogin": true} }},
+		{"numeric userAgent: checked on its address", func(m map[string]any) { detail(m)["userAgent"] = 5 }, []string{KindUntrustedSource}, ""},
+		{"tlsDetails a string", func(m map[string]any) { detail(m)["tlsDetails"] = "x" }, []string{KindUntrustedSource}, ""},
+		{"no event id: derived", func(m map[string]any) { delete(detail(m), "eventID") }, []string{KindUntrustedSource}, ""},
+		{"export-form time", func(m map[string]any) { detail(m)["eventTime"] = "2026-11-20 21:47:36.250" }, []string{KindUntrustedSource}, ""},
+		{"no source address", func(m map[string]any) { delete(detail(m), "sourceIPAddress") }, []string{KindUnreadable}, "detail.sourceIPAddress: missing"},
+		{"mistyped source address", func(m map[string]any) { detail(m)["sourceIPAddress"] = 203 }, []string{KindUnreadable}, "detail.sourceIPAddress: of an unexpected JSON type"},
+		{"mistyped address and user agent", func(m map[string]any) { detail(m)["sourceIPAddress"] = []any{"203.0.113.9"}; detail(m)["userAgent"] = 5 },
+			[]string{KindUnreadable}, "detail.sourceIPAddress"},
+		{"no event time", func(m map[string]any) { delete(detail(m), "eventTime") }, []string{KindUnreadable, KindUntrustedSource}, "detail.eventTime: missing"},
+		{"impossible event time", func(m map[string]any) { detail(m)["eventTime"] = "2026-02-31T10:00:00Z" }, []string{KindUnreadable, KindUntrustedSource}, "detail.eventTime"},
+		{"no identity", func(m map[string]any) { delete(detail(m), "userIdentity") }, []string{KindUnreadable, KindUntrustedSource}, "detail.userIdentity"},
+		{"userIdentity a string", func(m map[string]any) { detail(m)["userIdentity"] = "alice" }, []string{KindUnreadable, KindUntrustedSource}, "detail.userIdentity"},
+		{"no identity type", func(m map[string]any) { delete(detail(m)["userIdentity"].(map[string]any), "type") }, []string{KindUnreadable, KindUntrustedSource}, "detail.userIdentity.type: missing"},
+		{"mistyped identity type", func(m map[string]any) { detail(m)["userIdentity"].(map[string]any)["type"] = []any{"Root"} }, []string{KindUnreadable, KindUntrustedSource}, "detail.userIdentity.type"},
+		{"mistyped result", func(m map[string]any) { detail(m)["responseElements"] = map[string]any{"ConsoleLogin": true} }, []string{KindUnreadable, KindUntrustedSource}, "responseElements.ConsoleLogin"},
+		{"additionalEventData a number", func(m map[string]any) { detail(m)["additionalEventData"] = 7 }, []string{KindUnreadable, KindUntrustedSource}, "additionalEventData"},
+		{"eventName mistyped", func(m map[string]any) { detail(m)["eventName"] = 5 }, []string{KindUnreadable, KindUntrustedSource}, "detail.eventName"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,9 +171,32 @@ func TestMalformedFieldsAreNamed(t *testing.T) {
 			}
 			tt.edit(m)
 			raw, _ := json.Marshal(m)
-			err := newHandler(t, &alerttest.Recorder{}).Handle(context.Background(), raw)
-			if err == nil || !strings.Contains(err.Error(), tt.field) {
-				t.Errorf("Handle = %v, want an error naming %s", err, tt.field)
+			rec := &alerttest.Recorder{}
+			if err := newHandler(t, rec).Handle(context.Background(), raw); err != nil {
+				t.Fatalf("Handle = %v: a sign-in must be reported on, not rejected", err)
+			}
+			if kinds := rec.Kinds(); !slices.Equal(kinds, tt.wantKinds) {
+				t.Fatalf("kinds %v, want %v", kinds, tt.wantKinds)
+			}
+			for _, a := range rec.Alerts() {
+				if a.EventID == "" || a.EventName != "ConsoleLogin" && tt.name != "eventName mistyped" {
+					t.Errorf("alert without what could be read: %+v", a)
+				}
+				if a.Kind != KindUnreadable {
+					continue
+				}
+				if a.Severity != alert.High {
+					t.Errorf("unreadable-sign-in is %s, want HIGH", a.Severity)
+				}
+				var line string
+				for _, d := range a.Details {
+					if d.Label == "Unreadable" {
+						line = d.Value
+					}
+				}
+				if !strings.Contains(line, tt.wantDetail) {
+					t.Errorf("Unreadable %q does not name %s", line, tt.wantDetail)
+				}
 			}
 		})
 	}
@@ -185,21 +229,22 @@ func TestCorpus(t *testing.T) {
 		h.Alerts = rec
 		env := `{"version":"0","source":"aws.signin","detail-type":"AWS Console Sign In via CloudTrail","detail":` + string(c.Record) + `}`
 		err := h.Handle(context.Background(), []byte(env))
+		if err != nil {
+			t.Errorf("line %d: %v: a sign-in record must be reported on, never rejected", line, err)
+			continue
+		}
 		r, _ := trail.DecodeRecord(c.Record)
 		if r == nil || !h.Checked[r.EventName] {
 			continue
 		}
 		signIns++
-		if err != nil {
-			if !errors.Is(err, trail.ErrMalformed) {
-				t.Errorf("line %d: %v", line, err)
-			}
-			continue
-		}
-		untrusted := !h.Allow.Allowed(r.SourceIPAddress)
+		untrusted := r.SourceIPAddress != "" && !h.Allow.Allowed(r.SourceIPAddress)
 		raised := slices.Contains(rec.Kinds(), KindUntrustedSource)
 		if untrusted != raised {
 			t.Errorf("line %d: source %q untrusted=%v but alert raised=%v", line, r.SourceIPAddress, untrusted, raised)
+		}
+		if r.SourceIPAddress == "" && !slices.Contains(rec.Kinds(), KindUnreadable) {
+			t.Errorf("line %d: no source address and no unreadable-sign-in alert", line)
 		}
 	}
 	if signIns < 10 {
