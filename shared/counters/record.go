@@ -4,7 +4,6 @@ import (
 	"bytes"
 	stdjson "encoding/json"
 	"fmt"
-	"time"
 	"unsafe"
 
 	"github.com/trailguard/trailguard/shared/logfile"
@@ -21,7 +20,7 @@ type Record struct {
 // Parser reads the few fields the counters need from a record in the same pass that
 // validates it (a logfile.ParseFunc), never decoding the rest: request and response objects,
 // session context and TLS details are only checked to be valid JSON. Field rules:
-//   - hour: eventTime (RFC 3339) in UTC, truncated to the hour;
+//   - hour: eventTime (any form trail.ParseTime accepts) in UTC, truncated to the hour;
 //   - account: recipientAccountId, else userIdentity.accountId;
 //   - principal: userIdentity's ARN, else its principal ID (else the Identity Center user,
 //     the invoking service, the user name: trail.UserIdentity.Principal);
@@ -30,7 +29,8 @@ type Record struct {
 //
 // Keys are matched exactly, as CloudTrail writes them (Go's JSON decoders would also take "Arn"
 // for arn; Python's json, like this parser, does not). A record without eventTime, eventName or
-// an account, or with a kept field that is not a string, is malformed.
+// an account, with an eventTime trail.ParseTime refuses (an impossible date), or with a kept
+// field that is not a string, is malformed.
 type Parser struct {
 	sc  logfile.Scanner
 	raw rawFields
@@ -301,19 +301,42 @@ func (p *Parser) derive() error {
 	return nil
 }
 
-// hourOf returns the UTC hour of an RFC 3339 time. CloudTrail writes "2006-01-02T15:04:05Z":
-// that form is checked in place; any other goes through time.Parse.
+// hourOf returns the UTC hour of an eventTime. It accepts exactly what trail.ParseTime
+// accepts (one definition of a valid time for every function), impossible dates refused:
+// CloudTrail's own form, "2006-01-02T15:04:05Z", is checked in place, calendar included
+// (2026-02-31 is no date); any other form goes through trail.ParseTime. A time whose UTC year
+// has no four-digit hour (an offset past year 0 or 9999) is refused too: the counter's hour,
+// and its expiry, could not be written.
 func hourOf(s string) (string, error) {
 	if len(s) == 20 && s[19] == 'Z' && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
-		digits(s, 0, 4) && inRange(s, 5, 1, 12) && inRange(s, 8, 1, 31) && inRange(s, 11, 0, 23) &&
-		inRange(s, 14, 0, 59) && inRange(s, 17, 0, 60) {
+		digits(s, 0, 4) && inRange(s, 5, 1, 12) && inRange(s, 11, 0, 23) && inRange(s, 14, 0, 59) && inRange(s, 17, 0, 59) &&
+		inRange(s, 8, 1, daysIn(s)) {
 		return s[:13], nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := trail.ParseTime(s)
 	if err != nil {
-		return "", &trail.FieldError{Field: "eventTime", Problem: fmt.Sprintf("not an RFC 3339 time: %q", s)}
+		return "", err
 	}
-	return t.UTC().Format(HourLayout), nil
+	if y := t.Year(); y < 0 || y > 9999 {
+		return "", &trail.FieldError{Field: "eventTime", Problem: fmt.Sprintf("%.64q is in UTC year %d, outside 0000-9999", s, y)}
+	}
+	return t.Format(HourLayout), nil
+}
+
+// daysIn is the number of days in the month of s ("YYYY-MM…", digits checked), leap years
+// by the Gregorian rule, as the time package counts them.
+func daysIn(s string) int {
+	switch m := int(s[5]-'0')*10 + int(s[6]-'0'); m {
+	case 4, 6, 9, 11:
+		return 30
+	case 2:
+		y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31
 }
 
 func digits(s string, i, n int) bool {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/trailguard/trailguard/shared/logfile"
 	"github.com/trailguard/trailguard/shared/trail"
@@ -53,7 +52,10 @@ func TestParserFieldRules(t *testing.T) {
 		{name: "whitespace everywhere", rec: " {\n \"eventTime\" : \"2026-11-20T07:58:43Z\" ,\t\"eventName\":\"X\" , \"userIdentity\" : { \"accountId\" : \"1\" } } ",
 			want: Key{"2026-11-20T07", "1", "", "", "X", "", "", ""}},
 		{name: "missing eventTime", rec: `{"eventName":"X",` + iamUser + `}`, err: "eventTime"},
-		{name: "eventTime not RFC 3339", rec: `{"eventTime":"2025-01-21 17:49:47.000000000","eventName":"X",` + iamUser + `}`, err: "eventTime"},
+		{name: "export form eventTime, UTC", rec: `{"eventTime":"2025-01-21 17:49:47.000000000","eventName":"X",` + iamUser + `}`,
+			want: Key{"2025-01-21T17", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", ""}},
+		{name: "eventTime not a time", rec: `{"eventTime":"21/01/2025 17:49","eventName":"X",` + iamUser + `}`, err: "eventTime"},
+		{name: "eventTime an impossible date", rec: `{"eventTime":"2026-02-31T07:58:43Z","eventName":"X",` + iamUser + `}`, err: "eventTime"},
 		{name: "eventTime out of range", rec: `{"eventTime":"2026-13-20T07:58:43Z","eventName":"X",` + iamUser + `}`, err: "eventTime"},
 		{name: "eventTime a number", rec: `{"eventTime":1732089523,"eventName":"X",` + iamUser + `}`, err: "eventTime"},
 		{name: "missing eventName", rec: `{"eventTime":"2026-11-20T07:58:43Z",` + iamUser + `}`, err: "eventName"},
@@ -228,7 +230,7 @@ func FuzzParser(f *testing.F) {
 				break
 			}
 		}
-		tm, terr := time.Parse(time.RFC3339Nano, str(m, "eventTime"))
+		tm, terr := trail.ParseTime(str(m, "eventTime")) // the one definition of a valid time
 		want := Key{tm.UTC().Format(HourLayout), account, principal, str(m, "sourceIPAddress"), str(m, "eventName"), rtype, str(m, "errorCode"), str(m, "eventType")}
 		tl := NewTally() // the tally repairs invalid UTF-8 the way json.Unmarshal does
 		tl.Add(&p.Record().Key)
