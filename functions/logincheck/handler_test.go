@@ -151,7 +151,10 @@ func TestUnreadableSignIns(t *testing.T) {
 		{"export-form time", func(m map[string]any) { detail(m)["eventTime"] = "2026-11-20 21:47:36.250" }, []string{KindUntrustedSource}, ""},
 		{"no source address", func(m map[string]any) { delete(detail(m), "sourceIPAddress") }, []string{KindUnreadable}, "detail.sourceIPAddress: missing"},
 		{"mistyped source address", func(m map[string]any) { detail(m)["sourceIPAddress"] = 203 }, []string{KindUnreadable}, "detail.sourceIPAddress: of an unexpected JSON type"},
-		{"mistyped address and user agent", func(m map[string]any) { detail(m)["sourceIPAddress"] = []any{"203.0.113.9"}; detail(m)["userAgent"] = 5 },
+		{"mistyped address and user agent", func(m map[string]any) {
+			detail(m)["sourceIPAddress"] = []any{"203.0.113.9"}
+			detail(m)["userAgent"] = 5
+		},
 			[]string{KindUnreadable}, "detail.sourceIPAddress"},
 		{"no event time", func(m map[string]any) { delete(detail(m), "eventTime") }, []string{KindUnreadable, KindUntrustedSource}, "detail.eventTime: missing"},
 		{"impossible event time", func(m map[string]any) { detail(m)["eventTime"] = "2026-02-31T10:00:00Z" }, []string{KindUnreadable, KindUntrustedSource}, "detail.eventTime"},
