@@ -9,7 +9,32 @@ import (
 
 	"github.com/trailguard/trailguard/shared/localrun"
 	"github.com/trailguard/trailguard/shared/rules"
+	"github.com/trailguard/trailguard/shared/rules/attack"
 )
+
+// printCoverage reports, per ATT&CK tactic, how many enabled rules (built-in and the team's)
+// detect it and with how many test events, so a team sees where its detection is thin.
+func printCoverage(w io.Writer, enabled []*rules.Rule, ownPrefix string) {
+	var own []*rules.Rule
+	for _, r := range enabled {
+		if strings.HasPrefix(r.File, ownPrefix) {
+			own = append(own, r)
+		}
+	}
+	ownBy := map[string]rules.TacticCoverage{}
+	for _, c := range rules.Coverage(own) {
+		ownBy[c.Tactic] = c
+	}
+	fmt.Fprintf(w, "coverage by ATT&CK tactic (%d enabled rules, %d of them in this directory):\n", len(enabled), len(own))
+	for _, c := range rules.Coverage(enabled) {
+		name := attack.Label(c.Tactic)
+		if name == "" {
+			name = "(no tactic named)"
+		}
+		o := ownBy[c.Tactic]
+		fmt.Fprintf(w, "  %-36s %3d rules %4d tests   (yours: %d rules, %d tests)\n", name, c.Rules, c.Tests, o.Rules, o.Tests)
+	}
+}
 
 // testRules is -test-rules DIR, for a team's CI: it builds the rules exactly as the function
 // does at start (built-in pack, DIR as RULES_DIR, DISABLED_RULES from the environment), so a
@@ -44,6 +69,7 @@ func testRules(dir string, disabled []string, builtin fs.FS, w io.Writer) int {
 		return localrun.ExitMalformed
 	}
 	fmt.Fprintf(w, "%d rules: %d passed, %d failed\n", passed+failed, passed, failed)
+	printCoverage(w, e.Rules(), prefix)
 	if failed > 0 {
 		return localrun.ExitMalformed
 	}

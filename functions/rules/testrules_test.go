@@ -51,6 +51,8 @@ func TestTestRules(t *testing.T) {
 	}{
 		{"all pass", map[string]string{"prod.yaml": passingRule}, nil, localrun.ExitOK,
 			[]string{"PASS prod-role-assumed (2 tests) ", "1 rules: 1 passed, 0 failed"}},
+		{"coverage by tactic", map[string]string{"prod.yaml": strings.Replace(passingRule, "tests:", "attack: [TA0004, T1548.005]\ntests:", 1)}, nil, localrun.ExitOK,
+			[]string{"coverage by ATT&CK tactic (", "1 of them in this directory):", "  TA0004 Privilege Escalation ", "(yours: 1 rules, 2 tests)", "  TA0005 Defense Evasion ", "(yours: 0 rules, 0 tests)"}},
 		{"a test fails", map[string]string{"prod.yaml": passingRule, "wrong.yaml": failing}, nil, localrun.ExitMalformed,
 			[]string{"PASS prod-role-assumed", "FAIL wrong ", `wrong.yaml:13: rule wrong: test "other role": expected true, got false`, "2 rules: 1 passed, 1 failed"}},
 		{"no negative test", map[string]string{"untested.yaml": untested}, nil, localrun.ExitMalformed,

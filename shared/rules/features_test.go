@@ -197,3 +197,33 @@ func TestBoundedMember(t *testing.T) {
 		t.Error("a short member changed")
 	}
 }
+
+func TestFirstSentence(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"A trail stopped. Then more.", "A trail stopped."},
+		{"A key (e.g. a KMS key. Really) was disabled, i.e. gone. More.", "A key (e.g. a KMS key. Really) was disabled, i.e. gone."},
+		{"Version 1.2 of\n  the thing changed! Rest", "Version 1.2 of the thing changed!"},
+		{"No full stop", "No full stop"},
+	}
+	for _, tt := range tests {
+		if got := FirstSentence(tt.in); got != tt.want {
+			t.Errorf("FirstSentence(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	mk := func(id string, attack []string, tests int) *Rule {
+		return &Rule{ID: id, Attack: attack, Tests: make([]Test, tests)}
+	}
+	got := Coverage([]*Rule{
+		mk("a", []string{"TA0005", "T1562.008"}, 3),
+		mk("b", []string{"TA0010", "TA0005", "T1537"}, 2),
+		mk("c", nil, 4),
+		mk("d", []string{"TA0001", "T1078.004"}, 1),
+	})
+	want := "[{TA0001 1 1} {TA0005 2 5} {TA0010 1 2} { 1 4}]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("Coverage = %v, want %s", got, want)
+	}
+}
