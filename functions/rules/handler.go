@@ -44,7 +44,8 @@ type Handler struct {
 // CloudTrail" …
 const cloudTrailDetailTypes = " via CloudTrail"
 
-// Handle is the Lambda entry point. A malformed event is an error naming the field, so Lambda
+// Handle is the Lambda entry point. An event whose record is unusable (trail.Record.Check) or
+// not a CloudTrail record is an error naming the field, so Lambda
 // retries it and it ends in the dead-letter queue. A rule that cannot be evaluated on the
 // event is an error too, after the other rules' alerts are published: the retry publishes
 // nothing twice (the alert layer deduplicates by rule and event ID) and the event is not lost.
@@ -60,7 +61,13 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	}
 	rec := ev.Detail
 	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
-	if err := rec.Require("detail", "eventID", "eventName", "eventTime"); err != nil {
+	if odd := len(rec.OddFields) + len(ev.OddFields); odd > 0 {
+		h.Metrics.Add("OddFields", odd)
+		log.WarnContext(ctx, "fields of an unexpected type dropped", "odd_fields", rec.OddFields, "odd_envelope_fields", ev.OddFields)
+	}
+	// Usable as every function judges it (trail's model): a valid time, a name, an identity.
+	// A missing eventID is no reason to reject: trail derived a stable one from the content.
+	if err := ev.Check(); err != nil {
 		return h.malformed(ctx, log, err)
 	}
 	h.Metrics.Add("EventsEvaluated", 1)

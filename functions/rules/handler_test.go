@@ -56,11 +56,13 @@ func TestSampleEvents(t *testing.T) {
 		{"security-group-opened.json", []string{"security-group-changed"}, ""},
 		{"kms-key-scheduled-for-deletion.json", []string{"kms-key-disabled-or-deleted"}, ""},
 		{"bucket-policy-public.json", []string{"s3-bucket-policy-changed"}, ""},
-		{"access-denied.json", []string{"unauthorized-api-call"}, ""},
+		{"access-denied.json", nil, ""}, // unauthorized-api-call is a threshold rule now: one refusal is not a burst
 		{"root-sign-in-without-mfa.json", []string{"console-sign-in-without-mfa", "root-account-usage"}, ""},
 		{"instance-started.json", nil, ""},
 		{"malformed-not-cloudtrail.json", nil, "field detail-type:"},
-		{"malformed-missing-event-id.json", nil, "field detail.eventID: missing"},
+		{"instance-started-no-event-id.json", nil, ""},
+		{"trail-stopped-export-time-no-event-id.json", []string{"cloudtrail-logging-stopped"}, ""},
+		{"malformed-impossible-date.json", nil, "field detail.eventTime:"},
 	}
 	files, _ := filepath.Glob("../../events/rules/*.json")
 	if len(files) != len(tests) {
