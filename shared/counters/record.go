@@ -39,6 +39,10 @@ type Parser struct {
 	// allocating or clearing a whole trail.Record each time.
 	trec trail.Record
 	obo  trail.OnBehalfOf
+	// fieldErr is the first kept field of the wrong type: the parse goes on to the record's
+	// end, so the record, valid JSON, is handed out with the error (logfile.RecordError.Record)
+	// for consumers that do not need that field.
+	fieldErr error
 }
 
 // rawFields are the string tokens found (quotes included), as slices of the buffer.
@@ -52,11 +56,16 @@ type rawFields struct {
 func (p *Parser) Record() *Record { return &p.rec }
 
 // Parse is a logfile.ParseFunc: it validates the record at b[i] and keeps its counter fields.
+// A valid record it cannot count (a field rule fails) is returned with its end and the error,
+// so the reader hands it out (logfile.RecordError.Record).
 func (p *Parser) Parse(b []byte, i int) (int, error) {
-	p.raw = rawFields{}
+	p.raw, p.fieldErr = rawFields{}, nil
 	end, err := p.object(b, i, topLevel)
 	if err != nil {
 		return 0, err
+	}
+	if p.fieldErr != nil {
+		return end, p.fieldErr
 	}
 	return end, p.derive()
 }
@@ -254,10 +263,14 @@ func (p *Parser) str(b []byte, i int, dst *[]byte, field string) (int, error) {
 	case 'n':
 		return logfile.Literal(b, i, "null")
 	}
-	if _, err := p.sc.Value(b, i); err != nil {
+	end, err := p.sc.Value(b, i)
+	if err != nil {
 		return 0, err // invalid JSON (or short input) first: that is the real problem
 	}
-	return 0, &trail.FieldError{Field: field, Problem: fmt.Sprintf("a JSON %s, want a string", kindOf(b[i]))}
+	if p.fieldErr == nil {
+		p.fieldErr = &trail.FieldError{Field: field, Problem: fmt.Sprintf("a JSON %s, want a string", kindOf(b[i]))}
+	}
+	return end, nil
 }
 
 // derive turns the tokens into the record's counter fields.

@@ -239,3 +239,55 @@ func FuzzParser(f *testing.F) {
 		}
 	})
 }
+
+// TestRefusedRecordsHandedOut: a record the counters refuse on a field (a kept field of another
+// type, an impossible date, no account) is still whole, valid JSON: the reader hands it out
+// with its error, so the detection rules can still read it. Invalid JSON is not handed out.
+func TestRefusedRecordsHandedOut(t *testing.T) {
+	const ok = `{"eventTime":"2026-11-20T07:58:43Z","eventName":"A","recipientAccountId":"1"}`
+	for _, tt := range []struct{ name, rec, field string }{
+		{"source address a number", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"B","sourceIPAddress":203,"recipientAccountId":"1","userAgent":"x"}`, "sourceIPAddress"},
+		{"identity ARN an object", `{"eventTime":"2026-11-20T07:58:43Z","userIdentity":{"arn":{"a":[1]},"type":"IAMUser"},"eventName":"B","recipientAccountId":"1"}`, "userIdentity.arn"},
+		{"impossible date", `{"eventTime":"2026-02-31T07:58:43Z","eventName":"B","recipientAccountId":"1"}`, "eventTime"},
+		{"no account", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"B"}`, "recipientAccountId"},
+		{"invalid JSON", `{"eventTime":"2026-11-20T07:58:43Z","eventName":tru}`, ""},
+	} {
+		for _, format := range []string{"envelope", "lines"} {
+			t.Run(tt.name+"/"+format, func(t *testing.T) {
+				in := `{"Records":[` + ok + `,` + tt.rec + `,` + ok + `]}`
+				if format == "lines" {
+					in = ok + "\n" + tt.rec + "\n" + ok + "\n"
+				}
+				lr, err := logfile.NewReader(strings.NewReader(in))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var p Parser
+				var got []string
+				for {
+					_, err := lr.NextFunc(p.Parse)
+					var re *logfile.RecordError
+					if errors.As(err, &re) {
+						var fe *trail.FieldError
+						if tt.field != "" && (!errors.As(err, &fe) || fe.Field != tt.field) {
+							t.Errorf("error %v, want one naming %s", err, tt.field)
+						}
+						got = append(got, "refused:"+string(re.Record))
+						continue
+					}
+					if err != nil {
+						break
+					}
+					got = append(got, p.Record().EventName)
+				}
+				want := []string{"A", "refused:" + tt.rec, "A"}
+				if tt.field == "" {
+					want[1] = "refused:"
+				}
+				if strings.Join(got, "|") != strings.Join(want, "|") {
+					t.Errorf("got %q\nwant %q", got, want)
+				}
+			})
+		}
+	}
+}

@@ -95,6 +95,10 @@ type RecordError struct {
 	Index  int   // 0-based position of the record in the file
 	Offset int64 // decompressed byte offset of its start
 	Err    error
+	// Record is the record's JSON when it is one whole valid JSON object that the ParseFunc
+	// refused on its fields only (see ParseFunc), valid until the next call: a consumer that
+	// reads other fields (the detection rules) may still use it. Nil for invalid JSON.
+	Record []byte
 }
 
 func (e *RecordError) Error() string {
@@ -108,7 +112,9 @@ func (e *RecordError) Unwrap() []error { return []error{trail.ErrMalformed, e.Er
 // and it is called again from the record's start with more input; a JSON-lines record is
 // given its line alone. Any other error makes the record malformed: the reader skips it.
 // A ParseFunc validates the record and keeps what its caller needs from it (as slices of b,
-// valid until the next call), so a record is read in one pass.
+// valid until the next call), so a record is read in one pass. When it read the whole record,
+// valid JSON, and refuses it on its fields only (not a *SyntaxError), it returns the record's
+// end with the error: the reader then hands the record out in the RecordError.
 type ParseFunc func(b []byte, i int) (end int, err error)
 
 // Next returns the next record's JSON, valid until the next call. At the end of the file it
@@ -271,6 +277,10 @@ func (r *Reader) element(parse ParseFunc) ([]byte, error) {
 		}
 		offset := r.offset(i)
 		if err != nil {
+			if whole(err, i, end, len(b)) {
+				r.start += end
+				return nil, &RecordError{Index: index, Offset: offset, Err: err, Record: b[i:end]}
+			}
 			relative(err, i)
 			if err := r.resync(i); err != nil {
 				return nil, err
@@ -280,6 +290,13 @@ func (r *Reader) element(parse ParseFunc) ([]byte, error) {
 		r.start += end
 		return b[i:end], nil
 	}
+}
+
+// whole says whether a ParseFunc's error with end concerns a whole, valid record b[i:end]: it
+// is no syntax error, and end lies past the record's first byte and within the buffer.
+func whole(err error, i, end, n int) bool {
+	var se *SyntaxError
+	return end > i && end <= n && !errors.As(err, &se)
 }
 
 // relative makes a syntax error's index relative to the record's start at i.
@@ -327,15 +344,18 @@ func (r *Reader) line(parse ParseFunc) ([]byte, error) {
 		r.start += min(nl+1, len(b))
 		i := SkipSpace(line, 0)
 		end, err := parse(line, i)
+		var rec []byte // the record refused on its fields, when it is whole and alone on its line
 		switch {
 		case err == ErrShort:
 			err = fmt.Errorf("the line ends inside the record")
-		case err == nil && SkipSpace(line, end) != len(line):
+		case (err == nil || whole(err, i, end, len(line))) && SkipSpace(line, end) != len(line):
 			err = fmt.Errorf("unexpected %q after the record on its line", line[SkipSpace(line, end)])
+		case err != nil && whole(err, i, end, len(line)):
+			rec = line[i:end]
 		}
 		if err != nil {
 			relative(err, i)
-			return nil, &RecordError{Index: index, Offset: offset, Err: err}
+			return nil, &RecordError{Index: index, Offset: offset, Err: err, Record: rec}
 		}
 		return line[i:end], nil
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // goodRecord is a console sign-in as CloudTrail writes it (the AWS documentation's example
@@ -20,21 +22,39 @@ const goodRecord = `{"additionalEventData":{"LoginTo":"https://console.aws.amazo
 type outcome struct {
 	recs      []string
 	malformed []int
+	refused   []string // RecordError.Record of the malformed ones
 	records   int
 	err       string
 }
 
 func (o outcome) String() string {
-	return fmt.Sprintf("%d records %q, malformed %v, Records() %d, error %q", len(o.recs), o.recs, o.malformed, o.records, o.err)
+	return fmt.Sprintf("%d records %q, malformed %v (records %q), Records() %d, error %q", len(o.recs), o.recs, o.malformed, o.refused, o.records, o.err)
 }
 
 func (o outcome) equal(p outcome) bool {
 	return strings.Join(o.recs, "\x00") == strings.Join(p.recs, "\x00") && len(o.recs) == len(p.recs) &&
-		equalInts(o.malformed, p.malformed) && o.records == p.records && o.err == p.err
+		equalInts(o.malformed, p.malformed) && strings.Join(o.refused, "\x00") == strings.Join(p.refused, "\x00") &&
+		o.records == p.records && o.err == p.err
+}
+
+// refusing is a ParseFunc as a consumer with field rules writes one: any JSON object, but one
+// holding "refuse" is refused on its fields, whole (its end returned with the error).
+func refusing() ParseFunc {
+	var sc Scanner
+	return func(b []byte, i int) (int, error) {
+		if i = SkipSpace(b, i); i < len(b) && b[i] != '{' {
+			return 0, Syntax(i, "not an object")
+		}
+		end, err := sc.Value(b, i)
+		if err == nil && bytes.Contains(b[i:end], []byte("refuse")) {
+			return end, errors.New("refused on a field")
+		}
+		return end, err
+	}
 }
 
 // read reads in to its end with fills of size bytes, the source handing out at most chunk bytes
-// per Read (0: all it has).
+// per Read (0: all it has), records parsed by refusing.
 func read(in []byte, size, chunk int) outcome {
 	var src io.Reader = bytes.NewReader(in)
 	if chunk > 0 {
@@ -46,8 +66,9 @@ func read(in []byte, size, chunk int) outcome {
 		o.err = err.Error()
 		return o
 	}
+	parse := refusing()
 	for {
-		rec, err := lr.Next()
+		rec, err := lr.NextFunc(parse)
 		var re *RecordError
 		switch {
 		case err == nil:
@@ -55,6 +76,7 @@ func read(in []byte, size, chunk int) outcome {
 			continue
 		case errors.As(err, &re):
 			o.malformed = append(o.malformed, re.Index)
+			o.refused = append(o.refused, string(re.Record))
 			continue
 		case err != io.EOF:
 			o.err = err.Error()
@@ -126,7 +148,7 @@ func TestReaderBrokenElementEverySize(t *testing.T) {
 				in := `{"Records":[` + small + `, ` + el + ` ,` + goodRecord + `]}`
 				for _, chunk := range []int{0, 1, 7} {
 					o := read([]byte(in), size, chunk)
-					want := outcome{recs: []string{small, goodRecord}, malformed: []int{1}, records: 3}
+					want := outcome{recs: []string{small, goodRecord}, malformed: []int{1}, refused: []string{""}, records: 3}
 					if !o.equal(want) {
 						t.Fatalf("%s, pad %d, read size %d, chunk %d:\n got %v\nwant %v", be.name, n, size, chunk, o, want)
 					}
@@ -136,9 +158,12 @@ func TestReaderBrokenElementEverySize(t *testing.T) {
 	}
 }
 
+var fuzzGzip = gzip.NewWriter(nil)
+
 // FuzzReaderRefills: however the input is cut into reads and whatever the read size, the reader
 // does not panic and says exactly what it says with the whole input in one buffer: the same
-// records, the same malformed ones, the same error. mode 0 reads data as a whole file; mode 1
+// records, the same malformed ones (and the same records refused on their fields), the same
+// error. mode 0 reads data as a whole file; mode 1
 // puts it as an element between two good records of a Records envelope; mode 2 is mode 1
 // gzipped, mode 3 data gzipped.
 func FuzzReaderRefills(f *testing.F) {
@@ -161,6 +186,8 @@ func FuzzReaderRefills(f *testing.F) {
 		{`{"Records":[{"x":tru,"p":"AAAAAAAAAAAAAAAAAAAAAAA`, 0, 4, 3},
 		{"", 0, 2, 0},
 		{"", 3, 2, 0},
+		{`{"refuse":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`, 1, 7, 2},
+		{"{\"eventName\":\"A\"}\n {\"refuse\":1} \n{\"refuse\":2} x\n{\"eventName\":\"B\"}", 0, 3, 1},
 	} {
 		f.Add([]byte(s.data), s.mode, s.size, s.chunk)
 	}
@@ -171,7 +198,11 @@ func FuzzReaderRefills(f *testing.F) {
 		}
 		whole := 2*len(in) + 64 // one fill reads all of it (fill reads until half its size)
 		if mode%4 >= 2 {
-			in = gz(string(in))
+			var b bytes.Buffer
+			fuzzGzip.Reset(&b) // one writer for every input: a new one per input costs more than the reads
+			fuzzGzip.Write(in)
+			fuzzGzip.Close()
+			in = b.Bytes()
 		}
 		want := read(in, whole, 0)
 		got := read(in, int(size%80), int(chunk%16))
@@ -179,4 +210,28 @@ func FuzzReaderRefills(f *testing.F) {
 			t.Fatalf("read size %d, chunk %d:\n got %v\nwant %v", size%80, chunk%16, got, want)
 		}
 	})
+}
+
+// TestReaderHandsOutRefusedRecords: a record its ParseFunc refuses on its fields is skipped
+// exactly (no resynchronising) and handed out with the error; invalid JSON is not handed out.
+func TestReaderHandsOutRefusedRecords(t *testing.T) {
+	a, r := `{"eventName":"A"}`, `{"refuse":{"pad":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}`
+	tests := []struct {
+		name string
+		in   string
+		want outcome
+	}{
+		{"envelope", `{"Records":[` + a + `,` + r + `,` + a + `]}`, outcome{recs: []string{a, a}, malformed: []int{1}, refused: []string{r}, records: 3}},
+		{"array, refused last", `[` + a + `, ` + r + ` ]`, outcome{recs: []string{a}, malformed: []int{1}, refused: []string{r}, records: 2}},
+		{"JSON lines", a + "\n " + r + " \n" + a + "\n", outcome{recs: []string{a, a}, malformed: []int{1}, refused: []string{r}, records: 3}},
+		{"JSON lines, data after the refused record", a + "\n" + r + " x\n" + a + "\n", outcome{recs: []string{a, a}, malformed: []int{1}, refused: []string{""}, records: 3}},
+		{"invalid JSON", `[` + a + `,{"refuse":tru},` + a + `]`, outcome{recs: []string{a, a}, malformed: []int{1}, refused: []string{""}, records: 3}},
+	}
+	for _, tt := range tests {
+		for _, size := range []int{2, 16, readSize} {
+			if got := read([]byte(tt.in), size, 0); !got.equal(tt.want) {
+				t.Errorf("%s, read size %d:\n got %v\nwant %v", tt.name, size, got, tt.want)
+			}
+		}
+	}
 }
