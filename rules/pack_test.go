@@ -46,27 +46,6 @@ func TestPackRuleTests(t *testing.T) {
 // maxTitle keeps a title whole in the SMS line, which gives it 40 characters at most.
 const maxTitle = 32
 
-// withoutAttackYet are the CIS rules of the pack from before issue 12 that do not yet carry
-// attack and runbook (their files are being given them; the test fails when a listed rule has
-// them, so the list only shrinks). No new rule may be added here.
-var withoutAttackYet = map[string]string{
-	"aws-config-changed":          "CIS 4.9",
-	"aws-config-disabled":         "CIS 4.9",
-	"cloudtrail-config-changed":   "CIS 4.5",
-	"cloudtrail-logging-stopped":  "CIS 4.5",
-	"console-auth-failure":        "CIS 4.6",
-	"iam-policy-changed":          "CIS 4.4",
-	"kms-key-disabled-or-deleted": "CIS 4.7",
-	"network-acl-changed":         "CIS 4.11",
-	"network-gateway-changed":     "CIS 4.12",
-	"organizations-changed":       "CIS 4.15",
-	"root-account-usage":          "CIS 4.3",
-	"route-table-changed":         "CIS 4.13",
-	"s3-bucket-policy-changed":    "CIS 4.8",
-	"security-group-changed":      "CIS 4.10",
-	"vpc-changed":                 "CIS 4.14",
-}
-
 // TestPackConventions: one rule per file, named after its id, so a rule is found by its alert
 // kind; a title that fits an SMS; a description (why it matters: its first sentence is what
 // the rule catches, on docs/rules.md); and what the alert tells the responder, which the
@@ -83,12 +62,6 @@ func TestPackConventions(t *testing.T) {
 		}
 		if len(r.Title) > maxTitle {
 			t.Errorf("rule %s: title %q is longer than %d characters", r.ID, r.Title, maxTitle)
-		}
-		if why, ok := withoutAttackYet[r.ID]; ok {
-			if len(r.Attack) > 0 || len(r.Runbook) > 0 {
-				t.Errorf("rule %s now has attack or runbook: remove it from withoutAttackYet (%s)", r.ID, why)
-			}
-			continue
 		}
 		tactics, techniques := attack.Split(r.Attack)
 		if len(tactics) == 0 || len(techniques) == 0 {
