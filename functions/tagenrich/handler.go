@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -67,6 +66,14 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	}
 	rec := ev.Detail
 	log := base.With("event_id", rec.EventID, "event_name", rec.EventName)
+	if odd := len(rec.OddFields) + len(ev.OddFields); odd > 0 {
+		h.Metrics.Add("OddFields", odd)
+		log.WarnContext(ctx, "fields of an unexpected type dropped", "odd_fields", rec.OddFields, "odd_envelope_fields", ev.OddFields)
+	}
+	// Usable as every function judges it (trail's model): a valid time, a name, an identity.
+	if err := ev.Check(); err != nil {
+		return h.malformed(ctx, log, err)
+	}
 	if reason := h.skip(ev); reason != "" {
 		h.Metrics.Add("EventsIgnored", 1)
 		log.InfoContext(ctx, "event not recorded", "decision", "ignore", "reason", reason)
@@ -80,8 +87,6 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 		log.ErrorContext(ctx, "event not recorded", "decision", "retry", "error", err.Error())
 		return err
 	}
-	// The change's event ID: the record's, or the envelope's when the record has none.
-	log = base.With("event_id", changes[0].EventID, "event_name", rec.EventName)
 	for _, c := range changes {
 		if c.TagsUnavailable {
 			h.Metrics.Add("TagsUnavailable", 1)
@@ -146,10 +151,7 @@ func (h *Handler) skip(ev *trail.Event) string {
 // with no resource, each with its tags.
 func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error) {
 	rec := ev.Detail
-	if err := rec.Require("detail", "eventName", "eventSource"); err != nil {
-		return nil, err
-	}
-	base, err := baseChange(ev)
+	base, err := baseChange(rec)
 	if err != nil {
 		return nil, err
 	}
@@ -184,25 +186,17 @@ func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error
 }
 
 // baseChange fills the fields every change of the event shares. The record's eventID
-// identifies it (the idempotency key); a record without one (seen in re-exported logs) is
-// identified by its EventBridge event's id, which a redelivery repeats. eventTime is RFC 3339,
-// or the "2006-01-02 15:04:05.000000000" of some exports, else the EventBridge event's time.
-func baseChange(ev *trail.Event) (Change, error) {
-	rec := ev.Detail
-	id := rec.EventID
-	if id == "" {
-		id = ev.ID
-	}
-	if id == "" {
-		return Change{}, fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "detail.eventID", Problem: "missing, and the event has no id either"})
-	}
-	at, err := eventTime(rec.EventTime, ev.Time)
+// identifies it (the idempotency key); a record without one (seen in re-exported logs) has the
+// ID trail derives from its content, which a redelivery repeats. The time is the record's, in
+// any form trail accepts (ParseTime): the same records as every other function.
+func baseChange(rec *trail.Record) (Change, error) {
+	at, err := rec.Time()
 	if err != nil {
-		return Change{}, err
+		return Change{}, fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "detail.eventTime", Problem: problemOf(err)})
 	}
 	return Change{
-		Time:        at.UTC().Format(timeLayout),
-		EventID:     id,
+		Time:        at.Format(timeLayout),
+		EventID:     rec.EventID,
 		EventName:   rec.EventName,
 		EventSource: rec.EventSource,
 		Region:      rec.AWSRegion,
@@ -216,20 +210,13 @@ func baseChange(ev *trail.Event) (Change, error) {
 	}, nil
 }
 
-// eventTime parses the record's time, falling back to the envelope's.
-func eventTime(recordTime, envelopeTime string) (time.Time, error) {
-	for _, s := range []string{recordTime, envelopeTime} {
-		for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05.999999999"} {
-			if t, err := time.Parse(layout, s); err == nil {
-				return t, nil
-			}
-		}
+// problemOf is a FieldError's problem, or the error's text.
+func problemOf(err error) string {
+	var fe *trail.FieldError
+	if errors.As(err, &fe) {
+		return fe.Problem
 	}
-	problem := "missing"
-	if recordTime != "" {
-		problem = fmt.Sprintf("%q is not an RFC 3339 time", recordTime)
-	}
-	return time.Time{}, fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "detail.eventTime", Problem: problem + ", and the event has no time either"})
+	return err.Error()
 }
 
 // matched lists the ALERT_ON_TAGS pairs c's resource carries.

@@ -290,7 +290,9 @@ func TestMalformedDetail(t *testing.T) {
 		name, from, to, field string
 	}{
 		{"no eventName", `"eventName": "ModifyInstanceAttribute"`, `"eventName": ""`, "eventName"},
-		{"bad eventTime and envelope time", `"time": "2026-11-20T10:02:45Z"`, `"time": ""`, ""},
+		{"bad eventTime, whatever the envelope's time", `"time": "2026-11-20T10:02:45Z"`, `"time": "2026-11-20T10:02:45Z"`, ""},
+		{"impossible eventTime", `"eventTime": "2026-11-20T10:02:45Z"`, `"eventTime": "2026-02-31T10:02:45Z"`, "detail.eventTime"},
+		{"no identity", `"userIdentity"`, `"notUserIdentity"`, "detail.userIdentity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,6 +308,16 @@ func TestMalformedDetail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// derivedID is the event ID trail derives for the record of an EventBridge event.
+func derivedID(t *testing.T, event string) string {
+	t.Helper()
+	ev, err := trail.DecodeEvent([]byte(event))
+	if err != nil || !ev.Detail.EventIDDerived || !strings.HasPrefix(ev.Detail.EventID, trail.DerivedIDPrefix) {
+		t.Fatalf("no derived ID: %v", err)
+	}
+	return ev.Detail.EventID
 }
 
 func TestPrinterJSON(t *testing.T) {
@@ -343,11 +355,11 @@ func TestChangesEdgeCases(t *testing.T) {
 		errorCode  string
 	}{
 		{
-			name: "no eventID: the EventBridge event's id",
+			name: "no eventID: derived from the record's content",
 			edit: func(s string) string {
 				return strings.Replace(s, `"eventID": "c5b3a1f9-2d4e-4f6a-8b0c-1d2e3f4a5b61"`, `"eventID": ""`, 1)
 			},
-			id: "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a01", at: "2026-11-20T09:14:02Z",
+			id: derivedID(t, strings.Replace(base, `"eventID": "c5b3a1f9-2d4e-4f6a-8b0c-1d2e3f4a5b61"`, `"eventID": ""`, 1)), at: "2026-11-20T09:14:02Z",
 			resource: "arn:aws:ec2:eu-west-1:111122223333:instance/i-0a1b2c3d4e5f67890", tagsSource: tags.FromRequest,
 			tags: tags.Tags{"Name": "apollo-web-1", "project": "apollo", "env": "prod", "cost-center": "cc-1042"},
 		},
