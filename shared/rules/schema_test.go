@@ -1,8 +1,13 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/cel-go/common/types"
+
+	"github.com/trailguard/trailguard/shared/trail"
 )
 
 // TestEventFields: the record's fields read under CloudTrail's names, absent ones as their
@@ -86,5 +91,45 @@ func TestTypeChecking(t *testing.T) {
 		if !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "own/r.yaml:7: rule r: when: ") {
 			t.Errorf("%s: error %q, want it located at own/r.yaml:7, rule r, and containing %q", tt.expr, err, tt.wantErr)
 		}
+	}
+}
+
+// TestSchemaFieldsAreTrailFields: every field the CEL schema offers is a field of trail's
+// record model, and every field of the model is in the schema (the objects walked into, a raw
+// payload as dyn), so a rule reads exactly the record every function decodes.
+func TestSchemaFieldsAreTrailFields(t *testing.T) {
+	s := newSchema(types.DefaultTypeAdapter)
+	var schemaPaths []string
+	var walk func(o *objectType, prefix string)
+	walk = func(o *objectType, prefix string) {
+		for _, name := range o.names {
+			path := name
+			if prefix != "" {
+				path = prefix + "." + name
+			}
+			schemaPaths = append(schemaPaths, path)
+			ft := o.fields[name].Type
+			if ft.Kind() == types.ListKind && len(ft.Parameters()) == 1 {
+				ft = ft.Parameters()[0]
+			}
+			if inner, ok := s.byName[ft.TypeName()]; ok {
+				walk(inner, path)
+			}
+		}
+	}
+	walk(s.event, "")
+	trailPaths := trail.Fields()
+	for _, p := range schemaPaths {
+		if !slices.Contains(trailPaths, p) {
+			t.Errorf("schema field event.%s is not a trail record field", p)
+		}
+	}
+	for _, p := range trailPaths {
+		if !slices.Contains(schemaPaths, p) {
+			t.Errorf("trail record field %s is not in the CEL schema", p)
+		}
+	}
+	if len(schemaPaths) < 40 || !slices.ContainsFunc(schemaPaths, func(p string) bool { return strings.HasPrefix(p, "resources.") }) {
+		t.Errorf("walked only %d schema fields: %v", len(schemaPaths), schemaPaths)
 	}
 }
