@@ -36,6 +36,10 @@ func TestBenchIsDeterministicValidAndRealisticallySized(t *testing.T) {
 		if err := rec.Require("", "eventTime", "eventName", "eventSource", "eventType", "sourceIPAddress", "userIdentity.type"); err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
+		// Usable by every function, exactly as generated: trail's model finds nothing odd.
+		if err := rec.Check(); err != nil || len(rec.OddFields) != 0 || rec.EventIDDerived {
+			t.Fatalf("record %d: Check %v, odd fields %v, derived ID %v", i, err, rec.OddFields, rec.EventIDDerived)
+		}
 		types[rec.UserIdentity.Type]++
 	}
 	for _, typ := range []string{"Root", "IAMUser", "AssumedRole", "AWSService", "IdentityCenterUser"} {
@@ -57,6 +61,9 @@ func TestAppendRendersSpec(t *testing.T) {
 		rec, err := trail.DecodeRecord(g.Append(nil, s))
 		if err != nil {
 			t.Fatalf("%s: %v", id.Type, err)
+		}
+		if err := rec.Check(); err != nil || len(rec.OddFields) != 0 {
+			t.Errorf("%s identity: Check %v, odd fields %v", id.Type, err, rec.OddFields)
 		}
 		got := []string{rec.UserIdentity.Principal(), rec.Account(), rec.SourceIPAddress, rec.EventName, rec.ErrorCode, rec.EventType, rec.Resources[0].Type, rec.EventTime}
 		want := []string{id.Principal, s.Account, s.SourceIP, "GetObject", "AccessDenied", "AwsApiCall", "AWS::S3::Object", "2026-11-20T07:58:43Z"}
