@@ -56,11 +56,17 @@ func newFramer(max int) *framer {
 	return &framer{in: bufio.NewReaderSize(nil, 64<<10), max: max}
 }
 
-// reset starts framing a new input, keeping the buffers.
+// reset starts framing a new input, keeping the buffers. A UTF-8 byte order mark, which
+// some editors put at the start of a file they save, is read past.
 func (f *framer) reset(r io.Reader) {
 	f.in.Reset(r)
 	f.line, f.form = 1, formUndecided
+	if b, _ := f.in.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
+		f.in.Discard(len(utf8BOM))
+	}
 }
+
+var utf8BOM = []byte("\xEF\xBB\xBF")
 
 // errIncompleteLine is a JSON-lines line that ends inside a value.
 var errIncompleteLine = errors.New("not JSON: value not closed at the end of the line")
