@@ -17,6 +17,7 @@ type compiledRule struct {
 	rule        *Rule
 	when        cel.Program
 	fingerprint []cel.Program
+	filter      prefilter     // the sources and names the condition demands
 	distinct    cel.Program   // nil unless Rule.Distinct
 	tally       []cel.Program // Rule.Tally's paths
 }
@@ -65,11 +66,15 @@ func compileRule(env *cel.Env, r *Rule) (*compiledRule, error) {
 	if err := r.validate(); err != nil { // Parse did; a Rule built in code may not have
 		return nil, err
 	}
-	when, err := compileExpr(env, r.When, true)
+	checked, err := checkExpr(env, r.When, true)
 	if err != nil {
 		return nil, r.errorf("when: %v", err)
 	}
-	c := &compiledRule{rule: r, when: when}
+	when, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, r.errorf("when: %v", err)
+	}
+	c := &compiledRule{rule: r, when: when, filter: prefilterOf(checked)}
 	for i, p := range r.Fingerprint {
 		prg, err := compilePath(env, p)
 		if err != nil {
@@ -98,6 +103,15 @@ func compilePath(env *cel.Env, p string) (cel.Program, error) {
 }
 
 func compileExpr(env *cel.Env, expr string, wantBool bool) (cel.Program, error) {
+	ast, err := checkExpr(env, expr, wantBool)
+	if err != nil {
+		return nil, err
+	}
+	return env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+}
+
+// checkExpr parses and type-checks expr.
+func checkExpr(env *cel.Env, expr string, wantBool bool) (*cel.Ast, error) {
 	ast, iss := env.Compile(expr)
 	if err := iss.Err(); err != nil {
 		return nil, err
@@ -107,7 +121,7 @@ func compileExpr(env *cel.Env, expr string, wantBool bool) (cel.Program, error) 
 			return nil, fmt.Errorf("want a bool expression, this one is %s", t)
 		}
 	}
-	return env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	return ast, nil
 }
 
 // Rules returns the compiled rules, in load order.

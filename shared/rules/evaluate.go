@@ -61,6 +61,9 @@ func (e *Engine) Evaluate(rec *trail.Record) ([]Match, error) {
 	var matches []Match
 	var errs []error
 	for _, c := range e.rules {
+		if !c.filter.allows(rec.EventSource, rec.EventName) {
+			continue // the condition demands another call
+		}
 		matched, err := c.eval(act)
 		if err != nil {
 			errs = append(errs, &EvalError{RuleID: c.rule.ID, File: c.rule.File, EventID: rec.EventID, Err: err})
