@@ -14,9 +14,9 @@ import (
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
-// detector runs the detection rules on one record as a log file holds it (rules.Detector).
+// detector runs the detection rules on one decoded record (rules.Detector).
 type detector interface {
-	DetectJSON(ctx context.Context, raw []byte) ([]alert.Alert, error)
+	Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert, error)
 }
 
 // newDetector builds the same rules the rules function runs, so a record seen in real time and
@@ -37,18 +37,35 @@ func newDetector(cfg Config, stateTable *dynamodb.Client) (*rules.Detector, erro
 // fileDetections collects the rule alerts of one log file. Alerts of one finding (one
 // fingerprint) are folded into the first, which says how many more the file held: a noisy file
 // (thousands of denied reads by one principal) costs one alert claim, not thousands. A record a
-// rule cannot decide is counted and logged, never a reason to stop counting the file.
+// rule cannot decide is counted and logged, never a reason to stop counting the file; so is a
+// record the rules cannot read at all (skipped).
 type fileDetections struct {
 	alerts   []alert.Alert
 	byPrint  map[string]int // fingerprint → index in alerts
 	repeats  []int          // per alert: more of the same finding in this file
 	ruleErrs int
-	unusable int // records without the event ID or time an alert needs
-	logged   int
+	skipped  int // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
+	logged   int // rule errors logged
+	skipLog  int // skipped records logged
 }
 
+// add runs the rules on one record of the file, raw as the file holds it; nil raw is a record
+// that is not valid JSON, which the rules cannot see either. The record is decoded and judged
+// as every function judges it (trail.DecodeRecord: a missing eventID is derived; Check).
 func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, raw []byte) error {
-	found, err := d.DetectJSON(ctx, raw)
+	if raw == nil {
+		f.skipped++ // logged already as a malformed record
+		return nil
+	}
+	rec, err := trail.DecodeRecord(raw)
+	if err == nil {
+		err = rec.Check()
+	}
+	if err != nil {
+		f.skip(ctx, log, "unusable record", err)
+		return nil
+	}
+	found, err := d.Detect(ctx, rec)
 	for _, a := range found {
 		fp := a.Fingerprint()
 		if i, ok := f.byPrint[fp]; ok {
@@ -68,7 +85,7 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 	var evalErr *rules.EvalError
 	switch {
 	case errors.Is(err, trail.ErrMalformed):
-		f.unusable++
+		f.skip(ctx, log, "refused by the detector", err)
 		return nil
 	case errors.As(err, &evalErr):
 		if f.ruleErrs++; f.logged < maxMalformedLogged {
@@ -78,6 +95,22 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 		return nil
 	}
 	return fmt.Errorf("detection rules: %w", err)
+}
+
+// skip counts a record the rules did not see, logging the first few.
+func (f *fileDetections) skip(ctx context.Context, log *slog.Logger, reason string, err error) {
+	if f.skipped++; f.skipLog < maxMalformedLogged {
+		f.skipLog++
+		log.WarnContext(ctx, "record not seen by the detection rules", "decision", "skip", "reason", reason, "error", err.Error())
+	}
+}
+
+// logMore says how many skipped records were not logged here one by one (invalid JSON is
+// logged as a malformed record).
+func (f *fileDetections) logMore(ctx context.Context, log *slog.Logger) {
+	if n := f.skipped - f.skipLog; n > 0 {
+		log.WarnContext(ctx, "more records not seen by the detection rules", "decision", "skip", "not_logged", n)
+	}
 }
 
 // final returns the collected alerts, each saying how many more of its finding the file held.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -26,10 +27,17 @@ const (
 		`"requestID":"7a8b9c0d1e2f3a4b","eventID":"e4c3b2a1-0f9e-4e8d-a7c6-1b2c3d4e5f60","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}`
 )
 
+// federationToken is the sts-federation-token-by-iam-user rule's own test event (one record, one
+// alert): a record the real-time path did not see.
+const federationToken = `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEGRACE1234","arn":"arn:aws:iam::111122223333:user/grace","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEGRACEKEY1","userName":"grace"},` +
+	`"eventTime":"2026-11-20T17:43:17Z","eventSource":"sts.amazonaws.com","eventName":"GetFederationToken","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.140","userAgent":"aws-sdk-go-v2/1.32.3",` +
+	`"requestParameters":{"name":"backup_session"},"responseElements":{"federatedUser":{"arn":"arn:aws:sts::111122223333:federated-user/backup_session","federatedUserId":"111122223333:backup_session"},"packedPolicySize":4},` +
+	`"requestID":"2c4e6a8b-0d1f-4c3e-8a5b-7d9f1b3c5e7a","eventID":"8a0c2e4b-6d8f-4a1c-9e3b-5f7d9b1c3e5a","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}`
+
 // TestLogFileRulesDedupeAgainstRealTime: the aggregator runs the same rules over each log file
 // as the rules function runs in real time. An alert the real-time path already sent is not sent
-// again from the file; the read-only record EventBridge never delivered alerts from the file;
-// a redelivered file sends nothing more.
+// again from the file; a record the real-time path did not see alerts from the file; a
+// redelivered file sends nothing more.
 func TestLogFileRulesDedupeAgainstRealTime(t *testing.T) {
 	d, err := newDetector(Config{}, nil)
 	if err != nil {
@@ -56,7 +64,7 @@ func TestLogFileRulesDedupeAgainstRealTime(t *testing.T) {
 	h := quietHandler()
 	h.Store, h.Alerts, h.Detect = &counters.Memory{}, sender, d
 	file := counters.FileID{Bucket: "trail", Key: "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/f.json.gz", ETag: "e1"}
-	body := `{"Records":[` + stopLogging + `,` + deniedList + `]}`
+	body := `{"Records":[` + stopLogging + `,` + federationToken + `]}`
 	for delivery := 1; delivery <= 2; delivery++ {
 		sum, err := h.Aggregate(ctx, h.Log, file, strings.NewReader(body))
 		if err != nil {
@@ -71,8 +79,8 @@ func TestLogFileRulesDedupeAgainstRealTime(t *testing.T) {
 		keys = append(keys, a.Kind+"#"+a.EventID)
 	}
 	want := []string{
-		"cloudtrail-logging-stopped#d3b2c1a0-9f8e-4d7c-b6a5-0f1e2d3c4b5a", // real time
-		"unauthorized-api-call#e4c3b2a1-0f9e-4e8d-a7c6-1b2c3d4e5f60",      // the log file, once
+		"cloudtrail-logging-stopped#d3b2c1a0-9f8e-4d7c-b6a5-0f1e2d3c4b5a",       // real time
+		"sts-federation-token-by-iam-user#8a0c2e4b-6d8f-4a1c-9e3b-5f7d9b1c3e5a", // the log file, once
 	}
 	if !slices.Equal(keys, want) {
 		t.Errorf("published %v, want %v", keys, want)
@@ -103,7 +111,43 @@ func TestLogFileRulesFoldRepeats(t *testing.T) {
 	if sum.RuleAlerts != 1 || len(got) != 1 || got[0].Kind != "unauthorized-api-call" {
 		t.Fatalf("summary %+v, alerts %v: want one folded alert", sum, pub.Kinds())
 	}
-	if !slices.Contains(got[0].Details, alert.Detail{Label: "In this log file", Value: "29 more like this"}) {
+	// unauthorized-api-call is a threshold rule (10 denials of one principal in 10 minutes):
+	// the 10th record raises it, and the 20 after it are folded into it.
+	if !slices.Contains(got[0].Details, alert.Detail{Label: "In this log file", Value: "20 more like this"}) {
 		t.Errorf("details %v lack the folded count", got[0].Details)
+	}
+}
+
+// TestLogFileThresholdAlertOnceUnderRedelivery: a redelivered log file must not send a threshold
+// rule's alert again. Today it does: on the first delivery the 10th denial reaches the threshold
+// and the alert carries its event ID; on redelivery every denial finds the count reached, the
+// file's alerts fold into the first (the 1st denial's event ID), and the alert claim, keyed by
+// event ID, lets it through a second time. The fix belongs to shared/rules (a threshold alert's
+// event ID must not depend on which member found the count reached, e.g. the window's last
+// member or the threshold key), so this test is skipped until then.
+func TestLogFileThresholdAlertOnceUnderRedelivery(t *testing.T) {
+	t.Skip("known: shared/rules threshold alerts take the event ID of the record that found the count reached; see the test's comment")
+	d, err := newDetector(Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &alerttest.Recorder{}
+	sender := &alert.Sender{Ledger: &alert.MemoryLedger{Options: alert.LedgerOptions{Window: 0, DedupeFor: 24 * 3600e9}},
+		Publisher: pub, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h := quietHandler()
+	h.Store, h.Alerts, h.Detect = &counters.Memory{}, sender, d
+	h.Rules.AccessDenied = 0
+	denials := make([]string, 10)
+	for i := range denials {
+		denials[i] = strings.Replace(deniedList, "e4c3b2a1-0f9e-4e8d-a7c6-1b2c3d4e5f60", fmt.Sprintf("e4c3b2a1-0f9e-4e8d-a7c6-1b2c3d4e5f%02d", i), 1)
+	}
+	body := `{"Records":[` + strings.Join(denials, ",") + `]}`
+	for delivery := 1; delivery <= 2; delivery++ {
+		if _, err := h.Aggregate(context.Background(), h.Log, counters.FileID{Bucket: "b", Key: "k", ETag: "e"}, strings.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := pub.Kinds(); len(got) != 1 {
+		t.Errorf("alerts %v over two deliveries of one file, want one", got)
 	}
 }

@@ -69,6 +69,14 @@ type Summary struct {
 	Alerts       int    `json:"alerts"`
 	RuleAlerts   int    `json:"rule_alerts"` // alerts of the detection rules (one per finding in the file)
 	RuleErrors   int    `json:"rule_errors"` // records a rule could not decide on
+	// DetectionSkipped: with the detection rules on, the records they did not see, for any
+	// reason: invalid JSON, not a usable record (no valid time, event name or identity:
+	// trail.Record.Check). A record the counters refuse on a field (malformed for them) is
+	// still given to the rules when it is valid JSON.
+	DetectionSkipped int `json:"detection_skipped"`
+	// EmptyFiles is 1 for a file with no record at all (0 bytes, whitespace, gzip of nothing,
+	// an empty Records array): CloudTrail does not deliver those, so it is worth a look.
+	EmptyFiles int `json:"empty_files"`
 }
 
 // maxMalformedLogged bounds the log lines of one file's malformed records.
@@ -103,7 +111,13 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 			mlog.InfoContext(ctx, "not an object created", "decision", "skip", "reason", reason)
 		}
 		for _, o := range m.Objects {
-			if ferr := h.object(ctx, mlog, o); ferr != nil {
+			// A panic (a bug some file trips) fails this message only, not the batch.
+			ferr := objectevent.Recover(ctx, mlog, o, func() error { return h.object(ctx, mlog, o) })
+			if errors.Is(ferr, objectevent.ErrPanic) {
+				h.Metrics.Add("FilesFailed", 1)
+				h.Metrics.Add("FilesPanicked", 1)
+			}
+			if ferr != nil {
 				err = errors.Join(err, ferr)
 			}
 		}
@@ -179,6 +193,9 @@ func (h *Handler) Aggregate(ctx context.Context, log *slog.Logger, file counters
 	// the file, and its retry counts nothing twice and sends no alert twice.
 	ruleAlerts := found.final()
 	sum.RuleAlerts, sum.RuleErrors = len(ruleAlerts), found.ruleErrs
+	if h.Detect != nil {
+		sum.DetectionSkipped = found.skipped
+	}
 	for _, a := range ruleAlerts {
 		log.InfoContext(ctx, "rule matched", "decision", "alert", "kind", a.Kind, "event_id", a.EventID)
 	}
@@ -195,13 +212,16 @@ func (h *Handler) Aggregate(ctx context.Context, log *slog.Logger, file counters
 	h.Metrics.Add("CounterWritesAlready", sum.Already)
 	h.Metrics.Add("RuleAlerts", sum.RuleAlerts)
 	h.Metrics.Add("RuleErrors", sum.RuleErrors)
+	h.Metrics.Add("DetectionSkipped", sum.DetectionSkipped)
+	h.Metrics.Add("EmptyFiles", sum.EmptyFiles)
 	decision := "counted"
 	if sum.Written == 0 && sum.Already > 0 {
 		decision = "already-counted"
 	}
 	log.InfoContext(ctx, "log file counted", "decision", decision, "records", sum.Records, "malformed", sum.Malformed,
 		"bytes", sum.Bytes, "counters", sum.Counters, "written", sum.Written, "already", sum.Already,
-		"alerts", sum.Alerts, "rule_alerts", sum.RuleAlerts, "rule_errors", sum.RuleErrors, "ms", time.Since(start).Milliseconds())
+		"alerts", sum.Alerts, "rule_alerts", sum.RuleAlerts, "rule_errors", sum.RuleErrors, "detection_skipped", sum.DetectionSkipped,
+		"empty", sum.EmptyFiles > 0, "ms", time.Since(start).Milliseconds())
 	if h.Report != nil {
 		h.Report(sum, tally)
 	}
@@ -233,6 +253,13 @@ func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum 
 			if sum.Malformed++; sum.Malformed <= maxMalformedLogged {
 				log.WarnContext(ctx, "malformed record", "decision", "skip", "record", re.Index, "offset", re.Offset, "error", re.Err.Error())
 			}
+			if h.Detect != nil {
+				// Not countable, but the rules may still read it: a field the counters need
+				// (an account, a string source address) may be one no rule needs.
+				if err := found.add(ctx, log, h.Detect, re.Record); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		}
 		rec := p.Record()
@@ -249,6 +276,12 @@ func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum 
 	}
 	if sum.Malformed > maxMalformedLogged {
 		log.WarnContext(ctx, "more malformed records", "decision", "skip", "not_logged", sum.Malformed-maxMalformedLogged)
+	}
+	found.logMore(ctx, log)
+	if lr.Records() == 0 {
+		sum.EmptyFiles = 1
+		log.WarnContext(ctx, "empty log file", "decision", "skip", "reason", "no records (empty, whitespace, or an empty Records array)",
+			"bytes", lr.StoredBytes(), "decoded_bytes", lr.DecodedBytes())
 	}
 	sum.Counters = tally.Len()
 	return tally, nil

@@ -39,6 +39,12 @@ func (p *printer) Print(sum Summary, t *counters.Tally) {
 	}
 	fmt.Fprintf(p.W, "── s3://%s/%s\n   %d records (%d malformed), %d bytes, %d counters: %d items written, %d already counted\n",
 		sum.Bucket, sum.Key, sum.Records, sum.Malformed, sum.Bytes, sum.Counters, sum.Written, sum.Already)
+	if sum.EmptyFiles > 0 {
+		fmt.Fprintf(p.W, "   empty: no records\n")
+	}
+	if sum.DetectionSkipped > 0 {
+		fmt.Fprintf(p.W, "   %d records not seen by the detection rules (see the log)\n", sum.DetectionSkipped)
+	}
 	rows := t.Rows()
 	slices.SortStableFunc(rows, func(a, b counters.Row) int { return cmp.Compare(b.Count, a.Count) })
 	for i, r := range rows {

@@ -33,10 +33,11 @@ func TestLocalMode(t *testing.T) {
 		{name: "sample events, threshold rules only", args: append(append([]string{"-json"}, bucket...), ev("eventbridge-object-created.json"), ev("eventbridge-object-created.redelivered.json"),
 			ev("s3-notification.json"), ev("sqs-s3-notification.json")), env: []string{"LOG_FILE_RULES=off"}, wantKinds: "access-denied failed-sign-ins", wantFiles: 5},
 		// With the detection rules: each finding once per file, the redelivered file's alerts
-		// dropped as duplicates, repeats of a finding in the window suppressed.
+		// dropped as duplicates, repeats of a finding in the window suppressed. The denials of
+		// iam:CreateUser are unauthorized-sensitive-api-call (IAM calls), not unauthorized-api-call.
 		{name: "sample events with the detection rules", args: append(append([]string{"-json"}, bucket...), ev("eventbridge-object-created.json"), ev("eventbridge-object-created.redelivered.json"),
 			ev("s3-notification.json"), ev("sqs-s3-notification.json")), env: []string{"LOG_FILE_RULES=all"},
-			wantKinds: "root-account-usage root-account-usage root-account-usage console-auth-failure unauthorized-api-call access-denied failed-sign-ins root-account-usage root-account-usage console-auth-failure",
+			wantKinds: "root-account-usage root-account-usage root-account-usage console-auth-failure unauthorized-sensitive-api-call access-denied failed-sign-ins root-account-usage root-account-usage console-auth-failure",
 			wantFiles: 5},
 		{name: "invalid rule mode", args: []string{"-file", jsonl}, env: []string{"LOG_FILE_RULES=some"}, wantExit: 2, wantStderr: "LOG_FILE_RULES"},
 		{name: "unknown disabled rule", args: []string{"-file", jsonl}, env: []string{"DISABLED_RULES=no-such-rule"}, wantExit: 2, wantStderr: "DISABLED_RULES"},
