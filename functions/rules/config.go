@@ -8,7 +8,8 @@ import (
 
 // Config is the rules function's environment.
 type Config struct {
-	// RULES_DIR (the team's own rule files) and DISABLED_RULES (built-ins switched off).
+	// RULES_DIR (the team's own rule files), DISABLED_RULES (built-ins switched off) and
+	// TRUSTED_ACCOUNTS (the organization's accounts, for rules about sharing outside it).
 	rules.Selection
 	// ALERT_TOPIC_ARN, ALERT_STATE_TABLE (alert claims and suppression, and the threshold
 	// counts of threshold rules), SUPPRESS_WINDOW, ALERT_DEDUPE_FOR. Embedded, not a named

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
+	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/config"
 )
 
@@ -59,5 +61,18 @@ func TestLoadConfig(t *testing.T) {
 			}
 			tt.check(t, c)
 		})
+	}
+}
+
+// TestTrustedAccountsStopTheStart: a bad TRUSTED_ACCOUNTS entry stops the function at start
+// with an error naming the variable.
+func TestTrustedAccountsStopTheStart(t *testing.T) {
+	t.Setenv("TRUSTED_ACCOUNTS", "111122223333,not-an-account")
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Build(pack.FS); err == nil || !strings.Contains(err.Error(), "TRUSTED_ACCOUNTS") || !strings.Contains(err.Error(), `"not-an-account"`) {
+		t.Errorf("error %v, want one naming TRUSTED_ACCOUNTS and the entry", err)
 	}
 }
