@@ -18,8 +18,7 @@ import (
 // trail's record model with the same Go type (inside a raw payload, the payload's own keys are
 // the service's and may be typed here), so the fast path names nothing trail does not.
 func TestLeanFieldsAreTrailFields(t *testing.T) {
-	var walk func(typ reflect.Type, prefix string)
-	walk = func(typ reflect.Type, prefix string) {
+	walk := func(typ reflect.Type, prefix string) {
 		for i := range typ.NumField() {
 			f := typ.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
