@@ -77,3 +77,26 @@ func TestPackConventions(t *testing.T) {
 		}
 	}
 }
+
+// TestPackReadsTheSameWithoutTests: the functions start without reading test events
+// (Selection.Build); the pack must compile to the same rules that way.
+func TestPackReadsTheSameWithoutTests(t *testing.T) {
+	withTests := compilePack(t).Rules()
+	e, err := rules.Selection{}.Build(pack.FS)
+	if err != nil {
+		t.Fatalf("pack without tests: %v", err)
+	}
+	without := e.Rules()
+	if len(without) != len(withTests) {
+		t.Fatalf("%d rules without tests, %d with", len(without), len(withTests))
+	}
+	for i, r := range without {
+		w := withTests[i]
+		if r.ID != w.ID || r.When != w.When || r.Severity != w.Severity || r.Description != w.Description ||
+			strings.Join(r.Attack, ",") != strings.Join(w.Attack, ",") || strings.Join(r.Runbook, "\n") != strings.Join(w.Runbook, "\n") ||
+			strings.Join(r.Fingerprint, ",") != strings.Join(w.Fingerprint, ",") || r.Threshold != w.Threshold || r.Distinct != w.Distinct ||
+			strings.Join(r.Tally, ",") != strings.Join(w.Tally, ",") || len(r.Tests) != 0 {
+			t.Errorf("rule %s reads differently without its tests", w.ID)
+		}
+	}
+}

@@ -42,7 +42,7 @@ func printCoverage(w io.Writer, enabled []*rules.Rule, ownPrefix string) {
 // prints PASS or FAIL per rule. Exit status: 0 all passed, 1 some failed, 2 the rules do not
 // load or compile.
 func testRules(dir string, disabled []string, builtin fs.FS, w io.Writer) int {
-	e, err := rules.Selection{Dir: dir, Disabled: disabled}.Build(builtin)
+	e, err := rules.Selection{Dir: dir, Disabled: disabled}.BuildWithTests(builtin)
 	if err != nil {
 		fmt.Fprintln(w, err)
 		return localrun.ExitConfig

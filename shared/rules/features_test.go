@@ -227,3 +227,11 @@ func TestCoverage(t *testing.T) {
 		t.Errorf("Coverage = %v, want %s", got, want)
 	}
 }
+
+func TestStripTests(t *testing.T) {
+	src := "id: a\ntitle: t\ntests:\n  - name: x\n    event:\n      k: |\n        text\n\n      j: 1\n# a comment\nwhen: event.eventName == \"X\"\n---\nid: b\ntests:\n- name: y\n  expect: true\n---\nid: c\ntests: []\nseverity: LOW\n"
+	want := "id: a\ntitle: t\nwhen: event.eventName == \"X\"\n---\nid: b\n---\nid: c\nseverity: LOW\n"
+	if got := string(stripTests([]byte(src))); got != want {
+		t.Errorf("stripTests:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,19 +15,25 @@ import (
 )
 
 // LoadDir reads the rule files (*.yaml, *.yml) directly inside dir.
-func LoadDir(dir string) ([]*Rule, error) {
+func LoadDir(dir string) ([]*Rule, error) { return loadDir(dir, true) }
+
+func loadDir(dir string, withTests bool) ([]*Rule, error) {
 	if fi, err := os.Stat(dir); err != nil {
 		return nil, err
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	return LoadFS(os.DirFS(dir), ".", dir)
+	return loadFS(os.DirFS(dir), ".", dir, withTests)
 }
 
 // LoadFS reads the rule files directly inside dir of fsys, in name order. label prefixes the
 // file names in errors and in Rule.File (the directory as the user knows it). Every problem
 // found is reported, not only the first.
-func LoadFS(fsys fs.FS, dir, label string) ([]*Rule, error) {
+func LoadFS(fsys fs.FS, dir, label string) ([]*Rule, error) { return loadFS(fsys, dir, label, true) }
+
+// loadFS is LoadFS; without tests it leaves each rule's tests out before parsing (see
+// stripTests), which is most of a rule file and of the time to read it.
+func loadFS(fsys fs.FS, dir, label string, withTests bool) ([]*Rule, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read rules directory %s: %w", label, err)
@@ -45,6 +52,9 @@ func LoadFS(fsys fs.FS, dir, label string) ([]*Rule, error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("read %s: %w", path.Join(label, name), err))
 			continue
+		}
+		if !withTests {
+			data = stripTests(data)
 		}
 		rules, err := Parse(data, path.Join(label, name))
 		errs = append(errs, err)
@@ -148,4 +158,33 @@ func unknownKeys(n *yaml.Node, known map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// stripTests removes every top-level "tests:" entry of a rule file (the key at column 0 and
+// the lines under it, up to the next top-level key or document marker). Running rules needs
+// no test events, and parsing them is most of the start-up time. The pack's tests check that
+// the pack reads the same with and without.
+func stripTests(data []byte) []byte {
+	var out []byte
+	skipping := false
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line = data[:i+1]
+		}
+		data = data[len(line):]
+		topLevel := len(line) > 0 && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0] != '\n' && line[0] != '\r' &&
+			(line[0] != '-' || bytes.HasPrefix(line, []byte("---")))
+		switch {
+		case bytes.HasPrefix(line, []byte("tests:")):
+			skipping = true
+			continue
+		case topLevel:
+			skipping = false
+		}
+		if !skipping {
+			out = append(out, line...)
+		}
+	}
+	return out
 }

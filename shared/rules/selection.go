@@ -30,14 +30,20 @@ type Selection struct {
 const BuiltinLabel = "rules"
 
 // Build loads the built-in pack (the files at the root of builtin) and the rules in Dir,
-// switches off Disabled, and compiles the rest. Every error is a *config.Error naming the
-// variable to fix, with each bad rule's file, id and CEL error in the problem.
-func (c Selection) Build(builtin fs.FS) (*Engine, error) {
+// switches off Disabled, and compiles the rest, for running: the rules' test events are not
+// read (BuildWithTests reads them). Every error is a *config.Error naming the variable to
+// fix, with each bad rule's file, id and CEL error in the problem.
+func (c Selection) Build(builtin fs.FS) (*Engine, error) { return c.build(builtin, false) }
+
+// BuildWithTests is Build with every rule's test events, for Engine.RunTests.
+func (c Selection) BuildWithTests(builtin fs.FS) (*Engine, error) { return c.build(builtin, true) }
+
+func (c Selection) build(builtin fs.FS, withTests bool) (*Engine, error) {
 	trusted, err := ParseTrustedAccounts(c.Trusted)
 	if err != nil {
 		return nil, &config.Error{Var: "TRUSTED_ACCOUNTS", Problem: err.Error()}
 	}
-	rules, err := c.load(builtin)
+	rules, err := c.load(builtin, withTests)
 	if err != nil {
 		return nil, err
 	}
@@ -48,8 +54,8 @@ func (c Selection) Build(builtin fs.FS) (*Engine, error) {
 	return e, nil
 }
 
-func (c Selection) load(builtin fs.FS) ([]*Rule, error) {
-	rules, err := LoadFS(builtin, ".", BuiltinLabel)
+func (c Selection) load(builtin fs.FS, withTests bool) ([]*Rule, error) {
+	rules, err := loadFS(builtin, ".", BuiltinLabel, withTests)
 	if err != nil {
 		return nil, fmt.Errorf("built-in rule pack: %w", err)
 	}
@@ -71,7 +77,7 @@ func (c Selection) load(builtin fs.FS) ([]*Rule, error) {
 		return nil, &config.Error{Var: "DISABLED_RULES", Problem: fmt.Sprintf("no built-in rule has id %s (built-in rules: %s)", quoted(off), strings.Join(ruleIDs(rules), ", "))}
 	}
 	if c.Dir != "" {
-		own, err := LoadDir(c.Dir)
+		own, err := loadDir(c.Dir, withTests)
 		if err != nil {
 			return nil, &config.Error{Var: "RULES_DIR", Problem: err.Error()}
 		}
