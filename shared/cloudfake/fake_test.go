@@ -56,7 +56,11 @@ func clouds() []cloud {
 		start: func(t *testing.T) (string, func(...json.RawMessage) error, interface {
 			ThrottleNext(int)
 			Requests() []Request
-		}) { f := NewHuawei(t, goodKey); f.ProjectID = "0123456789abcdef0123456789abcdef"; return f.URL(), f.Add, f },
+		}) {
+			f := NewHuawei(t, goodKey)
+			f.ProjectID = "0123456789abcdef0123456789abcdef"
+			return f.URL(), f.Add, f
+		},
 		event: func(i int, at time.Time) json.RawMessage {
 			return json.RawMessage(fmt.Sprintf(`{"trace_id":"trace-%04d","trace_name":"login","service_type":"IAM","time":%d,"source_ip":"203.0.113.%d"}`, i, at.UnixMilli(), i%250))
 		},
@@ -100,7 +104,10 @@ func clouds() []cloud {
 		start: func(t *testing.T) (string, func(...json.RawMessage) error, interface {
 			ThrottleNext(int)
 			Requests() []Request
-		}) { f := NewAlibaba(t, goodKey); return f.URL(), f.Add, f },
+		}) {
+			f := NewAlibaba(t, goodKey)
+			return f.URL(), f.Add, f
+		},
 		event: func(i int, at time.Time) json.RawMessage {
 			return json.RawMessage(fmt.Sprintf(`{"eventId":"event-%04d","eventName":"ConsoleSignin","eventTime":"%s","sourceIpAddress":"203.0.113.%d"}`, i, at.UTC().Format(cloudsign.AlibabaDateFormat), i%250))
 		},
@@ -132,7 +139,10 @@ func clouds() []cloud {
 		start: func(t *testing.T) (string, func(...json.RawMessage) error, interface {
 			ThrottleNext(int)
 			Requests() []Request
-		}) { f := NewTencent(t, goodKey); return f.URL(), f.Add, f },
+		}) {
+			f := NewTencent(t, goodKey)
+			return f.URL(), f.Add, f
+		},
 		event: func(i int, at time.Time) json.RawMessage {
 			return json.RawMessage(fmt.Sprintf(`{"EventId":"event-%04d","EventName":"ConsoleLogin","EventTime":"%d","CloudAuditEvent":"{}"}`, i, at.Unix()))
 		},
