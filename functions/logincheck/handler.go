@@ -130,7 +130,7 @@ func (h *Handler) Check(rec *trail.Record, si trail.SignIn, unreadable ...string
 	if h.RootSignIn && rec.UserIdentity.Type == trail.IdentityRoot {
 		add(KindRootSignIn, alert.High, "root sign-in")
 	}
-	if h.SignInWithoutMFA && judgedOnMFA(rec, si) && si.Result == "Success" && si.MFAUsed == "No" {
+	if h.SignInWithoutMFA && judgedOnMFA(rec, si) && si.Result == "Success" && strings.EqualFold(si.MFAUsed, "No") {
 		add(KindWithoutMFA, alert.Medium, "sign-in without MFA")
 	}
 	return out
