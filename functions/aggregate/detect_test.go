@@ -118,15 +118,11 @@ func TestLogFileRulesFoldRepeats(t *testing.T) {
 	}
 }
 
-// TestLogFileThresholdAlertOnceUnderRedelivery: a redelivered log file must not send a threshold
-// rule's alert again. Today it does: on the first delivery the 10th denial reaches the threshold
-// and the alert carries its event ID; on redelivery every denial finds the count reached, the
-// file's alerts fold into the first (the 1st denial's event ID), and the alert claim, keyed by
-// event ID, lets it through a second time. The fix belongs to shared/rules (a threshold alert's
-// event ID must not depend on which member found the count reached, e.g. the window's last
-// member or the threshold key), so this test is skipped until then.
+// TestLogFileThresholdAlertOnceUnderRedelivery: a redelivered log file does not send a
+// threshold rule's alert again. The alert names the count reached in its window (not the record
+// that found it reached), so on redelivery, where every denial finds the count reached, the
+// alert claim recognizes it.
 func TestLogFileThresholdAlertOnceUnderRedelivery(t *testing.T) {
-	t.Skip("known: shared/rules threshold alerts take the event ID of the record that found the count reached; see the test's comment")
 	d, err := newDetector(Config{}, nil)
 	if err != nil {
 		t.Fatal(err)

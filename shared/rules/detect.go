@@ -64,7 +64,7 @@ func (d *Detector) Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert
 	for _, m := range matches {
 		a := m.Alert(rec)
 		if m.Rule.HasThreshold() {
-			reached, members, err := d.count(ctx, m, &a)
+			key, reached, members, err := d.count(ctx, m, &a)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("rule %s on event %s: threshold count: %w", m.Rule.ID, rec.EventID, err))
 				continue
@@ -73,6 +73,11 @@ func (d *Detector) Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert
 				continue
 			}
 			a.Details = append(a.Details, thresholdDetails(m.Rule, windowStart(a.EventTime, m.Rule.window), members)...)
+			// The finding is the count reached in this window, not the record that happened
+			// to find it reached: every later hit, a redelivered file, and the other path
+			// (real time vs log file) name the same finding, so the alert claim sends it once.
+			a.Details = append(a.Details, alert.Detail{Label: "Crossed with event", Value: rec.EventID})
+			a.EventID = thresholdEventID(key)
 		}
 		out = append(out, a)
 	}
@@ -93,13 +98,13 @@ func (d *Detector) DetectJSON(ctx context.Context, raw []byte) ([]alert.Alert, e
 // count adds the match to its finding's count in the window of its event time: its event
 // ID (with the tally value, so the alert can list what the hits were), or for a distinct rule
 // the value it counts.
-func (d *Detector) count(ctx context.Context, m Match, a *alert.Alert) (bool, []string, error) {
+func (d *Detector) count(ctx context.Context, m Match, a *alert.Alert) (key string, reached bool, members []string, err error) {
 	if d.Counts == nil {
-		return false, nil, errors.New("no counter configured")
+		return "", false, nil, errors.New("no counter configured")
 	}
 	r := m.Rule
 	start := windowStart(a.EventTime, r.window)
-	key := ThresholdKey(r.ID, a.Fingerprint(), start)
+	key = ThresholdKey(r.ID, a.Fingerprint(), start)
 	member := a.EventID
 	switch {
 	case r.Distinct != "":
@@ -110,7 +115,15 @@ func (d *Detector) count(ctx context.Context, m Match, a *alert.Alert) (bool, []
 	case len(r.Tally) > 0:
 		member = boundedMember(a.EventID + tallySep + m.Tally)
 	}
-	return d.Counts.Add(ctx, key, member, r.Threshold, start.Add(r.window+counterRetention))
+	reached, members, err = d.Counts.Add(ctx, key, member, r.Threshold, start.Add(r.window+counterRetention))
+	return key, reached, members, err
+}
+
+// thresholdEventID names a threshold finding by its count's key: "threshold-" and a hash of
+// rule, window and fingerprint, stable whichever record crossed the threshold.
+func thresholdEventID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "threshold-" + hex.EncodeToString(sum[:12])
 }
 
 func windowStart(t time.Time, w time.Duration) time.Time { return t.UTC().Truncate(w) }
