@@ -75,7 +75,8 @@ type Summary struct {
 	// still given to the rules when it is valid JSON.
 	DetectionSkipped int `json:"detection_skipped"`
 	// EmptyFiles is 1 for a file with no record at all (0 bytes, whitespace, gzip of nothing,
-	// an empty Records array): CloudTrail does not deliver those, so it is worth a look.
+	// an empty Records array): not an error, but unusual enough (a failed upload, a stand-in
+	// object) that it is said, not passed over in silence.
 	EmptyFiles int `json:"empty_files"`
 }
 
