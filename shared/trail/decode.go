@@ -95,3 +95,57 @@ func unmarshal(data []byte, v any) error {
 	}
 	return malformed("", err)
 }
+
+// SignInSource is the EventBridge source of AWS sign-in events (console sign-ins and IAM
+// Identity Center sign-ins, CloudTrail eventSource signin.amazonaws.com).
+const SignInSource = "aws.signin"
+
+// awsSourcePrefix starts every source only AWS can send: EventBridge refuses PutEvents
+// entries whose source starts with it (NotAuthorizedForSourceException), whoever the caller.
+const awsSourcePrefix = "aws."
+
+// Reasons ForgedSource gives.
+const (
+	// ReasonForgedSource: the source is not AWS's; anyone allowed to put events on the bus
+	// (the organization's accounts, by the bus policy) could have written the record.
+	ReasonForgedSource = "forged source"
+	// ReasonSignInSource: a console sign-in claimed by a source other than aws.signin. AWS
+	// sends sign-ins from aws.signin only, so such an event was not delivered by a rule.
+	ReasonSignInSource = "sign-in not from " + SignInSource
+)
+
+// IsAWSSource reports whether an EventBridge source can only have been sent by AWS: "aws."
+// and a service name after it. PutEvents refuses the prefix to everyone, so any "aws.*" is
+// AWS's, "aws.signin.evil" too (no one else could have sent it); "aws" alone, "aws.", a
+// different case ("AWS.signin") or a look-alike ("aws-signin") are not.
+func IsAWSSource(source string) bool {
+	return len(source) > len(awsSourcePrefix) && strings.HasPrefix(source, awsSourcePrefix)
+}
+
+// IsSignInDetailType reports whether an EventBridge detail-type is a console sign-in's, in
+// both spellings AWS uses ("Sign In" as delivered, "Signin" as the user guide writes it).
+func IsSignInDetailType(detailType string) bool {
+	return detailType == "AWS Console Sign In via CloudTrail" || detailType == "AWS Console Signin via CloudTrail"
+}
+
+// ForgedSource says why an EventBridge event cannot be taken as AWS's word ("" when it can):
+// its source is not AWS's (ReasonForgedSource), or it claims a console sign-in from another
+// source than aws.signin (ReasonSignInSource). It is the one rule every function taking
+// CloudTrail events from EventBridge applies before it believes the record; the template's
+// rules match the same sources, so a rejected event means a rule without that filter or an
+// invocation that did not come from EventBridge.
+//
+// Such an event is rejected, not failed: it is logged (the source sanitized) and counted
+// (metric ForgedSources), and neither retried nor recorded nor alerted on. An alert per
+// forged event would hand whoever can put events a lever on the on-call phones and the SMS
+// budget, with text they chose; the count is flood-proof and carries none of it, and an
+// alarm on ForgedSources reaches the same people once.
+func ForgedSource(source, detailType string) string {
+	switch {
+	case !IsAWSSource(source):
+		return ReasonForgedSource
+	case IsSignInDetailType(detailType) && source != SignInSource:
+		return ReasonSignInSource
+	}
+	return ""
+}
