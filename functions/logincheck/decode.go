@@ -16,6 +16,7 @@ import (
 type signInEvent struct {
 	Source     string        `json:"source"`
 	DetailType string        `json:"detail-type"`
+	Account    string        `json:"account"`
 	Detail     *signInRecord `json:"detail"`
 }
 
@@ -47,13 +48,14 @@ type signInRecord struct {
 	ServiceEventDetails map[string]json.RawMessage `json:"serviceEventDetails"`
 }
 
-// signIn is one decoded sign-in: the record, what it says about the sign-in, and what of
-// what the checks decide on could not be read ("field detail.x: problem"), for the
-// unreadable-sign-in alert.
+// signIn is one decoded sign-in: the envelope fields that say who sent it, the record, what
+// it says about the sign-in, and what of what the checks decide on could not be read
+// ("field detail.x: problem"), for the unreadable-sign-in alert.
 type signIn struct {
-	rec        *trail.Record
-	si         trail.SignIn
-	unreadable []string
+	source, detailType, account string
+	rec                         *trail.Record
+	si                          trail.SignIn
+	unreadable                  []string
 }
 
 // decodeSignIn decodes a sign-in event. The error is only for an event that carries no record
@@ -94,7 +96,8 @@ func decodeLean(raw []byte) (signIn, bool) {
 	if rec.EventID == "" {
 		rec.EventID, rec.EventIDDerived = trail.DeriveEventID(rec), true
 	}
-	return signIn{rec: rec, si: si, unreadable: unreadable(rec, nil)}, true
+	return signIn{source: ev.Source, detailType: ev.DetailType, account: ev.Account,
+		rec: rec, si: si, unreadable: unreadable(rec, nil)}, true
 }
 
 // decodeFull is the slow path: trail's tolerant decode, which drops what is mistyped and
@@ -105,7 +108,8 @@ func decodeFull(raw []byte) (signIn, error) {
 		return signIn{}, err
 	}
 	si, siErr := ev.Detail.SignIn()
-	return signIn{rec: ev.Detail, si: si, unreadable: unreadable(ev.Detail, siErr)}, nil
+	return signIn{source: ev.Source, detailType: ev.DetailType, account: ev.Account,
+		rec: ev.Detail, si: si, unreadable: unreadable(ev.Detail, siErr)}, nil
 }
 
 // unreadable lists what the checks decide on that the record does not give: a source address,

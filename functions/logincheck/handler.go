@@ -54,12 +54,16 @@ type counter interface {
 // (not JSON, no detail object) is an error, so Lambda retries it and it ends in the dead-letter
 // queue. A sign-in record is always reported on: checked on its address if that can be read,
 // and an unreadable-sign-in alert for what cannot. An event of a name not checked is logged
-// and ignored.
+// and ignored. An event whose source cannot speak for a sign-in (signInSource) is rejected:
+// logged and counted, not checked, not retried.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	log := logging.ForInvocation(ctx, h.Log)
 	s, err := decodeSignIn(raw)
 	if err != nil {
 		return h.malformed(ctx, log, err)
+	}
+	if reason := signInSource(s.source, s.detailType); reason != "" {
+		return h.rejected(ctx, log, s, reason)
 	}
 	rec := s.rec
 	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
@@ -89,6 +93,36 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	}
 	return nil
 }
+
+// signInSource says why an event cannot be AWS's word for a sign-in ("" when it can): a
+// source that is not AWS's, or any source but aws.signin (trail.ForgedSource; the template's
+// rule takes aws.signin only).
+func signInSource(source, detailType string) string {
+	if reason := trail.ForgedSource(source, detailType); reason != "" {
+		return reason
+	}
+	if source != trail.SignInSource {
+		return trail.ReasonSignInSource
+	}
+	return ""
+}
+
+// rejected logs and counts an event whose source cannot speak for a sign-in. It raises no
+// alert and returns no error: a forged event is no delivery failure to retry, and an alert
+// per forged event would let whoever can put events on the bus flood the on-call phones
+// (trail.ForgedSource says why the count, ForgedSources, is what is alarmed on). What the
+// sender chose is logged sanitized; the envelope's account is the one that put the event.
+func (h *Handler) rejected(ctx context.Context, log *slog.Logger, s signIn, reason string) error {
+	h.Metrics.Add("ForgedSources", 1)
+	log.WarnContext(ctx, "event rejected", "decision", "rejected", "reason", reason,
+		"source", alert.Clean(s.source, maxLoggedSource), "detail_type", alert.Clean(s.detailType, maxLoggedSource),
+		"account", alert.Clean(s.account, maxLoggedSource))
+	return nil
+}
+
+// maxLoggedSource caps the envelope text a rejected event's log line repeats: EventBridge
+// allows 256 characters of source, an attacker's choice.
+const maxLoggedSource = 64
 
 // malformed logs and counts an event that carries no record and returns its error, so Lambda
 // retries it and, failing again, routes it to the dead-letter queue.
