@@ -49,9 +49,16 @@ const cloudTrailDetailTypes = " via CloudTrail"
 // retries it and it ends in the dead-letter queue. A rule that cannot be evaluated on the
 // event is an error too, after the other rules' alerts are published: the retry publishes
 // nothing twice (the alert layer deduplicates by rule and event ID) and the event is not lost.
+// An event whose source cannot speak for AWS (trail.ForgedSource) is rejected: logged and
+// counted, not evaluated, not retried.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	log := logging.ForInvocation(ctx, h.Log)
 	ev, err := trail.DecodeEvent(raw)
+	if err == nil {
+		if reason := trail.ForgedSource(ev.Source, ev.DetailType); reason != "" {
+			return h.rejected(ctx, log, ev, reason)
+		}
+	}
 	if err == nil && !strings.HasSuffix(ev.DetailType, cloudTrailDetailTypes) {
 		err = fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "detail-type",
 			Problem: fmt.Sprintf("%q does not carry a CloudTrail record (want one ending in %q)", ev.DetailType, cloudTrailDetailTypes)})
@@ -98,6 +105,23 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	}
 	return nil
 }
+
+// rejected logs and counts an event whose source cannot speak for AWS. It raises no alert
+// and returns no error: a forged event is no delivery failure to retry, and an alert per
+// forged event would let whoever can put events on the bus flood the on-call phones
+// (trail.ForgedSource says why the count, ForgedSources, is what is alarmed on). What the
+// sender chose is logged sanitized; the envelope's account is the one that put the event.
+func (h *Handler) rejected(ctx context.Context, log *slog.Logger, ev *trail.Event, reason string) error {
+	h.Metrics.Add("ForgedSources", 1)
+	log.WarnContext(ctx, "event rejected", "decision", "rejected", "reason", reason,
+		"source", alert.Clean(ev.Source, maxLoggedSource), "detail_type", alert.Clean(ev.DetailType, maxLoggedSource),
+		"account", alert.Clean(ev.Account, maxLoggedSource))
+	return nil
+}
+
+// maxLoggedSource caps the envelope text a rejected event's log line repeats: EventBridge
+// allows 256 characters of source, an attacker's choice.
+const maxLoggedSource = 64
 
 // malformed logs and counts a malformed event and returns its error, so Lambda retries it
 // and, failing again, routes it to the dead-letter queue.
