@@ -32,6 +32,10 @@ type Options struct {
 	// MaxEventBytes bounds one event; a larger one is reported and skipped without being
 	// held in memory. Zero means DefaultMaxEventBytes.
 	MaxEventBytes int
+	// Done, when set, is called after each event of the input, handled or not (an input
+	// line that is not JSON never reaches the handler), with the event's error, before the
+	// error is reported on stderr: how App prints one line per event.
+	Done func(name string, line int, err error)
 }
 
 // Replay reads events from each file ("-" or no files at all: stdin) and hands each to
@@ -97,6 +101,7 @@ func (o Options) replayStream(ctx context.Context, name string, in *framer, stde
 		}
 		events++
 		if ev.err != nil {
+			o.done(name, ev.line, ev.err)
 			fmt.Fprintf(stderr, "%s:%d: %v\n", name, ev.line, ev.err)
 			failed++
 			continue
@@ -105,7 +110,9 @@ func (o Options) replayStream(ctx context.Context, name string, in *framer, stde
 			fmt.Fprintf(o.Announce, "▶ %s:%d\n", name, ev.line)
 		}
 		// The handler gets its own copy: the framer reuses its buffer for the next event.
-		if err := handleOne(ctx, handle, append(json.RawMessage(nil), ev.raw...)); err != nil {
+		err = handleOne(ctx, handle, append(json.RawMessage(nil), ev.raw...))
+		o.done(name, ev.line, err)
+		if err != nil {
 			fmt.Fprintf(stderr, "%s:%d: %v\n", name, ev.line, err)
 			failed++
 		}
@@ -114,6 +121,12 @@ func (o Options) replayStream(ctx context.Context, name string, in *framer, stde
 		fmt.Fprintf(stderr, "%s: %d of %d events not handled (each named above)\n", name, failed, events)
 	}
 	return failed == 0
+}
+
+func (o Options) done(name string, line int, err error) {
+	if o.Done != nil {
+		o.Done(name, line, err)
+	}
 }
 
 // handleOne runs handle on one event, turning a panic into that event's error, as Lambda

@@ -1,0 +1,15 @@
+//go:build darwin || freebsd || netbsd || openbsd || dragonfly
+
+package localrun
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// isTerminalFd tells whether fd is a terminal: the terminal attributes can be read.
+func isTerminalFd(fd uintptr) bool {
+	var t syscall.Termios
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCGETA, uintptr(unsafe.Pointer(&t)))
+	return errno == 0
+}
