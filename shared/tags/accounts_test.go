@@ -26,7 +26,7 @@ func (f *fakeSTS) AssumeRole(_ context.Context, in *sts.AssumeRoleInput, _ ...fu
 func TestAccountsAssumeTheMemberRoleOnceUntilExpiry(t *testing.T) {
 	ctx := context.Background()
 	stsc := &fakeSTS{ttl: time.Hour}
-	a := &Accounts{Home: "111122223333", RoleName: "trailguard-tag-reader", STS: stsc}
+	a := &Accounts{Home: "111122223333", RoleName: "trailguard-tag-reader", Organization: "o-a1b2c3d4e5", STS: stsc}
 	if p, err := a.For("aws", "111122223333"); p != nil || err != nil {
 		t.Errorf("home account: %v, %v; want the clients' own credentials (nil)", p, err)
 	}
@@ -46,7 +46,7 @@ func TestAccountsAssumeTheMemberRoleOnceUntilExpiry(t *testing.T) {
 
 	// Credentials about to expire are refreshed.
 	short := &fakeSTS{ttl: 30 * time.Second}
-	b := &Accounts{Home: "111122223333", RoleName: "r", STS: short}
+	b := &Accounts{Home: "111122223333", RoleName: "r", Members: []string{"222233334444"}, STS: short}
 	p, _ := b.For("aws", "222233334444")
 	for range 2 {
 		if _, err := p.Retrieve(ctx); err != nil {

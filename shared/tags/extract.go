@@ -24,6 +24,11 @@ type Resource struct {
 // Touched is what a record says about the resources it touched.
 type Touched struct {
 	Resources []Resource
+	// Account is the account the event belongs to: Extract takes the record's
+	// recipientAccountId, the caller sets the EventBridge envelope's when it has one. Only
+	// resources of this account are looked up (Resolver): an account named only inside the
+	// request (a key ARN in 999999999999) is never read, nor a role assumed there.
+	Account string
 	// RequestTags are the tags the request carried for what it created, kept for the record
 	// of a change with no resource (a failed create has tags but no resource ID yet).
 	RequestTags Tags
@@ -47,7 +52,7 @@ func Extract(rec *trail.Record) Touched {
 	if len(listed) > 0 {
 		x.out = listed
 	}
-	t := Touched{Resources: x.out, TagChange: isTagChange(rec.EventName)}
+	t := Touched{Resources: x.out, Account: rec.RecipientAccountID, TagChange: isTagChange(rec.EventName)}
 	if !t.TagChange {
 		t.RequestTags = x.createTags
 		if t.RequestTags == nil {

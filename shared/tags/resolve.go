@@ -12,6 +12,9 @@ const (
 	FromLookup    = "lookup"     // read now from the live APIs
 	FromLastKnown = "last-known" // the resource is gone or unreadable: the last tags seen
 	FromNone      = "none"       // nothing is known
+	// FromOtherAccount: the resource is not in the event's account, so its tags are not
+	// looked up (see Touched.Account); the change is recorded without tags, with a note.
+	FromOtherAccount = "other-account"
 )
 
 // knownStore keeps the last tags seen for each resource (DynamoKnown, MemoryKnown).
@@ -27,6 +30,8 @@ type Resolved struct {
 	// Unavailable: the lookup failed (Err says why); Tags are the last known ones, if any.
 	Unavailable bool
 	Err         error
+	// Note says why the tags were not looked up (FromOtherAccount), for the record.
+	Note string
 }
 
 // Resolver attributes tags to the resources of a change: request tags win, then the cache,
@@ -40,12 +45,20 @@ type Resolver struct {
 }
 
 // Resolve returns the tags of each of touched's resources, by resource ARN. A failed lookup
-// is not an error (the resource is marked Unavailable); the last-known store failing is.
+// is not an error (the resource is marked Unavailable); the last-known store failing is. A
+// resource outside the event's account (touched.Account) is not looked up, cached or taken
+// from the request: it is FromOtherAccount, with no tags and a note. A request may name any
+// account's resources; reading them would let any caller choose where the enricher reads,
+// and assumes roles.
 func (r *Resolver) Resolve(ctx context.Context, touched Touched) (map[string]Resolved, error) {
 	out := make(map[string]Resolved, len(touched.Resources))
 	pending := map[string][]string{} // TagsOf → resource ARNs waiting for its lookup
 	var refs []Ref
 	for _, res := range touched.Resources {
+		if res.Account != touched.Account {
+			out[res.ARN] = otherAccount(res.Account, touched.Account)
+			continue
+		}
 		key := res.TagsOf
 		if res.RequestTags != nil && key == res.ARN {
 			out[res.ARN] = Resolved{Tags: res.RequestTags, Source: FromRequest}
@@ -113,4 +126,13 @@ func (r *Resolver) remember(ctx context.Context, arn string, t Tags) error {
 	}
 	r.Cache.Put(arn, t)
 	return nil
+}
+
+// otherAccount is what is recorded for a resource of another account than the event's.
+func otherAccount(account, eventAccount string) Resolved {
+	if eventAccount == "" {
+		eventAccount = "unknown"
+	}
+	return Resolved{Tags: Tags{}, Source: FromOtherAccount,
+		Note: fmt.Sprintf("resource of account %q, not the event's account (%s): tags not looked up", account, eventAccount)}
 }

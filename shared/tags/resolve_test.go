@@ -46,7 +46,7 @@ func newResolver(src Source) (*Resolver, *MemoryKnown) {
 func TestResolveRequestTagsWin(t *testing.T) {
 	src := &countingSource{tags: map[string]Tags{instance: {"project": "zeus"}}}
 	r, known := newResolver(src)
-	got, err := r.Resolve(context.Background(), Touched{Resources: []Resource{res(instance, Tags{"project": "apollo"})}})
+	got, err := r.Resolve(context.Background(), Touched{Account: "111122223333", Resources: []Resource{res(instance, Tags{"project": "apollo"})}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestResolveRequestTagsWin(t *testing.T) {
 func TestResolveCachesLookups(t *testing.T) {
 	src := &countingSource{tags: map[string]Tags{instance: {"project": "apollo"}}}
 	r, _ := newResolver(src)
-	touched := Touched{Resources: []Resource{res(instance, nil)}}
+	touched := Touched{Account: "111122223333", Resources: []Resource{res(instance, nil)}}
 	for i, want := range []string{FromLookup, FromCache} {
 		got, err := r.Resolve(context.Background(), touched)
 		if err != nil {
@@ -83,7 +83,7 @@ func TestResolveTagChangeBypassesCache(t *testing.T) {
 	src := &countingSource{tags: map[string]Tags{instance: {"project": "apollo"}}}
 	r, known := newResolver(src)
 	r.Cache.Put(instance, Tags{"project": "old"})
-	got, err := r.Resolve(context.Background(), Touched{Resources: []Resource{res(instance, nil)}, TagChange: true})
+	got, err := r.Resolve(context.Background(), Touched{Account: "111122223333", Resources: []Resource{res(instance, nil)}, TagChange: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestResolveTagChangeBypassesCache(t *testing.T) {
 	}
 	// An untag that removed the last tag: the resource is not listed any more, it has no tags.
 	src.tags = map[string]Tags{}
-	got, err = r.Resolve(context.Background(), Touched{Resources: []Resource{res(instance, nil)}, TagChange: true})
+	got, err = r.Resolve(context.Background(), Touched{Account: "111122223333", Resources: []Resource{res(instance, nil)}, TagChange: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestResolveDeletedFallsBackToLastKnown(t *testing.T) {
 	src := &countingSource{tags: map[string]Tags{}}
 	r, known := newResolver(src)
 	_ = known.Put(context.Background(), bucket, Tags{"project": "apollo"})
-	got, err := r.Resolve(context.Background(), Touched{Resources: []Resource{res(bucket, nil), res(instance, nil)}})
+	got, err := r.Resolve(context.Background(), Touched{Account: "111122223333", Resources: []Resource{res(bucket, nil), res(instance, nil)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestResolveFailedLookupIsUnavailable(t *testing.T) {
 	src := &countingSource{err: denied}
 	r, known := newResolver(src)
 	_ = known.Put(context.Background(), bucket, Tags{"project": "apollo"})
-	got, err := r.Resolve(context.Background(), Touched{Resources: []Resource{res(bucket, nil), res(instance, nil)}})
+	got, err := r.Resolve(context.Background(), Touched{Account: "111122223333", Resources: []Resource{res(bucket, nil), res(instance, nil)}})
 	if err != nil {
 		t.Fatalf("a failed lookup failed Resolve: %v", err)
 	}
@@ -142,7 +142,7 @@ func TestResolveObjectUsesBucketTags(t *testing.T) {
 	r, _ := newResolver(src)
 	obj := Resource{ARN: bucket + "/a.txt", Account: "111122223333", Region: "us-east-1", TagsOf: bucket}
 	obj2 := Resource{ARN: bucket + "/b.txt", Account: "111122223333", Region: "us-east-1", TagsOf: bucket}
-	got, err := r.Resolve(context.Background(), Touched{Resources: []Resource{obj, obj2}})
+	got, err := r.Resolve(context.Background(), Touched{Account: "111122223333", Resources: []Resource{obj, obj2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func (*failingKnown) Get(context.Context, string) (Tags, bool, error) {
 
 func TestResolveKnownStoreFailureIsAnError(t *testing.T) {
 	r := &Resolver{Source: &countingSource{}, Cache: NewCache(time.Hour, 10, nil), Known: &failingKnown{}}
-	if _, err := r.Resolve(context.Background(), Touched{Resources: []Resource{res(bucket, nil)}}); err == nil {
+	if _, err := r.Resolve(context.Background(), Touched{Account: "111122223333", Resources: []Resource{res(bucket, nil)}}); err == nil {
 		t.Fatal("Resolve hid a failure of the last-known store")
 	}
 }
