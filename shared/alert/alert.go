@@ -54,6 +54,16 @@ type Alert struct {
 	// SuppressedSince; set by the suppression state, reported in the next alert sent.
 	Suppressed      int
 	SuppressedSince time.Time
+
+	// Flood control, set by the ledger (see LedgerOptions.FloodCap). FoldingUntil is set on the
+	// alert that reached the cap: further alerts of its FloodKey are folded until then. Folded
+	// counts the alerts of its FloodKey folded in the previous window (none sent), since
+	// FoldedSince, from FoldedFrom (a summary: one /64, one /24, one address or "N addresses");
+	// the first alert sent after the window carries it, so the digest is never lost.
+	FoldingUntil time.Time
+	Folded       int
+	FoldedSince  time.Time
+	FoldedFrom   string
 }
 
 // Fingerprint identifies the finding, not the event: kind, account, principal and source,
@@ -73,6 +83,25 @@ func (a *Alert) Fingerprint() string {
 	}
 	for _, part := range a.FingerprintExtra {
 		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// FloodKey groups the alerts flood control counts together: kind, account, principal and a
+// sign-in's outcome, but not the source address, so an attacker rotating addresses (inside
+// an IPv6 /64 or across the Internet) is one flood, not one alert per address. Different
+// kinds, principals and outcomes never fold into each other: a success is never folded into
+// a flood of failures.
+func (a *Alert) FloodKey() string {
+	h := sha256.New()
+	for _, part := range [...]string{a.Kind, a.Account, a.Principal} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	if a.Outcome != "" {
+		h.Write([]byte("\x01outcome="))
+		h.Write([]byte(a.Outcome))
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])

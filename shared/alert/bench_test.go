@@ -37,7 +37,7 @@ func BenchmarkSenderLedgerDynalite(b *testing.B) {
 		run++
 		for i := range b.N {
 			a := alertFor("send-" + strconv.Itoa(run) + "-" + strconv.Itoa(i))
-			a.SourceIP = a.EventID // a new finding each time
+			a.SourceIP, a.Principal = a.EventID, a.EventID // a new finding (and flood) each time
 			if err := s.Publish(ctx, []Alert{a}); err != nil {
 				b.Fatal(err)
 			}

@@ -23,6 +23,9 @@ type Config struct {
 	StateTable     string        `envconfig:"ALERT_STATE_TABLE"`
 	SuppressWindow time.Duration `envconfig:"SUPPRESS_WINDOW" default:"1h"`
 	DedupeFor      time.Duration `envconfig:"ALERT_DEDUPE_FOR" default:"168h"`
+	// FloodCap is LedgerOptions.FloodCap: alerts sent per kind and principal per
+	// SUPPRESS_WINDOW before the rest fold into one digest.
+	FloodCap int `envconfig:"ALERT_FLOOD_CAP" default:"3"`
 }
 
 // Validate checks the values; under Lambda the topic and the state table are required, so a
@@ -30,6 +33,9 @@ type Config struct {
 func (c Config) Validate() error {
 	if c.SuppressWindow < 0 {
 		return &config.Error{Var: "SUPPRESS_WINDOW", Problem: fmt.Sprintf("negative duration %s", c.SuppressWindow)}
+	}
+	if c.FloodCap < 1 || c.FloodCap > MaxFloodCap {
+		return &config.Error{Var: "ALERT_FLOOD_CAP", Problem: fmt.Sprintf("%d is outside 1..%d", c.FloodCap, MaxFloodCap)}
 	}
 	if c.DedupeFor < time.Hour {
 		return &config.Error{Var: "ALERT_DEDUPE_FOR", Problem: fmt.Sprintf("%s is shorter than Lambda's retries (want at least 1h)", c.DedupeFor)}
@@ -55,7 +61,7 @@ type Local struct {
 // topic and table are set (in AWS, or against emulators through AWS_ENDPOINT_URL_*), else the
 // local printer and an in-memory ledger. loadAWS (LoadDefaultAWS) is called only when needed.
 func (c Config) NewSender(loadAWS func() (aws.Config, error), local Local, log *slog.Logger, metrics counter) (*Sender, error) {
-	opts := LedgerOptions{Window: c.SuppressWindow, DedupeFor: c.DedupeFor}
+	opts := LedgerOptions{Window: c.SuppressWindow, DedupeFor: c.DedupeFor, FloodCap: c.FloodCap}
 	s := &Sender{Log: log, Metrics: metrics}
 	getAWS := func() (aws.Config, error) {
 		cfg, err := loadAWS()

@@ -29,6 +29,9 @@ type DynamoDBAPI interface {
 //	ev#<kind>#<eventID>  status claimed|done, token, lease_until: one per event and alert kind
 //	fp#<fingerprint>     status claimed|sent|released, token, lease_until, last_sent,
 //	                     suppressed (held back since last_sent), total, kind, account
+//	fl#<flood key>       win_start, opener (token), sent (in the window), folded,
+//	                     first_folded, addrs and pfxs (string sets, bounded), kind, account;
+//	                     d_folded, d_first, d_addrs, d_pfxs: the digest the opener is sending
 type DynamoDBLedger struct {
 	Client  DynamoDBAPI
 	Table   string
@@ -52,6 +55,22 @@ func (l *DynamoDBLedger) Claim(ctx context.Context, a *Alert, now, leaseUntil ti
 	for round := 0; round < maxClaimRounds; round++ {
 		out, err := l.claimFingerprint(ctx, a, c.Token, now, leaseUntil)
 		if err == nil {
+			admitted, err := l.admit(ctx, a, &c, now)
+			if err != nil {
+				return c, errors.Join(err, l.unclaimFingerprint(ctx, a, c.Token), l.undoEvent(ctx, a, c, nil))
+			}
+			if !admitted {
+				c.Action, c.Fold, c.Folded = Suppress, true, 1
+				if err := l.unclaimFingerprint(ctx, a, c.Token); err != nil {
+					return c, l.undoEvent(ctx, a, c, err) // the retry folds it again: at worst counted twice
+				}
+				if a.EventID != "" {
+					if err := l.finishEvent(ctx, a, c.Token); err != nil {
+						return c, fmt.Errorf("mark folded alert %s done: %w", a.Kind, err)
+					}
+				}
+				return c, nil
+			}
 			c.Action = Send
 			c.Suppressed = intAttr(out.Attributes, "suppressed")
 			if ms := intAttr(out.Attributes, "last_sent"); ms > 0 {
@@ -193,7 +212,7 @@ func (l *DynamoDBLedger) Commit(ctx context.Context, a *Alert, c Claim) error {
 	} else {
 		err = nil
 	}
-	return errors.Join(err, <-eventDone)
+	return errors.Join(err, l.commitFlood(ctx, a, c), <-eventDone)
 }
 
 // Release implements Ledger: the fingerprint and the event are free again for the retry.
@@ -208,6 +227,9 @@ func (l *DynamoDBLedger) Release(ctx context.Context, a *Alert, c Claim) error {
 	})
 	if err != nil && !isConditionFailed(err) {
 		return fmt.Errorf("release alert %s: %w", a.Kind, err)
+	}
+	if err := l.releaseFlood(ctx, a, c); err != nil {
+		return l.undoEvent(ctx, a, c, err)
 	}
 	return l.undoEvent(ctx, a, c, nil)
 }
@@ -272,4 +294,199 @@ func intAttr(item map[string]types.AttributeValue, name string) int {
 	}
 	v, _ := strconv.Atoi(n.Value)
 	return v
+}
+
+// unclaimFingerprint hands back a fingerprint claimed for an alert flood control then folded:
+// the finding was not sent, so it stays claimable.
+func (l *DynamoDBLedger) unclaimFingerprint(ctx context.Context, a *Alert, token string) error {
+	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(l.Table),
+		Key:                       map[string]types.AttributeValue{"pk": str(fingerprintKey(a))},
+		UpdateExpression:          aws.String("SET #s = :released"),
+		ConditionExpression:       aws.String("#t = :token"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status", "#t": "token"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":released": str("released"), ":token": str(token)},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("hand back folded alert %s: %w", a.Kind, err)
+	}
+	return nil
+}
+
+// none is the placeholder of an empty address set: DynamoDB has no empty sets.
+var none = &types.AttributeValueMemberSS{Value: []string{"-"}}
+
+// admit applies flood control (see MemoryLedger.admit) with conditional writes on the flood
+// item: open the window (moving the last window's digest to d_* for this claim), count the
+// alert in it, or fold it. Each write's condition says which state it applies to, so
+// concurrent invocations agree; a lost race tries the next state.
+func (l *DynamoDBLedger) admit(ctx context.Context, a *Alert, c *Claim, now time.Time) (bool, error) {
+	limit := l.Options.floodCap()
+	if limit == 0 {
+		return true, nil
+	}
+	key := map[string]types.AttributeValue{"pk": str(floodKey(a))}
+	cutoff, exp := num(now.Add(-l.Options.Window).UnixMilli()), num(l.fingerprintExpiry(now))
+	for round := 0; round < maxClaimRounds; round++ {
+		out, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(l.Table), Key: key,
+			UpdateExpression: aws.String("SET win_start = :now, opener = :token, sent = :one, kind = :kind, account = :account, expires_at = :exp," +
+				" d_folded = if_not_exists(folded, :zero), d_first = if_not_exists(first_folded, :zero)," +
+				" d_addrs = if_not_exists(addrs, :none), d_pfxs = if_not_exists(pfxs, :none)" +
+				" REMOVE folded, first_folded, addrs, pfxs"),
+			ConditionExpression: aws.String("attribute_not_exists(pk) OR win_start <= :cutoff"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":now": num(now.UnixMilli()), ":token": str(c.Token), ":one": num(1), ":zero": num(0), ":none": none,
+				":kind": str(a.Kind), ":account": str(orDash(a.Account)), ":exp": exp, ":cutoff": cutoff,
+			},
+			ReturnValues: types.ReturnValueAllNew,
+		})
+		if err == nil {
+			c.floodOpened, c.floodWin = true, now
+			if n := intAttr(out.Attributes, "d_folded"); n > 0 {
+				c.Folded = n
+				c.FoldedSince = time.UnixMilli(int64(intAttr(out.Attributes, "d_first"))).UTC()
+				c.FoldedFrom = summarizeAddrs(setAttr(out.Attributes, "d_addrs"), setAttr(out.Attributes, "d_pfxs"))
+			}
+			if limit == 1 {
+				c.FoldingUntil = now.Add(l.Options.Window)
+			}
+			return true, nil
+		}
+		if !isConditionFailed(err) {
+			return false, fmt.Errorf("open flood window of alert %s: %w", a.Kind, err)
+		}
+		out, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(l.Table), Key: key,
+			UpdateExpression:    aws.String("SET expires_at = :exp ADD sent :one"),
+			ConditionExpression: aws.String("win_start > :cutoff AND sent < :cap"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":one": num(1), ":exp": exp, ":cutoff": cutoff, ":cap": num(int64(limit)),
+			},
+			ReturnValues: types.ReturnValueAllNew,
+		})
+		if err == nil {
+			win := time.UnixMilli(int64(intAttr(out.Attributes, "win_start")))
+			c.floodAdmitted, c.floodWin = true, win
+			if intAttr(out.Attributes, "sent") == limit {
+				c.FoldingUntil = win.Add(l.Options.Window).UTC()
+			}
+			return true, nil
+		}
+		if !isConditionFailed(err) {
+			return false, fmt.Errorf("count alert %s in its flood window: %w", a.Kind, err)
+		}
+		_, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(l.Table), Key: key,
+			UpdateExpression:    aws.String("SET expires_at = :exp, first_folded = if_not_exists(first_folded, :now) ADD folded :one"),
+			ConditionExpression: aws.String("win_start > :cutoff AND sent >= :cap"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":one": num(1), ":exp": exp, ":cutoff": cutoff, ":cap": num(int64(limit)), ":now": num(now.UnixMilli()),
+			},
+		})
+		if err == nil {
+			return false, l.rememberSource(ctx, a, key)
+		}
+		if !isConditionFailed(err) {
+			return false, fmt.Errorf("fold alert %s: %w", a.Kind, err)
+		}
+		// The window changed between the writes (it lapsed, or a claim was released): again.
+	}
+	return false, fmt.Errorf("flood control of alert %s: state kept changing under %d attempts", a.Kind, maxClaimRounds)
+}
+
+// rememberSource adds a folded alert's source to the flood's address sets, up to
+// maxFoldedAddrs addresses (and two networks, all the summary needs), so the item stays small.
+func (l *DynamoDBLedger) rememberSource(ctx context.Context, a *Alert, key map[string]types.AttributeValue) error {
+	addr := foldedAddr(a.SourceIP)
+	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(l.Table), Key: key,
+		UpdateExpression:    aws.String("ADD addrs :a, pfxs :p"),
+		ConditionExpression: aws.String("attribute_not_exists(addrs) OR size(addrs) < :max OR contains(addrs, :addr)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":a": &types.AttributeValueMemberSS{Value: []string{addr}}, ":addr": str(addr),
+			":p":   &types.AttributeValueMemberSS{Value: []string{addrPrefix(a.SourceIP)}},
+			":max": num(maxFoldedAddrs),
+		},
+	})
+	if isConditionFailed(err) { // the address set is full: the networks alone
+		_, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(l.Table), Key: key,
+			UpdateExpression:    aws.String("ADD pfxs :p"),
+			ConditionExpression: aws.String("size(pfxs) < :two"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":p": &types.AttributeValueMemberSS{Value: []string{addrPrefix(a.SourceIP)}}, ":two": num(2),
+			},
+		})
+	}
+	if err != nil && !isConditionFailed(err) {
+		// The fold is counted; only where it came from is missing from the digest.
+		return fmt.Errorf("remember source of folded alert %s: %w", a.Kind, err)
+	}
+	return nil
+}
+
+// commitFlood ends the opener's digest: it was sent.
+func (l *DynamoDBLedger) commitFlood(ctx context.Context, a *Alert, c Claim) error {
+	if !c.floodOpened {
+		return nil
+	}
+	_, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(l.Table),
+		Key:                       map[string]types.AttributeValue{"pk": str(floodKey(a))},
+		UpdateExpression:          aws.String("REMOVE d_folded, d_first, d_addrs, d_pfxs, opener"),
+		ConditionExpression:       aws.String("opener = :token"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":token": str(c.Token)},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("mark digest of alert %s sent: %w", a.Kind, err)
+	}
+	return nil
+}
+
+// releaseFlood undoes a failed send's flood accounting: an admitted alert leaves the window's
+// count; an opener gives its digest back and reopens the window for the retry, which reports it.
+func (l *DynamoDBLedger) releaseFlood(ctx context.Context, a *Alert, c Claim) error {
+	key := map[string]types.AttributeValue{"pk": str(floodKey(a))}
+	win := num(c.floodWin.UnixMilli())
+	var err error
+	switch {
+	case c.floodAdmitted:
+		_, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(l.Table), Key: key,
+			UpdateExpression:          aws.String("ADD sent :minus"),
+			ConditionExpression:       aws.String("win_start = :win AND sent > :zero"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":minus": num(-1), ":win": win, ":zero": num(0)},
+		})
+	case c.floodOpened:
+		values := map[string]types.AttributeValue{":token": str(c.Token), ":win": win, ":zero": num(0)}
+		_, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(l.Table), Key: key,
+			UpdateExpression: aws.String("SET folded = d_folded, first_folded = d_first, addrs = d_addrs, pfxs = d_pfxs, win_start = :zero, sent = :zero" +
+				" REMOVE d_folded, d_first, d_addrs, d_pfxs, opener"),
+			ConditionExpression:       aws.String("opener = :token AND win_start = :win AND attribute_not_exists(folded)"),
+			ExpressionAttributeValues: values,
+		})
+		if isConditionFailed(err) { // alerts were folded meanwhile: add the digest's count to theirs
+			_, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: aws.String(l.Table), Key: key,
+				UpdateExpression: aws.String("SET folded = folded + d_folded, first_folded = d_first, win_start = :zero, sent = :zero" +
+					" REMOVE d_folded, d_first, d_addrs, d_pfxs, opener"),
+				ConditionExpression:       aws.String("opener = :token AND win_start = :win AND d_folded > :zero"),
+				ExpressionAttributeValues: values,
+			})
+		}
+	}
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("release flood count of alert %s: %w", a.Kind, err)
+	}
+	return nil
+}
+
+func setAttr(item map[string]types.AttributeValue, name string) []string {
+	ss, ok := item[name].(*types.AttributeValueMemberSS)
+	if !ok {
+		return nil
+	}
+	return ss.Value
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"time"
 )
 
@@ -35,6 +36,21 @@ type Claim struct {
 	Suppressed int       // Send: alerts of the fingerprint held back since Since
 	Since      time.Time // Send: when the last alert of the fingerprint was sent
 	Now        time.Time // when the claim was made
+
+	// Flood control (Send only): FoldingUntil is set when this alert reached the flood cap;
+	// Folded, FoldedSince and FoldedFrom are the previous window's folded alerts this alert
+	// reports (see Alert.Folded). Folded is also set, to 1, on a Suppress that folded the alert.
+	FoldingUntil time.Time
+	Folded       int
+	FoldedSince  time.Time
+	FoldedFrom   string
+	// Fold: a Suppress decided by flood control (the finding was new, its flood was capped).
+	Fold bool
+
+	// floodWin is the flood window this Send counts in; floodOpened says the claim opened it
+	// (and took the previous window's digest), floodAdmitted that it was counted in it.
+	floodWin                   time.Time
+	floodOpened, floodAdmitted bool
 }
 
 // Ledger is the alert state that makes alerting durable and quiet: one claim per event and
@@ -59,6 +75,41 @@ type LedgerOptions struct {
 	// must outlast the longest retry: EventBridge retries up to 24 hours, SQS keeps messages
 	// up to 14 days.
 	DedupeFor time.Duration
+	// FloodCap is ALERT_FLOOD_CAP: at most this many alerts of one FloodKey (kind, account,
+	// principal, outcome) are sent per Window, whatever their source addresses; the rest are
+	// folded and counted, and the first alert sent after the window reports them as a digest
+	// ("+187 from 2a02:1810:4d02:a100::/64 since 10:02"). The alert that reaches the cap says
+	// folding has begun and until when. 0 means DefaultFloodCap; Window 0 turns it off.
+	FloodCap int
+}
+
+// DefaultFloodCap is the flood cap when LedgerOptions.FloodCap is 0: a few alerts show a
+// flood's shape, the digest its size.
+const DefaultFloodCap = 3
+
+// MaxFloodCap bounds ALERT_FLOOD_CAP: a cap above it is no flood control at all.
+const MaxFloodCap = 1000
+
+// Validate checks the options; a function stops at start on an invalid value.
+func (o LedgerOptions) Validate() error {
+	switch {
+	case o.Window < 0:
+		return fmt.Errorf("suppression window %s is negative", o.Window)
+	case o.FloodCap < 0 || o.FloodCap > MaxFloodCap:
+		return fmt.Errorf("flood cap %d is outside 1..%d (0 means %d)", o.FloodCap, MaxFloodCap, DefaultFloodCap)
+	}
+	return nil
+}
+
+// floodCap is the effective cap; 0 means flood control is off (no window).
+func (o LedgerOptions) floodCap() int {
+	switch {
+	case o.Window <= 0:
+		return 0
+	case o.FloodCap <= 0:
+		return DefaultFloodCap
+	}
+	return o.FloodCap
 }
 
 func newToken() string {
@@ -70,3 +121,4 @@ func newToken() string {
 // eventKey and fingerprintKey are the ledger's item keys.
 func eventKey(a *Alert) string       { return "ev#" + a.DedupeKey() }
 func fingerprintKey(a *Alert) string { return "fp#" + a.Fingerprint() }
+func floodKey(a *Alert) string       { return "fl#" + a.FloodKey() }

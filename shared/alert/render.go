@@ -52,30 +52,153 @@ func Render(a Alert) Message {
 	}
 }
 
+// subject keeps the severity, the whole source address and the account; the person, the
+// role and the title share what is left, shrinking in that order of importance.
 func subject(a Alert) string {
-	s := fmt.Sprintf("trailguard %s %s: %s from %s acct %s",
-		a.Severity, a.Title, ASCII(a.User, 40), ASCII(orDash(a.SourceIP), 45), ASCII(a.Account, 20))
-	return ASCII(s, MaxSubjectChars)
+	p := person(a)
+	fixed := " from " + ASCII(orDash(a.SourceIP), 45) + " acct " + ASCII(orDash(a.Account), 20)
+	for _, f := range []struct {
+		head                bool
+		title, who, roleCut int
+		digest              bool
+	}{
+		{true, 40, 64, 24, true}, {true, 40, 64, 24, false}, {true, 40, 64, 0, false},
+		{true, 20, 40, 0, false}, {true, 14, 24, 0, false}, {true, 0, 24, 0, false},
+		{true, 0, 12, 0, false}, {false, 0, 12, 0, false},
+	} {
+		var b strings.Builder
+		if f.head {
+			b.WriteString("trailguard ")
+		}
+		b.WriteString(ASCII(string(a.Severity), 8))
+		if t := ASCII(a.Title, f.title); t != "" {
+			b.WriteString(" " + t)
+		}
+		b.WriteString(": " + Quote(p.name, f.who))
+		if r := ASCII(p.role, f.roleCut); r != "" {
+			b.WriteString(" (" + r + ")")
+		}
+		b.WriteString(fixed)
+		if f.digest && a.Folded > 0 {
+			fmt.Fprintf(&b, " [+%d folded]", a.Folded)
+		}
+		if b.Len() <= MaxSubjectChars {
+			return b.String()
+		}
+	}
+	return ASCII(fmt.Sprintf("%s%s", ASCII(string(a.Severity), 8), fixed), MaxSubjectChars)
 }
 
-// sms fits one line into MaxSMSBytes: the fixed words first, then as much of the user name
-// and source as fits.
+// sms fits one line into MaxSMSBytes. The severity, the whole source address (an IPv6
+// address is up to 39 characters), the account and the person always stay; when space is
+// short the role goes first, then the counts shorten, then the title and the person's name.
 func sms(a Alert) string {
-	tail := " acct:" + ASCII(a.Account, 20)
-	if a.Suppressed > 0 {
-		tail += fmt.Sprintf(" +%d since %s", a.Suppressed, a.SuppressedSince.UTC().Format("15:04"))
+	p := person(a)
+	head := "trailguard " + ASCII(string(a.Severity), 8)
+	fixed := " IP:" + ASCII(orDash(a.SourceIP), 45)
+	acct := " acct:" + ASCII(orDash(a.Account), 20)
+	for _, f := range []struct {
+		title, who, role, tail int // tail: 2 full, 1 shorter, 0 shortest
+	}{
+		{40, 64, 24, 2}, {40, 64, 0, 2}, {40, 64, 0, 1}, {16, 64, 0, 1}, {16, 32, 0, 1},
+		{16, 32, 0, 0}, {0, 32, 0, 0}, {0, 20, 0, 0}, {0, 12, 0, 0},
+	} {
+		var b strings.Builder
+		b.WriteString(head)
+		if t := ASCII(a.Title, f.title); t != "" {
+			b.WriteString(" " + t)
+		}
+		b.WriteString(fixed + " user:" + Quote(p.name, f.who))
+		if r := ASCII(p.role, f.role); r != "" {
+			b.WriteString(" role:" + r)
+		}
+		b.WriteString(acct + smsTail(a, f.tail))
+		if b.Len() <= MaxSMSBytes {
+			return b.String()
+		}
 	}
-	head := fmt.Sprintf("trailguard %s %s", a.Severity, ASCII(a.Title, 40))
-	ip := " IP:" + ASCII(orDash(a.SourceIP), 45)
-	room := MaxSMSBytes - len(head) - len(ip) - len(tail) - len(" user:")
-	if room < 4 {
-		room = 4
-	}
-	out := head + ip + " user:" + ASCII(orDash(a.User), room) + tail
+	out := head + fixed + " user:" + Quote(p.name, 8) + acct
 	if len(out) > MaxSMSBytes {
 		out = out[:MaxSMSBytes]
 	}
 	return out
+}
+
+// smsTail is the counts an SMS ends with, at three lengths: the folded digest
+// ("+187 from 2a02:1810:4d02:a100::/64 since 10:02"), the start of folding ("folding till
+// 11:02"), and the repeats of this very finding ("+37 since 10:02").
+func smsTail(a Alert, form int) string {
+	var b strings.Builder
+	if a.Folded > 0 {
+		fmt.Fprintf(&b, " +%d", a.Folded)
+		if from := ASCII(a.FoldedFrom, 45); from != "" && form > 0 {
+			b.WriteString(" from " + from)
+		}
+		if form > 1 {
+			b.WriteString(" since " + a.FoldedSince.UTC().Format("15:04"))
+		}
+		if form == 0 {
+			b.WriteString(" folded")
+		}
+	}
+	if a.Suppressed > 0 {
+		fmt.Fprintf(&b, " +%d", a.Suppressed)
+		if form > 0 {
+			b.WriteString(" since " + a.SuppressedSince.UTC().Format("15:04"))
+		}
+	}
+	if !a.FoldingUntil.IsZero() {
+		b.WriteString(" folding")
+		if form > 0 {
+			b.WriteString(" till " + a.FoldingUntil.UTC().Format("15:04"))
+		}
+	}
+	return b.String()
+}
+
+// who is the person behind an alert, as on-call names them, and the role they act in.
+type who struct {
+	name, role string
+}
+
+// person reads the person from the principal: for an assumed role (IAM Identity Center's
+// AWSReservedSSO_<permission set>_<id> included) the session name, which is the person (an
+// Identity Center user's name, an email address), with the role shortened to the
+// permission set; otherwise the user name.
+func person(a Alert) who {
+	if _, rest, ok := strings.Cut(a.Principal, ":assumed-role/"); ok {
+		if role, session, ok := strings.Cut(rest, "/"); ok && session != "" {
+			return who{name: session, role: shortRole(role)}
+		}
+	}
+	if a.User == "" {
+		return who{name: orDash(a.Principal)}
+	}
+	return who{name: a.User}
+}
+
+// shortRole drops what adds nothing for a person reading an SMS: IAM Identity Center's
+// "AWSReservedSSO_" prefix and "_<16 hex>" suffix of the permission set's role.
+func shortRole(role string) string {
+	if rest, ok := strings.CutPrefix(role, "AWSReservedSSO_"); ok {
+		if i := strings.LastIndexByte(rest, '_'); i > 0 && isHex(rest[i+1:]) {
+			rest = rest[:i]
+		}
+		return rest
+	}
+	return role
+}
+
+func isHex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }
 
 func email(a Alert) string {
@@ -86,11 +209,14 @@ func email(a Alert) string {
 			fmt.Fprintf(&b, "%-12s %s\n", label+":", value)
 		}
 	}
-	who := Clean(a.User, 128)
+	who := QuoteText(a.User, 128)
 	if p := Clean(a.Principal, 256); p != "" && p != who {
 		who += " (" + p + ")"
 	}
 	line("Who", who)
+	if p := person(a); p.role != "" {
+		line("Person", QuoteText(p.name, 128)+" as "+Clean(p.role, 128))
+	}
 	line("From", Clean(a.SourceIP, 128))
 	if !a.EventTime.IsZero() {
 		line("When", a.EventTime.UTC().Format(time.RFC3339))
@@ -99,7 +225,7 @@ func email(a Alert) string {
 	line("Account", Clean(a.Account, 32))
 	line("Region", Clean(a.Region, 32))
 	line("Event ID", Clean(a.EventID, 64))
-	line("User agent", Clean(a.UserAgent, 512))
+	line("User agent", QuoteText(a.UserAgent, 512))
 	for _, d := range a.Details {
 		line(Clean(d.Label, 32), Clean(d.Value, 512))
 	}
@@ -119,6 +245,19 @@ func email(a Alert) string {
 	if a.Suppressed > 0 {
 		fmt.Fprintf(&b, "\nAnd %d more like this since %s (suppressed).\n",
 			a.Suppressed, a.SuppressedSince.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	if a.Folded > 0 {
+		fmt.Fprintf(&b, "\nFlood digest: %d more alerts of this kind for this principal were folded since %s",
+			a.Folded, a.FoldedSince.UTC().Format("2006-01-02 15:04 UTC"))
+		if from := Clean(a.FoldedFrom, 64); from != "" {
+			b.WriteString(", from " + from)
+		}
+		b.WriteString(" (flood control: none of them was sent).\n")
+	}
+	if !a.FoldingUntil.IsZero() {
+		fmt.Fprintf(&b, "\nFlood control: this is the last alert of this kind for this principal sent until %s;"+
+			" the ones after it are folded and counted, and the next alert after that time reports them.\n",
+			a.FoldingUntil.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	fmt.Fprintf(&b, "\nKind: %s, severity %s, fingerprint %s\n", a.Kind, a.Severity, a.Fingerprint())
 	return b.String()
@@ -144,6 +283,11 @@ type machineView struct {
 	Fingerprint     string            `json:"fingerprint"`
 	Suppressed      int               `json:"suppressed,omitempty"`
 	SuppressedSince string            `json:"suppressed_since,omitempty"`
+	Folded          int               `json:"folded,omitempty"`
+	FoldedSince     string            `json:"folded_since,omitempty"`
+	FoldedFrom      string            `json:"folded_from,omitempty"`
+	FoldingUntil    string            `json:"folding_until,omitempty"`
+	Truncated       bool              `json:"truncated,omitempty"`
 }
 
 func view(a Alert) machineView {
@@ -160,6 +304,13 @@ func view(a Alert) machineView {
 	}
 	if a.Suppressed > 0 {
 		v.SuppressedSince = a.SuppressedSince.UTC().Format(time.RFC3339)
+	}
+	if a.Folded > 0 {
+		v.Folded, v.FoldedFrom = a.Folded, Clean(a.FoldedFrom, 64)
+		v.FoldedSince = a.FoldedSince.UTC().Format(time.RFC3339)
+	}
+	if !a.FoldingUntil.IsZero() {
+		v.FoldingUntil = a.FoldingUntil.UTC().Format(time.RFC3339)
 	}
 	for _, id := range a.Attack {
 		v.Attack = append(v.Attack, Clean(id, 16))

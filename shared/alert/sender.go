@@ -22,7 +22,8 @@ type Sender struct {
 	// Lease is how long a claim stays another invocation's when ctx has no deadline; under
 	// Lambda the lease ends a little after the invocation's own deadline.
 	Lease time.Duration
-	// Metrics counts decisions (AlertsSent, AlertsSuppressed, AlertsDuplicate); may be nil.
+	// Metrics counts decisions (AlertsSent, AlertsSuppressed, AlertsFolded, AlertsDuplicate);
+	// may be nil.
 	Metrics counter
 }
 
@@ -77,8 +78,14 @@ func (s *Sender) Publish(ctx context.Context, alerts []Alert) error {
 		switch c.Action {
 		case Send:
 			a.Suppressed, a.SuppressedSince = c.Suppressed, c.Since
+			a.FoldingUntil, a.Folded, a.FoldedSince, a.FoldedFrom = c.FoldingUntil, c.Folded, c.FoldedSince, c.FoldedFrom
 			send, claims = append(send, a), append(claims, c)
 		case Suppress:
+			if c.Fold {
+				stats.Add("AlertsFolded", 1)
+				log.InfoContext(ctx, "alert folded by flood control", "decision", "fold", "flood", a.FloodKey())
+				continue
+			}
 			stats.Add("AlertsSuppressed", 1)
 			log.InfoContext(ctx, "alert suppressed", "decision", "suppress")
 		case Duplicate:
@@ -106,7 +113,7 @@ func (s *Sender) Publish(ctx context.Context, alerts []Alert) error {
 			continue
 		}
 		stats.Add("AlertsSent", 1)
-		log.InfoContext(ctx, "alert sent", "decision", "send", "suppressed_reported", claims[i].Suppressed)
+		log.InfoContext(ctx, "alert sent", "decision", "send", "suppressed_reported", claims[i].Suppressed, "folded_reported", claims[i].Folded)
 		if err := s.Ledger.Commit(ctx, &send[i], claims[i]); err != nil {
 			// Delivered: failing the invocation would re-send it once the lease lapses.
 			log.ErrorContext(ctx, "alert sent but not marked; a lapsed lease may repeat it once", "error", err.Error())

@@ -141,6 +141,7 @@ func TestSenderBatchRetriesOnlyFailedEntries(t *testing.T) {
 	for i := range 12 { // 12 distinct findings: a batch of 10 and one of 2
 		a := alertFor("e" + strconv.Itoa(i))
 		a.SourceIP = "203.0.113." + strconv.Itoa(i)
+		a.Principal += strconv.Itoa(i) // 12 principals: no flood control
 		alerts = append(alerts, a)
 	}
 	r.sns.FailBatchEntries("3", "7") // entry ids are the alerts' indexes
