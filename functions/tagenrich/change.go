@@ -33,6 +33,9 @@ type Change struct {
 	TagsSource string `json:"tags_source" dynamodbav:"tags_source"`
 	// TagsUnavailable: the tag lookup failed after retries; Tags are the last known, if any.
 	TagsUnavailable bool `json:"tags_unavailable" dynamodbav:"tags_unavailable"`
+	// Note says why the tags were not looked up: the resource is in another account than
+	// the event's (tags_source other-account).
+	Note string `json:"note,omitempty" dynamodbav:"note,omitempty"`
 
 	lookupErr string // why the tags were unavailable, for the log only
 }

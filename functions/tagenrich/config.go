@@ -6,8 +6,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
+	"github.com/trailguard/trailguard/shared/tags"
 )
 
 // Config is tagenrich's environment.
@@ -27,8 +30,15 @@ type Config struct {
 	ChangeTable    string   `envconfig:"CHANGE_TABLE"`
 	KnownTagsTable string   `envconfig:"KNOWN_TAGS_TABLE"`
 	// HomeAccount is the enricher's own account; others are read through MemberRoleName.
-	HomeAccount    string        `envconfig:"HOME_ACCOUNT_ID"`
-	MemberRoleName string        `envconfig:"MEMBER_ROLE_NAME"`
+	HomeAccount    string `envconfig:"HOME_ACCOUNT_ID"`
+	MemberRoleName string `envconfig:"MEMBER_ROLE_NAME"`
+	// MemberAccounts are the accounts whose MEMBER_ROLE_NAME may be assumed (12-digit IDs,
+	// commas); listed, no other account is. OrganizationID (o-…) lets any account of the
+	// organization be tried when none is listed (IAM's aws:ResourceOrgID refuses the rest).
+	// With neither, no role is assumed: only the home account's tags are read. The template
+	// sets both from its MemberAccounts and OrganizationId parameters, as its IAM policy does.
+	MemberAccounts []string      `envconfig:"MEMBER_ACCOUNTS"`
+	OrganizationID string        `envconfig:"ORGANIZATION_ID"`
 	CacheTTL       time.Duration `envconfig:"TAG_CACHE_TTL" default:"10m"`
 	CacheSize      int           `envconfig:"TAG_CACHE_SIZE" default:"10000"`
 	// LookupAttempts bounds the SDK's attempts per tag, IAM and STS call (throttling retried
@@ -52,6 +62,8 @@ type settings struct {
 var (
 	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
 	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	// orgIDRE is the Organizations ID pattern (API reference, Organization.Id).
+	orgIDRE = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 )
 
 // maxTagKeys bounds TAG_KEYS: each indexed key a resource carries is one more item written.
@@ -108,6 +120,14 @@ func (s *settings) validate(underLambda bool) error {
 		return &config.Error{Var: "HOME_ACCOUNT_ID", Problem: fmt.Sprintf("%q is not a 12-digit account ID", s.HomeAccount)}
 	case s.MemberRoleName != "" && !roleNameRE.MatchString(s.MemberRoleName):
 		return &config.Error{Var: "MEMBER_ROLE_NAME", Problem: fmt.Sprintf("%q is not an IAM role name", s.MemberRoleName)}
+	case s.OrganizationID != "" && !orgIDRE.MatchString(s.OrganizationID):
+		return &config.Error{Var: "ORGANIZATION_ID", Problem: fmt.Sprintf("%q is not an organization ID (o- and 10 to 32 lower-case letters or digits)", s.OrganizationID)}
+	}
+	s.MemberAccounts = trimmed(s.MemberAccounts)
+	for _, a := range s.MemberAccounts {
+		if !accountRE.MatchString(a) {
+			return &config.Error{Var: "MEMBER_ACCOUNTS", Problem: fmt.Sprintf("%q is not a 12-digit account ID", a)}
+		}
 	}
 	if underLambda {
 		for _, req := range []struct{ name, value string }{
@@ -135,4 +155,12 @@ func trimmed(list []string) []string {
 		}
 	}
 	return out
+}
+
+// accounts is the credential source of the tag lookups: the home account's own, and the
+// member role only in the accounts MEMBER_ACCOUNTS and ORGANIZATION_ID make known members
+// (tags.Accounts), assumed through stsClient.
+func (s *settings) accounts(stsClient stscreds.AssumeRoleAPIClient) *tags.Accounts {
+	return &tags.Accounts{Home: s.HomeAccount, RoleName: s.MemberRoleName, Members: s.MemberAccounts,
+		Organization: s.OrganizationID, STS: stsClient}
 }

@@ -63,10 +63,29 @@ func TestLoadConfig(t *testing.T) {
 		{name: "lambda alerting without topic", env: with(lambdaOK, "ALERT_ON_TAGS", "env=prod"), badVar: "ALERT_TOPIC_ARN"},
 		{name: "lambda alerting without state table", env: with(lambdaOK, "ALERT_ON_TAGS", "env=prod", "ALERT_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:alerts"), badVar: "ALERT_STATE_TABLE"},
 		{name: "lambda alerting", env: with(lambdaOK, "ALERT_ON_TAGS", "env=prod", "ALERT_TOPIC_ARN", "arn:aws:sns:eu-west-1:111122223333:alerts", "ALERT_STATE_TABLE", "state")},
+		{name: "member accounts and organization", env: map[string]string{"MEMBER_ACCOUNTS": "444455556666, 777788889999,", "ORGANIZATION_ID": "o-a1b2c3d4e5"},
+			check: func(t *testing.T, s settings) {
+				a := s.accounts(nil)
+				if !reflect.DeepEqual(a.Members, []string{"444455556666", "777788889999"}) || a.Organization != "o-a1b2c3d4e5" {
+					t.Errorf("accounts %+v, want the two members and the organization", a)
+				}
+			}},
+		{name: "neither member accounts nor organization", env: map[string]string{"MEMBER_ACCOUNTS": "", "ORGANIZATION_ID": ""},
+			check: func(t *testing.T, s settings) {
+				if a := s.accounts(nil); len(a.Members) != 0 || a.Organization != "" {
+					t.Errorf("accounts %+v, want none: no role is assumed", a)
+				}
+			}},
+		{name: "member account too short", env: map[string]string{"MEMBER_ACCOUNTS": "444455556666,12345"}, badVar: "MEMBER_ACCOUNTS"},
+		{name: "member account ARN", env: map[string]string{"MEMBER_ACCOUNTS": "arn:aws:iam::444455556666:root"}, badVar: "MEMBER_ACCOUNTS"},
+		{name: "member account wildcard", env: map[string]string{"MEMBER_ACCOUNTS": "*"}, badVar: "MEMBER_ACCOUNTS"},
+		{name: "organization root ID", env: map[string]string{"ORGANIZATION_ID": "r-ab12"}, badVar: "ORGANIZATION_ID"},
+		{name: "organization upper case", env: map[string]string{"ORGANIZATION_ID": "o-A1B2C3D4E5"}, badVar: "ORGANIZATION_ID"},
+		{name: "organization too short", env: map[string]string{"ORGANIZATION_ID": "o-a1b2c3"}, badVar: "ORGANIZATION_ID"},
 		{name: "negative suppression window", env: map[string]string{"SUPPRESS_WINDOW": "-1h"}, badVar: "SUPPRESS_WINDOW"},
 	}
 	vars := []string{"AWS_LAMBDA_RUNTIME_API", "ONLY_WRITE", "SERVICES", "TAG_KEYS", "RETENTION_DAYS", "KNOWN_TAGS_DAYS",
-		"ALERT_ON_TAGS", "CHANGE_TABLE", "KNOWN_TAGS_TABLE", "HOME_ACCOUNT_ID", "MEMBER_ROLE_NAME", "TAG_CACHE_TTL",
+		"ALERT_ON_TAGS", "CHANGE_TABLE", "KNOWN_TAGS_TABLE", "HOME_ACCOUNT_ID", "MEMBER_ROLE_NAME", "MEMBER_ACCOUNTS", "ORGANIZATION_ID", "TAG_CACHE_TTL",
 		"TAG_CACHE_SIZE", "LOOKUP_MAX_ATTEMPTS", "ALERT_TOPIC_ARN", "ALERT_STATE_TABLE", "SUPPRESS_WINDOW", "ALERT_DEDUPE_FOR"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,14 +55,20 @@ type Handler struct {
 	Metrics   counter
 }
 
-// Handle is the Lambda entry point: one EventBridge event. A malformed event or a failure of
-// the tables is an error, so Lambda retries it and it ends in the dead-letter queue; a tag
-// lookup that fails is not: the change is recorded, marked tags_unavailable.
+// Handle is the Lambda entry point: one EventBridge event. A malformed event (an envelope
+// account that is not the record's recipientAccountId included) or a failure of the tables
+// is an error, so Lambda retries it and it ends in the dead-letter queue; a tag lookup that
+// fails is not: the change is recorded, marked tags_unavailable. An event whose source
+// cannot speak for AWS (trail.ForgedSource) is rejected: logged and counted, not recorded,
+// not retried.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	base := logging.ForInvocation(ctx, h.Log)
 	ev, err := trail.DecodeEvent(raw)
 	if err != nil {
 		return h.malformed(ctx, base, err)
+	}
+	if reason := trail.ForgedSource(ev.Source, ev.DetailType); reason != "" {
+		return h.rejected(ctx, base, ev, reason)
 	}
 	rec := ev.Detail
 	log := base.With("event_id", rec.EventID, "event_name", rec.EventName)
@@ -88,6 +94,9 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 		return err
 	}
 	for _, c := range changes {
+		if c.TagsSource == tags.FromOtherAccount {
+			h.Metrics.Add("OtherAccountResources", 1)
+		}
 		if c.TagsUnavailable {
 			h.Metrics.Add("TagsUnavailable", 1)
 			log.WarnContext(ctx, "tags unavailable", "decision", "record-without-live-tags", "resource", c.Resource,
@@ -109,7 +118,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 			h.Metrics.Add("ChangesDuplicate", 1)
 		}
 		log.InfoContext(ctx, "change", "decision", decision, "resource", stored.Resource, "tags", stored.Tags.String(),
-			"tags_source", stored.TagsSource, "tags_unavailable", stored.TagsUnavailable, "error_code", stored.ErrorCode)
+			"tags_source", stored.TagsSource, "tags_unavailable", stored.TagsUnavailable, "error_code", stored.ErrorCode, "note", stored.Note)
 		if len(h.matched(stored)) > 0 {
 			alerted = append(alerted, stored)
 		}
@@ -124,6 +133,23 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	}
 	return nil
 }
+
+// rejected logs and counts an event whose source cannot speak for AWS. It records nothing,
+// raises no alert and returns no error: a forged event is no delivery failure to retry, and
+// an alert per forged event would let whoever can put events on the bus flood the on-call
+// phones (trail.ForgedSource says why the count, ForgedSources, is what is alarmed on). What
+// the sender chose is logged sanitized; the envelope's account is the one that put the event.
+func (h *Handler) rejected(ctx context.Context, log *slog.Logger, ev *trail.Event, reason string) error {
+	h.Metrics.Add("ForgedSources", 1)
+	log.WarnContext(ctx, "event rejected", "decision", "rejected", "reason", reason,
+		"source", alert.Clean(ev.Source, maxLoggedSource), "detail_type", alert.Clean(ev.DetailType, maxLoggedSource),
+		"account", alert.Clean(ev.Account, maxLoggedSource))
+	return nil
+}
+
+// maxLoggedSource caps the envelope text a rejected event's log line repeats: EventBridge
+// allows 256 characters of source, an attacker's choice.
+const maxLoggedSource = 64
 
 // malformed logs and counts a malformed event and returns its error, so Lambda retries it
 // and, failing again, routes it to the dead-letter queue.
@@ -148,14 +174,24 @@ func (h *Handler) skip(ev *trail.Event) string {
 }
 
 // Changes builds the change records of one kept event: one per resource touched, or one
-// with no resource, each with its tags.
+// with no resource, each with its tags. Tags are read only in the account the event belongs
+// to (eventAccount): a resource the request names in another account is recorded with no
+// tags and a note, so no caller can choose where the enricher reads or assumes a role.
 func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error) {
 	rec := ev.Detail
+	account, err := eventAccount(ev)
+	if err != nil {
+		return nil, err
+	}
 	base, err := baseChange(rec)
 	if err != nil {
 		return nil, err
 	}
+	if account != "" {
+		base.Account = account
+	}
 	touched := tags.Extract(rec)
+	touched.Account = account
 	resolved, err := h.Tags.Resolve(ctx, touched)
 	if err != nil {
 		return nil, fmt.Errorf("event %s: %w", base.EventID, err)
@@ -173,7 +209,7 @@ func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error
 		got := resolved[r.ARN]
 		c := base
 		c.Resource, c.ResourceType = r.ARN, r.Type
-		c.Tags, c.TagsSource, c.TagsUnavailable = got.Tags, got.Source, got.Unavailable
+		c.Tags, c.TagsSource, c.TagsUnavailable, c.Note = got.Tags, got.Source, got.Unavailable, got.Note
 		if c.Tags == nil {
 			c.Tags = tags.Tags{}
 		}
@@ -183,6 +219,24 @@ func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// eventAccount is the account an event belongs to: the EventBridge envelope's account (set
+// by EventBridge, not by the sender of the record), which must be the record's
+// recipientAccountId when both are given; either alone when only one is. Two different
+// accounts are malformed: which account's tags to read cannot be told, and a record AWS
+// delivers never disagrees with its envelope, so the event is kept (dead-letter queue), not
+// guessed at.
+func eventAccount(ev *trail.Event) (string, error) {
+	recipient := ev.Detail.RecipientAccountID
+	switch {
+	case ev.Account != "" && recipient != "" && ev.Account != recipient:
+		return "", fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "account",
+			Problem: fmt.Sprintf("%q is not the record's recipientAccountId %q: whose event it is cannot be told", ev.Account, recipient)})
+	case ev.Account != "":
+		return ev.Account, nil
+	}
+	return recipient, nil
 }
 
 // baseChange fills the fields every change of the event shares. The record's eventID

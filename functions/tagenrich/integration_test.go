@@ -68,8 +68,15 @@ func fastRetryer() aws.Retryer {
 }
 
 // container builds a handler as main.go does under Lambda, with a fresh cache: a new
-// Lambda container.
+// Lambda container. The member account is listed in MEMBER_ACCOUNTS.
 func (e *env) container(t *testing.T) *Handler {
+	t.Helper()
+	return e.containerWith(t, settings{Config: Config{HomeAccount: homeAccount, MemberRoleName: memberRole,
+		MemberAccounts: []string{memberAccount}}})
+}
+
+// containerWith is container with the accounts cfg makes known members.
+func (e *env) containerWith(t *testing.T, cfg settings) *Handler {
 	t.Helper()
 	tagging := rgt.NewFromConfig(awsfake.Config(e.tagging.URL()), func(o *rgt.Options) { o.Retryer = fastRetryer() })
 	iamc := iam.NewFromConfig(awsfake.Config(e.iam.URL()), func(o *iam.Options) { o.Retryer = fastRetryer() })
@@ -78,7 +85,7 @@ func (e *env) container(t *testing.T) *Handler {
 		OnlyWrite: true,
 		Tags: &tags.Resolver{
 			Source: &tags.AWS{Tagging: tagging, IAM: iamc,
-				Accounts: &tags.Accounts{Home: homeAccount, RoleName: memberRole, STS: stsc}},
+				Accounts: cfg.accounts(stsc)},
 			Cache: tags.NewCache(10*time.Minute, 1000, nil),
 			Known: &tags.DynamoKnown{Client: e.ddb, Table: e.knownTable, Retain: 730 * 24 * time.Hour},
 		},
