@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
 
@@ -14,6 +15,11 @@ import (
 const (
 	MaxSMSBytes     = 140 // one SMS in the GSM 7-bit alphabet, with room to spare for carriers
 	MaxSubjectChars = 100 // SNS rejects longer email subjects
+	// MaxMessageBytes is SNS's message size limit (the topic's default MaximumMessageSize,
+	// 256 KiB): one message, body and attributes, and also the sum of all messages of one
+	// PublishBatch ("the combined size of all messages in the batch, including each message's
+	// body and attributes, must not exceed the topic's MaximumMessageSize", PublishBatch API).
+	MaxMessageBytes = 262144
 )
 
 // Message is an alert rendered for every audience of the topic: Email (full detail), SMS
@@ -37,8 +43,60 @@ func (m Message) SNSJSON() string {
 	return string(b)
 }
 
-// Render renders an alert. Every piece of event text is sanitized on the way.
+// Size is what the message counts against MaxMessageBytes, on the safe side: the JSON body,
+// the subject, and each attribute's name, data type and value.
+func (m Message) Size() int {
+	n := len(m.SNSJSON()) + len(m.Subject)
+	for k, v := range m.Attributes {
+		n += len(k) + len("String") + len(v)
+	}
+	return n
+}
+
+// Render renders an alert. Every piece of event text is sanitized on the way, and the
+// message fits MaxMessageBytes (see fit).
 func Render(a Alert) Message {
+	m := render(a)
+	fit(&m, a)
+	return m
+}
+
+// fit keeps a message within MaxMessageBytes: an alert with very many or very long details
+// has the details and runbook left out of its JSON (marked "truncated"), then its email cut
+// with a note that says so and names the CloudTrail event to read in full.
+func fit(m *Message, a Alert) {
+	if m.Size() <= MaxMessageBytes {
+		return
+	}
+	if len(m.Default) > MaxMessageBytes/4 {
+		v := view(a)
+		v.Details, v.Runbook, v.Truncated = nil, nil, true
+		b, _ := json.Marshal(v)
+		m.Default = string(b)
+	}
+	note := fmt.Sprintf("\n[truncated to fit SNS's 256 KB message limit; read CloudTrail event %s in full]\n", ASCII(orDash(a.EventID), 64))
+	full := m.Email
+	cut := func(keep int) string {
+		for keep > 0 && !utf8.RuneStart(full[keep]) {
+			keep--
+		}
+		return full[:keep] + note
+	}
+	// The longest cut that fits: JSON escaping makes a byte of email cost one to six.
+	lo, hi := 0, len(full)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		m.Email = cut(mid)
+		if m.Size() <= MaxMessageBytes {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	m.Email = cut(lo)
+}
+
+func render(a Alert) Message {
 	return Message{
 		Subject: subject(a),
 		SMS:     sms(a),

@@ -48,9 +48,8 @@ func (p *SNS) Publish(ctx context.Context, alerts []Alert) error {
 		return nil
 	}
 	failed := map[int]error{}
-	for start := 0; start < len(alerts); start += MaxBatch {
-		end := min(start+MaxBatch, len(alerts))
-		for i, err := range p.batch(ctx, alerts, start, end) {
+	for _, r := range batches(alerts) {
+		for i, err := range p.batch(ctx, alerts, r[0], r[1]) {
 			failed[i] = err
 		}
 	}
@@ -58,6 +57,25 @@ func (p *SNS) Publish(ctx context.Context, alerts []Alert) error {
 		return &PartialError{Failed: failed}
 	}
 	return nil
+}
+
+// batches splits alerts into runs [start, end) of at most MaxBatch alerts whose messages
+// together stay within MaxMessageBytes, the limit SNS puts on one PublishBatch.
+func batches(alerts []Alert) [][2]int {
+	var out [][2]int
+	start, size := 0, 0
+	for i := range alerts {
+		n := Render(alerts[i]).Size()
+		if i > start && (i-start == MaxBatch || size+n > MaxMessageBytes) {
+			out = append(out, [2]int{start, i})
+			start, size = i, 0
+		}
+		size += n
+	}
+	if start < len(alerts) {
+		out = append(out, [2]int{start, len(alerts)})
+	}
+	return out
 }
 
 // batch sends alerts[start:end] and re-sends only the entries that failed, returning the
