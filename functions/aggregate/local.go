@@ -1,20 +1,27 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/objectevent"
 )
 
 // printer shows a local run's counters: with JSON one object per counter row and one summary
@@ -90,4 +97,30 @@ func aggregateFile(ctx context.Context, h *Handler, log *slog.Logger, path strin
 		return localrun.ExitMalformed
 	}
 	return localrun.ExitOK
+}
+
+// fsObjects reads log files from a read-only file tree standing in for the bucket (the
+// embedded sample bucket): key k of any bucket is the file k.
+type fsObjects struct {
+	FS fs.FS
+}
+
+// Open opens the file of the object's key. Its identity's ETag is the event's, else the
+// file's MD5 (S3's ETag of an object uploaded in one part).
+func (o fsObjects) Open(_ context.Context, obj objectevent.Object) (io.ReadCloser, counters.FileID, error) {
+	if !fs.ValidPath(obj.Key) {
+		return nil, counters.FileID{}, fmt.Errorf("key %q leaves the bucket folder", obj.Key)
+	}
+	data, err := fs.ReadFile(o.FS, obj.Key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, counters.FileID{}, fmt.Errorf("%w: %v", errGone, err)
+	} else if err != nil {
+		return nil, counters.FileID{}, err
+	}
+	id := counters.FileID{Bucket: obj.Bucket, Key: obj.Key, ETag: strings.Trim(obj.ETag, `"`)}
+	if id.ETag == "" {
+		sum := md5.Sum(data)
+		id.ETag = hex.EncodeToString(sum[:])
+	}
+	return io.NopCloser(bytes.NewReader(data)), id, nil
 }

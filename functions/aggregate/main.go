@@ -5,9 +5,9 @@
 //
 // Under Lambda it serves S3 notifications, EventBridge "Object Created" events and SQS batches
 // of either. Anywhere else it replays events from files or stdin through the same handler,
-// reading the objects from -bucket-dir (default: the sample bucket events/aggregate/data), or
-// with -file PATH counts one log file on disk. Without COUNTERS_TABLE a local run keeps the
-// counters in memory and prints them.
+// reading the objects from -bucket-dir (default: the embedded sample bucket, a copy of
+// events/aggregate/data), or with -file PATH counts one log file on disk. Without
+// COUNTERS_TABLE a local run keeps the counters in memory and prints them (docs/aggregate.md).
 package main
 
 import (
@@ -15,51 +15,67 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	samples "github.com/trailguard/trailguard/events"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/keylayout"
 	"github.com/trailguard/trailguard/shared/localrun"
-	"github.com/trailguard/trailguard/shared/logging"
-	"github.com/trailguard/trailguard/shared/metrics"
 )
 
 func main() {
-	jsonOut := flag.Bool("json", false, "print one JSON object per counter row, per alert and per file summary, one per line")
-	file := flag.String("file", "", "count this log file on disk (.json.gz or plain) and exit")
-	bucketDir := flag.String("bucket-dir", "", "read announced objects from this folder (key k is DIR/k) instead of S3; default BUCKET_DIR")
-	flag.Parse()
+	app := localrun.NewApp("aggregate",
+		"counts each delivered CloudTrail log file into hourly counters (the god view), once, and alerts when a threshold rule crosses",
+		"print one JSON object per counter row, per alert and per file summary, one per line (no per-event lines)")
+	local := map[string]string{}
+	for k, v := range localDefaults {
+		local[k] = v
+	}
+	local["BUCKET_DIR"] = "the embedded sample bucket (" + localDefaults["BUCKET_DIR"] + ")"
+	app.Env = localrun.Env{Spec: &Config{}, Local: local, Doc: map[string]string{
+		"COUNTERS_TABLE":          "DynamoDB counters table; unset outside Lambda: counters are kept in memory and printed",
+		"FAILED_SIGNIN_THRESHOLD": "failed sign-ins from one source IP per hour that raise an alert; 0: off",
+		"ACCESS_DENIED_THRESHOLD": "denied calls of one principal per hour that raise an alert; 0: off",
+		"ACCESS_DENIED_CODES":     "errorCode values the access-denied threshold counts",
+		"WRITE_CONCURRENCY":       "counter writes in flight at once",
+		"BUCKET_DIR":              "outside Lambda: folder standing in for the bucket (key k is BUCKET_DIR/k); set it empty to read from S3",
+		"LOG_FILE_RULES":          `"all": run the detection rules over every record of each file; "off"`,
+	}}
+	app.Modes = "-file PATH   count one log file on disk (.json.gz or plain) and exit"
+	file := app.Flags.String("file", "", "count this log file on disk (`PATH`, .json.gz or plain) and exit")
+	bucketDir := app.Flags.String("bucket-dir", "", "read announced objects from this `DIR` (key k is DIR/k) instead of S3; default BUCKET_DIR")
+	app.Parse()
 	ctx := context.Background()
-	log := logging.New(os.Stderr)
 
+	_, bucketDirSet := os.LookupEnv("BUCKET_DIR")
 	cfg, err := loadConfig()
 	if err != nil {
-		localrun.Exit(localrun.ExitConfig, err)
+		app.Fail(err)
 	}
-	flag.Visit(func(f *flag.Flag) {
+	// Outside Lambda, with neither BUCKET_DIR nor -bucket-dir, objects come from the sample
+	// bucket built into the binary: the samples replay from any working directory.
+	embedded := !config.UnderLambda() && !bucketDirSet
+	app.Flags.Visit(func(f *flag.Flag) {
 		if f.Name == "bucket-dir" && !config.UnderLambda() {
-			cfg.BucketDir = *bucketDir
+			cfg.BucketDir, embedded = *bucketDir, false
 		}
 	})
-	if cfg.BucketDir != "" && *file == "" {
+	if cfg.BucketDir != "" && *file == "" && !embedded {
 		if info, err := os.Stat(cfg.BucketDir); err != nil || !info.IsDir() {
-			localrun.Exit(localrun.ExitConfig, fmt.Sprintf("configuration: BUCKET_DIR (-bucket-dir): %q is not a directory: run from the repository root, "+
-				"give -bucket-dir, or set BUCKET_DIR= (empty) to read the objects from S3", cfg.BucketDir))
+			app.Fail(fmt.Sprintf("configuration: BUCKET_DIR (-bucket-dir): %q is not a directory: give a folder, "+
+				"leave BUCKET_DIR unset for the embedded sample bucket, or set BUCKET_DIR= (empty) to read the objects from S3", cfg.BucketDir))
 		}
 	}
-	metricsOut := &metrics.Counters{Function: "aggregate"}
 	loadAWS := alert.LoadDefaultAWS(ctx)
-	sender, err := cfg.Config.NewSender(loadAWS, alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, metricsOut)
+	sender, err := cfg.Config.NewSender(loadAWS, alert.Local{Out: app.Out, JSON: app.JSON}, app.Log, app.Metrics)
 	if err != nil {
-		localrun.Exit(localrun.ExitConfig, err)
+		app.Fail(err)
 	}
 	h := &Handler{
 		Objects: dirObjects{Dir: cfg.BucketDir},
@@ -68,8 +84,11 @@ func main() {
 		Rules:   Rules{FailedSignIns: cfg.FailedSignInThreshold, AccessDenied: cfg.AccessDeniedThreshold, DeniedCodes: map[string]bool{}},
 		Layout:  keylayout.CloudTrail().WithPrefix(cfg.TrailPrefix),
 		Bucket:  cfg.TrailBucket,
-		Log:     log,
-		Metrics: metricsOut,
+		Log:     app.Log,
+		Metrics: app.Metrics,
+	}
+	if embedded {
+		h.Objects = fsObjects{FS: samples.AggregateBucket()}
 	}
 	for _, code := range cfg.AccessDeniedCodes {
 		h.Rules.DeniedCodes[code] = true
@@ -78,7 +97,7 @@ func main() {
 	if cfg.CountersTable != "" || cfg.StateTable != "" || cfg.BucketDir == "" && *file == "" {
 		base, err := loadAWS()
 		if err != nil {
-			localrun.Exit(localrun.ExitConfig, "aws config:", err)
+			app.Fail("aws config:", err)
 		}
 		awsCfg := base.Copy()
 		awsCfg.Retryer = func() aws.Retryer {
@@ -102,28 +121,23 @@ func main() {
 	}
 	if cfg.LogFileRules == "all" {
 		if h.Detect, err = newDetector(cfg, stateTable); err != nil {
-			localrun.Exit(localrun.ExitConfig, err)
+			app.Fail(err)
 		}
 	}
-	log.Info("aggregate ready", "log_file_rules", cfg.LogFileRules, "counters_table", cfg.CountersTable, "trail_bucket", cfg.TrailBucket, "layout", h.Layout.String(),
-		"bucket_dir", cfg.BucketDir, "failed_signin_threshold", cfg.FailedSignInThreshold,
+	app.Log.Info("aggregate ready", "log_file_rules", cfg.LogFileRules, "counters_table", cfg.CountersTable, "trail_bucket", cfg.TrailBucket, "layout", h.Layout.String(),
+		"bucket_dir", cfg.BucketDir, "embedded_bucket", embedded, "failed_signin_threshold", cfg.FailedSignInThreshold,
 		"access_denied_threshold", cfg.AccessDeniedThreshold, "retention_days", cfg.RetentionDays)
 
-	if config.UnderLambda() {
-		lambda.Start(metrics.FlushingWith(metricsOut, os.Stdout, h.Handle))
+	if !config.UnderLambda() {
+		h.Report = (&printer{W: app.Out, JSON: app.JSON}).Print
+	}
+	if *file != "" && !config.UnderLambda() {
+		code := aggregateFile(ctx, h, app.Log, *file, app.Stderr())
+		if err := app.FlushMetrics(); err != nil {
+			fmt.Fprintln(app.Stderr(), err)
+		}
+		app.Exit(code)
 		return
 	}
-	h.Report = (&printer{W: os.Stdout, JSON: *jsonOut}).Print
-	if *file != "" {
-		code := aggregateFile(ctx, h, log, *file, os.Stderr)
-		if err := metricsOut.Flush(os.Stderr, time.Now()); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
-		os.Exit(code)
-	}
-	replay := localrun.Options{}
-	if !*jsonOut {
-		replay.Announce = os.Stdout
-	}
-	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, metricsOut.Flushing(os.Stderr, localrun.WithBatchFailures(h.Handle))))
+	app.ServeBatch(ctx, h.Handle)
 }

@@ -47,7 +47,8 @@ func TestLocalMode(t *testing.T) {
 			wantStderr: "unexpected EOF"},
 		{name: "-file with a malformed record", args: []string{"-json", "-file", jsonl}, wantFiles: 1},
 		{name: "-file truncated", args: []string{"-json", "-file", filepath.Join(sampleDir, filepath.FromSlash(sampleTruncated))}, wantExit: 1, wantStderr: "unexpected EOF"},
-		{name: "no bucket folder here", args: []string{ev("s3-notification.json")}, wantExit: 2, wantStderr: "BUCKET_DIR"},
+		{name: "embedded sample bucket from any folder", args: []string{"-json", ev("s3-notification.json")}, env: []string{"LOG_FILE_RULES=off"}, wantFiles: 1},
+		{name: "no bucket folder there", args: []string{ev("s3-notification.json")}, env: []string{"BUCKET_DIR=no/such/folder"}, wantExit: 2, wantStderr: "BUCKET_DIR"},
 		{name: "invalid retention", args: []string{"-file", jsonl}, env: []string{"RETENTION_DAYS=0"}, wantExit: 2, wantStderr: "RETENTION_DAYS"},
 	}
 	for _, tt := range tests {

@@ -4,17 +4,14 @@
 //
 // Under Lambda it serves EventBridge "AWS API Call via CloudTrail" events. Anywhere else it
 // replays events from files or stdin through the same handler, with tags from a JSON file
-// (-tags), or with -query/-principal lists the changes stored in CHANGE_TABLE (see README
-// "Tag enricher").
+// (-tags; by default a copy of events/tags.json built into the binary), or with
+// -query/-principal lists the changes stored in CHANGE_TABLE (docs/tagenrich.md).
 package main
 
 import (
 	"context"
-	"flag"
-	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -26,8 +23,6 @@ import (
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/localrun"
-	"github.com/trailguard/trailguard/shared/logging"
-	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/tags"
 )
 
@@ -38,34 +33,53 @@ const liveTags = "aws"
 const lookupMaxBackoff = 5 * time.Second
 
 func main() {
-	jsonOut := flag.Bool("json", false, "print one JSON object per change record (or alert) per line")
-	tagsFile := flag.String("tags", "events/tags.json", `JSON file of ARN → tags for local replay; "aws" reads the live APIs`)
-	tagQuery := flag.String("query", "", "list the changes to resources tagged KEY=VALUE (from CHANGE_TABLE)")
-	principal := flag.String("principal", "", "list the changes by this principal ARN (from CHANGE_TABLE)")
-	since := flag.Duration("since", 24*time.Hour, "with -query/-principal: how far back to list")
-	flag.Parse()
+	app := localrun.NewApp("tagenrich",
+		"keeps a business-view change log: every mutating API call, with the tags (project, cost centre, owner…) of the resource it touched",
+		"print one JSON object per change record (or alert) per line (no per-event lines)")
+	app.Env = localrun.Env{Spec: &Config{}, Doc: map[string]string{
+		"ONLY_WRITE":          "keep only mutating calls (readOnly false)",
+		"SERVICES":            `event sources kept ("ec2" or "ec2.amazonaws.com"), comma-separated; empty: all`,
+		"TAG_KEYS":            "tag keys the change table indexes for queries by tag",
+		"RETENTION_DAYS":      "days a change record is kept (DynamoDB TTL)",
+		"KNOWN_TAGS_DAYS":     "days a resource's last known tags outlive their last lookup",
+		"ALERT_ON_TAGS":       "KEY=VALUE pairs: a change to a resource carrying one raises an alert",
+		"CHANGE_TABLE":        "DynamoDB change log table; unset outside Lambda: records are kept in memory and printed",
+		"KNOWN_TAGS_TABLE":    "DynamoDB table of last known tags (a deleted resource keeps its tags); unset: in memory",
+		"HOME_ACCOUNT_ID":     "the enricher's own account; others are read through MEMBER_ROLE_NAME",
+		"MEMBER_ROLE_NAME":    "role assumed in member accounts to read their tags",
+		"TAG_CACHE_TTL":       "how long looked-up tags are cached",
+		"TAG_CACHE_SIZE":      "resources whose tags are cached",
+		"LOOKUP_MAX_ATTEMPTS": "attempts per tag, IAM and STS call (throttling retried with backoff)",
+	}}
+	app.Modes = `-query KEY=VALUE [-principal ARN] [-since D]   list the changes to resources so tagged (from CHANGE_TABLE)
+-principal ARN [-since D]                       list the changes by this principal (from CHANGE_TABLE)`
+	tagsFile := app.Flags.String("tags", "", "JSON `FILE` of ARN → tags for a local run (default: the built-in copy of events/tags.json); \"aws\" reads the live APIs")
+	tagQuery := app.Flags.String("query", "", "list the changes to resources tagged `KEY=VALUE` (from CHANGE_TABLE)")
+	principal := app.Flags.String("principal", "", "list the changes by this principal `ARN` (from CHANGE_TABLE)")
+	since := app.Flags.Duration("since", 24*time.Hour, "with -query/-principal: how far back to list")
+	app.Parse()
 	ctx := context.Background()
-	log := logging.New(os.Stderr)
 
 	cfg, err := loadConfig()
 	if err != nil {
-		localrun.Exit(localrun.ExitConfig, err)
+		app.Fail(err)
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
-		localrun.Exit(localrun.ExitConfig, "aws config:", err)
+		app.Fail("aws config:", err)
 	}
-	out := &printer{W: os.Stdout, JSON: *jsonOut}
+	out := &printer{W: app.Out, JSON: app.JSON}
 
-	if *tagQuery != "" || *principal != "" {
+	if (*tagQuery != "" || *principal != "") && !config.UnderLambda() {
 		if cfg.ChangeTable == "" {
-			localrun.Exit(localrun.ExitConfig, &config.Error{Var: "CHANGE_TABLE", Problem: "must be set to query the change log"})
+			app.Fail(&config.Error{Var: "CHANGE_TABLE", Problem: "must be set to query the change log"})
 		}
 		now := time.Now()
 		q := query{Tag: *tagQuery, Principal: *principal, From: now.Add(-*since), To: now}
 		if _, err := q.run(ctx, newDynamoStore(awsCfg, cfg), out); err != nil {
 			localrun.Exit(localrun.ExitMalformed, err)
 		}
+		app.Exit(localrun.ExitOK)
 		return
 	}
 
@@ -74,7 +88,8 @@ func main() {
 		resolver.Known = &tags.DynamoKnown{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.KnownTagsTable,
 			Retain: time.Duration(cfg.KnownTagsDays) * 24 * time.Hour}
 	}
-	if config.UnderLambda() || *tagsFile == liveTags {
+	switch {
+	case config.UnderLambda() || *tagsFile == liveTags:
 		// Throttling is retried by each client's standard retryer, with jittered exponential
 		// backoff capped at lookupMaxBackoff, so a throttled lookup fits the function's timeout.
 		retryer := func() aws.Retryer {
@@ -86,10 +101,16 @@ func main() {
 			Accounts: &tags.Accounts{Home: cfg.HomeAccount, RoleName: cfg.MemberRoleName,
 				STS: sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.Retryer = retryer() })},
 		}
-	} else {
+	case *tagsFile == "":
+		static, err := embeddedTags()
+		if err != nil {
+			app.Fail(err)
+		}
+		resolver.Source = static
+	default:
 		static, err := tags.LoadStatic(*tagsFile)
 		if err != nil {
-			localrun.Exit(localrun.ExitConfig, "-tags:", err)
+			app.Fail("-tags:", err)
 		}
 		resolver.Source = static
 	}
@@ -97,11 +118,10 @@ func main() {
 	if cfg.ChangeTable != "" {
 		store = newDynamoStore(awsCfg, cfg)
 	}
-	counters := &metrics.Counters{Function: "tagenrich"}
 	sender, err := cfg.Config.Config.NewSender(func() (aws.Config, error) { return awsCfg, nil },
-		alert.Local{Out: os.Stdout, JSON: *jsonOut}, log, counters)
+		alert.Local{Out: app.Out, JSON: app.JSON}, app.Log, app.Metrics)
 	if err != nil {
-		localrun.Exit(localrun.ExitConfig, err)
+		app.Fail(err)
 	}
 	h := &Handler{
 		OnlyWrite: cfg.OnlyWrite,
@@ -110,22 +130,15 @@ func main() {
 		Tags:      resolver,
 		Store:     store,
 		Alerts:    sender,
-		Log:       log,
-		Metrics:   counters,
+		Log:       app.Log,
+		Metrics:   app.Metrics,
 	}
-	log.Info("tagenrich ready", "only_write", cfg.OnlyWrite, "services", cfg.Services, "tag_keys", cfg.TagKeys,
+	app.Log.Info("tagenrich ready", "only_write", cfg.OnlyWrite, "services", cfg.Services, "tag_keys", cfg.TagKeys,
 		"alert_on_tags", cfg.AlertOnTags, "member_role", cfg.MemberRoleName)
-
-	if config.UnderLambda() {
-		lambda.Start(counters.Flushing(os.Stdout, h.Handle))
-		return
+	if !config.UnderLambda() {
+		h.Store = &printingStore{changeStore: store, out: out}
 	}
-	h.Store = &printingStore{changeStore: store, out: out}
-	replay := localrun.Options{}
-	if !*jsonOut {
-		replay.Announce = os.Stdout
-	}
-	os.Exit(replay.Replay(ctx, flag.Args(), os.Stdin, os.Stderr, counters.Flushing(os.Stderr, h.Handle)))
+	app.Serve(ctx, h.Handle)
 }
 
 func newDynamoStore(awsCfg aws.Config, cfg settings) *DynamoStore {

@@ -8,7 +8,20 @@ import (
 	"sync"
 
 	json "github.com/goccy/go-json"
+
+	samples "github.com/trailguard/trailguard/events"
+	"github.com/trailguard/trailguard/shared/tags"
 )
+
+// embeddedTags is the default tags of a local run: events/tags.json as built into the binary,
+// so the samples replay from any working directory.
+func embeddedTags() (tags.Static, error) {
+	var s tags.Static
+	if err := json.Unmarshal(samples.Tags, &s); err != nil {
+		return nil, fmt.Errorf("built-in tags (events/tags.json): %w", err)
+	}
+	return s, nil
+}
 
 // printer writes change records for people (one line each) or, with JSON, one object a line
 // with the keys event_id, event_name, account, principal, resource, tags, error_code (and the

@@ -113,6 +113,7 @@ func (a *App) parse(args []string) {
 	_, levelSet := os.LookupEnv(logging.LevelVar)
 	a.Verbose = *a.verbose || levelSet && level <= slog.LevelDebug
 	a.human = &human{app: a, stdout: a.stdout, stderr: a.stderr}
+	a.human.held.h = a.human
 	a.Out = a.stdout
 	if !a.JSON {
 		a.Out = &a.human.held

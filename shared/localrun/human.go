@@ -63,7 +63,6 @@ func (h *human) begin(raw json.RawMessage) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.held.h = h
 	h.inEvent, h.subject, h.recs = true, subject, h.recs[:0]
 	h.held.buf.Reset()
 }
@@ -95,39 +94,56 @@ func (h *human) line(err error) string {
 		if rest, ok := strings.CutPrefix(msg, "malformed event: "); ok {
 			return "skipped: malformed: " + rest
 		}
-		if strings.HasPrefix(msg, "not JSON") || h.has("reject") {
+		if strings.HasPrefix(msg, "not JSON") {
 			return "skipped: " + msg
+		}
+		for _, r := range h.recs {
+			if r.decision == "reject" { // a malformed message of a batch: say which, not its ID
+				msg = r.msg + ": " + r.attrs["error"]
+				break
+			}
 		}
 		return about("failed: " + msg)
 	}
-	// Alerts, and what the sender made of each when it did not send it (suppressed, already
-	// sent, folded…: the sender's own words).
-	var alerts []string
-	outcome := map[string]string{}
+	// Alerts, each matched with what the sender made of it (by kind, in order): the sent ones
+	// first, then the ones it did not send, grouped by why (suppressed, already sent, folded…:
+	// the sender's own words).
+	outcomes := map[string][]string{}
 	for _, r := range h.recs {
-		if kind := r.attrs["kind"]; kind != "" && r.decision != "" && r.decision != "alert" && r.decision != "send" {
+		if kind := r.attrs["kind"]; kind != "" && r.decision != "" && r.decision != "alert" {
 			w, ok := senderWords[r.decision]
 			if !ok {
 				w = strings.TrimPrefix(r.msg, "alert ")
 			}
-			outcome[kind] = w
+			outcomes[kind] = append(outcomes[kind], w)
 		}
 	}
-	seen := map[string]bool{}
+	var sent, held groups
 	for _, r := range h.recs {
-		if r.decision != "alert" || seen[r.attrs["kind"]] {
+		if r.decision != "alert" {
 			continue
 		}
 		kind := r.attrs["kind"]
-		seen[kind] = true
-		a := strings.TrimSpace(r.attrs["severity"] + " " + kind)
-		if o := outcome[kind]; o != "" {
-			a += " " + o
+		name := strings.TrimSpace(r.attrs["severity"] + " " + kind)
+		outcome := ""
+		if q := outcomes[kind]; len(q) > 0 {
+			outcome, outcomes[kind] = q[0], q[1:]
 		}
-		alerts = append(alerts, a)
+		if outcome == "" || outcome == "sent" {
+			sent.add("", name)
+		} else {
+			held.add(outcome, kind)
+		}
 	}
-	if len(alerts) > 0 {
-		return about("ALERT " + strings.Join(alerts, ", "))
+	if len(sent.order)+len(held.order) > 0 {
+		var parts []string
+		if len(sent.order) > 0 {
+			parts = append(parts, "ALERT "+sent.String(""))
+		}
+		for _, why := range held.whys {
+			parts = append(parts, why+": "+held.String(why))
+		}
+		return about(strings.Join(parts, "; "))
 	}
 	// Otherwise the event's decisions at INFO, in order, each once with its count.
 	var order []string
@@ -157,10 +173,46 @@ func (h *human) line(err error) string {
 
 // senderWords say what became of an alert the sender did not send, by its decision.
 var senderWords = map[string]string{
+	"send":        "sent",
 	"suppress":    "suppressed (repeat within SUPPRESS_WINDOW)",
 	"duplicate":   "already sent (redelivery)",
 	"retry-later": "claimed by another invocation",
 	"release":     "not delivered",
+}
+
+// groups counts names under a heading, keeping the order they came in.
+type groups struct {
+	whys  []string
+	order []string
+	count map[string]int
+	under map[string][]string
+}
+
+func (g *groups) add(why, name string) {
+	if g.count == nil {
+		g.count, g.under = map[string]int{}, map[string][]string{}
+	}
+	key := why + "\x00" + name
+	if g.count[key] == 0 {
+		if len(g.under[why]) == 0 {
+			g.whys = append(g.whys, why)
+		}
+		g.under[why] = append(g.under[why], name)
+		g.order = append(g.order, key)
+	}
+	g.count[key]++
+}
+
+// String lists the names under why, with their counts: "HIGH a ×3, LOW b".
+func (g *groups) String(why string) string {
+	parts := make([]string, 0, len(g.under[why]))
+	for _, name := range g.under[why] {
+		if n := g.count[why+"\x00"+name]; n > 1 {
+			name = fmt.Sprintf("%s ×%d", name, n)
+		}
+		parts = append(parts, name)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // words renders one decision: "ignored: reason", "skipped: reason", or the log message.
@@ -188,15 +240,6 @@ func (h *human) words(r decided) string {
 		return "change recorded"
 	}
 	return msg
-}
-
-func (h *human) has(decision string) bool {
-	for _, r := range h.recs {
-		if r.decision == decision {
-			return true
-		}
-	}
-	return false
 }
 
 // Enabled: every level feeds the per-event line (the decisions are at INFO and above).

@@ -54,6 +54,14 @@ var runtimeVars = []EnvVar{
 	{Name: "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>", Doc: "the AWS SDK's endpoint overrides: talk to local emulators instead of AWS"},
 }
 
+// typeNames shorten envconfig's type descriptions; a string is not named.
+var typeNames = map[string]string{
+	"Comma-separated list of String": "list",
+	"Duration":                       "duration",
+	"Integer":                        "int",
+	"True or False":                  "bool",
+}
+
 // Vars lists the variables of Spec in envconfig's order, then the ones every function reads.
 func (e Env) Vars() []EnvVar {
 	var vars []EnvVar
@@ -68,7 +76,7 @@ func (e Env) Vars() []EnvVar {
 			if len(f) != 4 {
 				continue
 			}
-			v := EnvVar{Name: f[0], Type: f[1], Default: f[2], Local: e.Local[f[0]], Doc: f[3]}
+			v := EnvVar{Name: f[0], Type: typeNames[f[1]], Default: f[2], Local: e.Local[f[0]], Doc: f[3]}
 			if v.Doc == "" {
 				v.Doc = e.Doc[v.Name]
 			}
