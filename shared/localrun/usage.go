@@ -38,6 +38,7 @@ var CommonDoc = map[string]string{
 	"ALERT_STATE_TABLE": "DynamoDB table of alert claims (no second SMS on redelivery) and suppression windows; unset outside Lambda: in memory (required under Lambda)",
 	"SUPPRESS_WINDOW":   "repeats of the same finding within this window are counted, not sent again",
 	"ALERT_DEDUPE_FOR":  "how long a sent alert's claim is kept against redelivery (at least 1h)",
+	"ALERT_FLOOD_CAP":   "alerts per kind, account and principal within SUPPRESS_WINDOW before the rest fold into one digest",
 	"RULES_DIR":         "folder of the team's own rule files (*.yaml), added to the built-in pack",
 	"DISABLED_RULES":    "built-in rule IDs switched off, comma-separated",
 	"TRUSTED_ACCOUNTS":  "the organization's account IDs and/or organization ID (o-…), comma-separated: what rules about sharing count as inside",
