@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -112,13 +113,48 @@ func checkChannels(t *testing.T, m Message) {
 	}
 }
 
+// FuzzRender: whatever the event text, the SMS fits 140 bytes and the subject 100 printable
+// ASCII characters; a well-formed source address, the account and the person stay whole in
+// the SMS (the address in the subject too); the email keeps no invisible filler. Seeds:
+// testdata/fuzz/FuzzRender.
 func FuzzRender(f *testing.F) {
-	f.Add("alice", "203.0.113.9", "untrusted sign-in", "Mozilla/5.0")
-	f.Add("a\u202Eb\nc", "::ffff:1.2.3.4", "x\x00y", "\xff")
-	f.Fuzz(func(t *testing.T, user, ip, title, ua string) {
+	f.Add("alice", "203.0.113.9", "untrusted sign-in", "Mozilla/5.0", "arn:aws:iam::111122223333:user/alice", 0, "")
+	f.Add("a\u202Eb\nc", "::ffff:1.2.3.4", "x\x00y", "\xff", "", 3, "2001:db8::/64")
+	f.Add("AWSReservedSSO_AdministratorAccess_4f3b2c1d0e9a8b7c/alice@example.com", "2a02:1810:4d02:a100:ffff:ffff:ffff:ffff",
+		"untrusted sign-in", "", "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_4f3b2c1d0e9a8b7c/alice@example.com", 187, "2a02:1810:4d02:a100::/64")
+	f.Add("From: 10.0.0.1\u3164\u2800", "2001:db8::1", "t", "\ufeff", "x", 1<<30, "100+ addresses")
+	f.Fuzz(func(t *testing.T, user, ip, title, ua, principal string, folded int, from string) {
 		a := sample()
-		a.User, a.SourceIP, a.Title, a.UserAgent = user, ip, title, ua
-		checkChannels(t, Render(a))
+		a.User, a.SourceIP, a.Title, a.UserAgent, a.Principal = user, ip, title, ua, principal
+		a.Folded, a.FoldedFrom, a.FoldedSince = folded, from, t0
+		a.Suppressed, a.SuppressedSince = folded/3, t0
+		if folded%2 == 1 {
+			a.FoldingUntil = t0
+		}
+		m := Render(a)
+		checkChannels(t, m)
+		if addr, err := netip.ParseAddr(ip); err == nil && addr.Zone() == "" && addr.String() == ip {
+			if !strings.Contains(m.SMS, " IP:"+ip+" ") {
+				t.Errorf("SMS %q lost the address %q", m.SMS, ip)
+			}
+			if !strings.Contains(m.Subject, " from "+ip+" ") {
+				t.Errorf("subject %q lost the address %q", m.Subject, ip)
+			}
+		}
+		if !strings.Contains(m.SMS, " acct:111122223333") {
+			t.Errorf("SMS %q lost the account", m.SMS)
+		}
+		if p := person(a).name; len(p) <= 12 && Quote(p, 64) == p && !strings.Contains(m.SMS, " user:"+p+" ") {
+			t.Errorf("SMS %q lost the person %q", m.SMS, p)
+		}
+		for _, r := range m.Email + m.Default {
+			if invisible(r) {
+				t.Fatalf("email or JSON keeps invisible %U", r)
+			}
+		}
+		if m.Size() > MaxMessageBytes {
+			t.Errorf("message of %d bytes", m.Size())
+		}
 	})
 }
 
