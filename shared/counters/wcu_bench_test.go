@@ -1,0 +1,97 @@
+package counters_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailguard/trailguard/internal/trailgen"
+	"github.com/trailguard/trailguard/shared/counters"
+)
+
+// Organization hour of the write-cost benchmark: 20 accounts × 4 regions, 12 log files per
+// account, region and hour (CloudTrail delivers about every five minutes), a million records.
+const (
+	orgAccounts     = 20
+	orgRegions      = 4
+	orgFilesPerHour = 12
+	orgRecords      = 1_000_000
+)
+
+var orgHour = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+
+// orgFile is one log file of the organization hour: its identity and its tally.
+type orgFile struct {
+	id    counters.FileID
+	tally *counters.Tally
+}
+
+// orgHourFiles generates the hour's files, in delivery order (file i of every account and
+// region, then file i+1). File i holds the events of minutes 5i to 5i+5 give or take five
+// minutes, so the first file of the hour carries records of the hour before, as real ones do.
+// Each account has its own catalog of 40 identities and 300 sources (trailgen.New), used in
+// all four regions. The tallies are built from the generator's specs directly: what is
+// measured here is the writes, not the parsing.
+func orgHourFiles() (files []orgFile, records int) {
+	perFile := orgRecords / (orgAccounts * orgRegions * orgFilesPerHour)
+	gens := make([]*trailgen.Generator, orgAccounts)
+	for a := range gens {
+		gens[a] = trailgen.New(uint64(1000+a), orgHour, 1, 40, 300)
+	}
+	for i := range orgFilesPerHour {
+		for a := range orgAccounts {
+			acct := fmt.Sprintf("%012d", 210000000000+a*1111)
+			g := gens[a]
+			for r := range orgRegions {
+				t := counters.NewTally()
+				for range perFile {
+					s := g.Random(1)
+					at := orgHour.Add(time.Duration(i)*5*time.Minute + time.Duration(s.Time.Sub(orgHour)%(10*time.Minute)) - 5*time.Minute)
+					k := counters.Key{
+						Hour: at.UTC().Format(counters.HourLayout), Account: acct,
+						Principal: strings.ReplaceAll(s.Identity.Principal, g.Accounts()[0], acct),
+						SourceIP:  s.SourceIP, EventName: s.EventName, ResourceType: s.ResourceType, ErrorCode: s.ErrorCode, EventType: s.EventType,
+					}
+					t.Add(&k)
+					switch {
+					case s.ErrorCode == "AccessDenied" || s.ErrorCode == "Client.UnauthorizedOperation":
+						t.AddRule("access-denied", k.Hour, k.Principal, acct)
+					case s.SignInResult == "Failure":
+						t.AddRule("failed-sign-ins", k.Hour, k.SourceIP, acct)
+					}
+					records++
+				}
+				key := fmt.Sprintf("AWSLogs/o-abc123/%s/CloudTrail/%s/2026/11/20/%s_CloudTrail_%s_20261120T08%02d00Z_%04d.json.gz",
+					acct, []string{"us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"}[r], acct, "r", 5*i, a*10+r)
+				files = append(files, orgFile{id: counters.FileID{Bucket: "org-trail", Key: key, ETag: fmt.Sprintf("%032x", len(files))}, tally: t})
+			}
+		}
+	}
+	return files, records
+}
+
+// BenchmarkWriteUnitsOrgHour counts the DynamoDB write units (table and indexes, as DynamoDB
+// bills them: wcuTable) that storing an organization hour's counters costs, per million
+// records. Run it once: go test -run '^$' -bench WriteUnitsOrgHour -benchtime 1x ./shared/counters/
+func BenchmarkWriteUnitsOrgHour(b *testing.B) {
+	files, records := orgHourFiles()
+	ctx := context.Background()
+	for b.Loop() {
+		db := newWCUTable()
+		tb := &counters.Table{Client: db, Name: "counters", Retention: 90 * 24 * time.Hour, Concurrency: 1}
+		for _, f := range files {
+			if _, err := tb.Apply(ctx, f.id, f.tally); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perM := func(n float64) float64 { return n * 1e6 / float64(records) }
+		b.ReportMetric(perM(float64(db.WCUTotal())), "WCU/Mrec")
+		b.ReportMetric(perM(float64(db.WCU.Table)), "tableWCU/Mrec")
+		b.ReportMetric(perM(float64(db.WCU.Index)), "indexWCU/Mrec")
+		b.ReportMetric(perM(float64(db.Calls["UpdateItem"]+db.Calls["PutItem"]+db.Calls["DeleteItem"])), "writes/Mrec")
+		b.ReportMetric(perM(db.RCU), "RCU/Mrec")
+		b.ReportMetric(float64(len(files)), "files")
+	}
+}
