@@ -9,7 +9,7 @@ BIN       := bin
 LDFLAGS   := -s -w
 GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: build demo test bench lint clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: build local demo test bench lint clean $(addprefix build-,$(FUNCTIONS))
 
 build: $(addprefix $(BIN)/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
@@ -31,6 +31,12 @@ build-RulesFunction:
 
 build-AggregateFunction:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/aggregate
+
+# Host binaries for local runs (the docs' examples): bin/local/<name>, apart from make build's
+# Lambda bootstraps under bin/<name>/.
+local:
+	@mkdir -p $(BIN)/local
+	@for f in $(FUNCTIONS); do $(GO) build -o $(BIN)/local/$$f ./functions/$$f || exit 1; done
 
 # Replays every sample event in events/ through its function, locally, on the embedded defaults.
 demo:
