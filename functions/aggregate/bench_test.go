@@ -31,7 +31,8 @@ func quietHandler() *Handler {
 		Rules: Rules{FailedSignIns: 5, AccessDenied: 20, DeniedCodes: map[string]bool{"AccessDenied": true, "UnauthorizedOperation": true, "Client.UnauthorizedOperation": true}}}
 }
 
-// countFile is the local path's work on one file: gunzip, decode, count (rules included).
+// countFile is the local path's work on one file: gunzip, decode, count (rules included when
+// h.Detect is set).
 func countFile(b *testing.B, h *Handler, data []byte) Summary {
 	var sum Summary
 	if _, err := h.count(context.Background(), h.Log, bytes.NewReader(data), &sum, &fileDetections{}); err != nil {
@@ -43,11 +44,46 @@ func countFile(b *testing.B, h *Handler, data []byte) Summary {
 	return sum
 }
 
-// BenchmarkAggregateFile: the end-to-end local path (gunzip + decode + count) on one core.
-// The file is in memory, so the disk is not measured.
-func BenchmarkAggregateFile(b *testing.B) {
-	_, data := trailgen.LoadBenchFile(b)
+// benchFiles are the generated log files the benchmarks run on: the benchmark file (about
+// 14 % of records open a counter) and the high-cardinality one (40 %).
+var benchFiles = []struct {
+	name string
+	load func(testing.TB) (string, []byte)
+}{
+	{"bench", trailgen.LoadBenchFile},
+	{"high-cardinality", trailgen.LoadHighCardinalityFile},
+}
+
+// withRules is quietHandler with the detection rules on (the whole built-in pack), as the
+// template deploys the aggregator (LOG_FILE_RULES=all).
+func withRules(b *testing.B) *Handler {
 	h := quietHandler()
+	d, err := newDetector(Config{}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.Detect = d
+	return h
+}
+
+// BenchmarkAggregateFile: the end-to-end local path (gunzip + decode + count) on one core,
+// counting alone. The file is in memory, so the disk is not measured.
+func BenchmarkAggregateFile(b *testing.B) {
+	for _, f := range benchFiles {
+		b.Run(f.name, func(b *testing.B) { benchAggregate(b, f.load, quietHandler()) })
+	}
+}
+
+// BenchmarkAggregateFileWithRules is the same path with the detection rules (the whole built-in
+// pack) on, as deployed: the rules see the records their prefilter admits, decoded in full.
+func BenchmarkAggregateFileWithRules(b *testing.B) {
+	for _, f := range benchFiles {
+		b.Run(f.name, func(b *testing.B) { benchAggregate(b, f.load, withRules(b)) })
+	}
+}
+
+func benchAggregate(b *testing.B, load func(testing.TB) (string, []byte), h *Handler) {
+	_, data := load(b)
 	trailgen.OneCore(b)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
@@ -59,63 +95,54 @@ func BenchmarkAggregateFile(b *testing.B) {
 	b.ReportMetric(float64(sum.Counters), "counters")
 }
 
-// BenchmarkAggregateFileWithRules is the same path with the detection rules (the whole built-in
-// pack) run over every record too, as LOG_FILE_RULES=all does: the full decode of each record
-// for the rules is the extra cost.
-func BenchmarkAggregateFileWithRules(b *testing.B) {
-	_, data := trailgen.LoadBenchFile(b)
-	h := quietHandler()
-	d, err := newDetector(Config{}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	h.Detect = d
-	trailgen.OneCore(b)
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	for b.Loop() {
-		countFile(b, h, data)
-	}
-	b.ReportMetric(float64(benchRecords*b.N)/b.Elapsed().Seconds(), "records/s")
-}
-
 // BenchmarkPythonBaseline runs the same job in Python's standard library
-// (scripts/bench/aggregate_baseline.py) on the same file, and one Go pass right after it on
-// one core, reporting both rates and Go's speed-up. The Python rate is the script's own timing
+// (scripts/bench/aggregate_baseline.py) on each benchmark file, and right after it, on one
+// core, one Go pass counting alone and one with the detection rules on (the deployed
+// pipeline), reporting the rates and Go's speed-ups. The Python rate is the script's own timing
 // of the job, without the interpreter's start. Skipped without python3.
 func BenchmarkPythonBaseline(b *testing.B) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		b.Skip("python3 not found")
 	}
-	path, data := trailgen.LoadBenchFile(b)
-	h := quietHandler()
-	var pySeconds, goSeconds float64
-	for b.Loop() {
-		out, err := exec.Command(python, baseline, path).Output()
-		if err != nil {
-			b.Fatalf("%s: %v", baseline, err)
-		}
-		var res struct {
-			Records, Malformed, Counters int
-			Seconds                      float64
-		}
-		if err := json.Unmarshal(out, &res); err != nil {
-			b.Fatalf("%s printed %q: %v", baseline, out, err)
-		}
-		prev := runtime.GOMAXPROCS(1)
-		start := time.Now()
-		sum := countFile(b, h, data)
-		goSeconds += time.Since(start).Seconds()
-		runtime.GOMAXPROCS(prev)
-		if res.Records != sum.Records || res.Malformed != sum.Malformed || res.Counters != sum.Counters {
-			b.Fatalf("not the same job: python %+v, go %+v", res, sum)
-		}
-		pySeconds += res.Seconds
+	for _, f := range benchFiles {
+		b.Run(f.name, func(b *testing.B) {
+			path, data := f.load(b)
+			count, rules := quietHandler(), withRules(b)
+			var pySeconds, countSeconds, rulesSeconds float64
+			for b.Loop() {
+				out, err := exec.Command(python, baseline, path).Output()
+				if err != nil {
+					b.Fatalf("%s: %v", baseline, err)
+				}
+				var res struct {
+					Records, Malformed, Counters int
+					Seconds                      float64
+				}
+				if err := json.Unmarshal(out, &res); err != nil {
+					b.Fatalf("%s printed %q: %v", baseline, out, err)
+				}
+				prev := runtime.GOMAXPROCS(1)
+				start := time.Now()
+				sum := countFile(b, count, data)
+				countSeconds += time.Since(start).Seconds()
+				start = time.Now()
+				countFile(b, rules, data)
+				rulesSeconds += time.Since(start).Seconds()
+				runtime.GOMAXPROCS(prev)
+				if res.Records != sum.Records || res.Malformed != sum.Malformed || res.Counters != sum.Counters {
+					b.Fatalf("not the same job: python %+v, go %+v", res, sum)
+				}
+				pySeconds += res.Seconds
+			}
+			b.ReportMetric(float64(benchRecords*b.N)/pySeconds, "py-records/s")
+			b.ReportMetric(float64(benchRecords*b.N)/countSeconds, "go-records/s")
+			b.ReportMetric(float64(benchRecords*b.N)/rulesSeconds, "go-rules-records/s")
+			b.ReportMetric(pySeconds/countSeconds, "go-speedup")
+			b.ReportMetric(pySeconds/rulesSeconds, "go-rules-speedup")
+			b.ReportMetric(countSeconds/rulesSeconds, "rules/count")
+		})
 	}
-	b.ReportMetric(float64(benchRecords*b.N)/pySeconds, "py-records/s")
-	b.ReportMetric(float64(benchRecords*b.N)/goSeconds, "go-records/s")
-	b.ReportMetric(pySeconds/goSeconds, "go-speedup")
 }
 
 // BenchmarkMemoryLargeStream aggregates generated log files of growing size (about 0.25 and

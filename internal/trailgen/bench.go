@@ -25,6 +25,21 @@ func LoadBenchFile(tb testing.TB) (string, []byte) {
 	return path, data
 }
 
+// LoadHighCardinalityFile is LoadBenchFile for the high-cardinality file
+// (HighCardinalityFile(1, BenchRecords)): 40 % of its records open a new counter.
+func LoadHighCardinalityFile(tb testing.TB) (string, []byte) {
+	tb.Helper()
+	path, err := HighCardinalityFile(1, BenchRecords)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return path, data
+}
+
 // OneCore runs the rest of a test or benchmark on one core, as a Lambda function of up to
 // 1,769 MB has.
 func OneCore(tb testing.TB) {

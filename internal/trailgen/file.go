@@ -84,10 +84,37 @@ func Bench(seed uint64, n int) io.Reader {
 	return Stream(n, func(dst []byte) []byte { return g.Append(dst, g.Random(2)) })
 }
 
+// HighCardinalityShare is the share of HighCardinality's records that open a counter of
+// their own (trailgen's catalog repeats itself; the rest are given fresh source addresses).
+const HighCardinalityShare = 0.4
+
+// HighCardinality is Bench with 40 % of records opening a new counter: the same catalog, with
+// source addresses never seen before on enough records (FreshSources) that distinct counters
+// are about HighCardinalityShare of the records.
+func HighCardinality(seed uint64, n int) io.Reader {
+	g := New(seed, time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC), 20, 40, 300)
+	// The catalog alone makes about 14 % of Bench's 200,000 records distinct counters; fresh
+	// addresses on 28 % more bring the file to about 40 % (TestHighCardinalityShare).
+	g.FreshSources = 0.28
+	return Stream(n, func(dst []byte) []byte { return g.Append(dst, g.Random(2)) })
+}
+
+// HighCardinalityFile returns the path of the gzipped HighCardinality(seed, n) log file,
+// generated once into the cache directory as BenchFile is.
+func HighCardinalityFile(seed uint64, n int) (string, error) {
+	return cached(fmt.Sprintf("cloudtrail-hc-v1-seed%d-n%d.json.gz", seed, n), func() io.Reader { return HighCardinality(seed, n) })
+}
+
 // BenchFile returns the path of the gzipped Bench(seed, n) log file, generating it once into
 // the user's cache directory (or the temp directory): never into the repository. The name
 // carries a version: change it when the generator's output changes.
 func BenchFile(seed uint64, n int) (string, error) {
+	return cached(fmt.Sprintf("cloudtrail-v2-seed%d-n%d.json.gz", seed, n), func() io.Reader { return Bench(seed, n) })
+}
+
+// cached returns the path of a generated file in the cache directory, writing it first
+// from gen when it is not there.
+func cached(name string, gen func() io.Reader) (string, error) {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
@@ -96,11 +123,11 @@ func BenchFile(seed uint64, n int) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, fmt.Sprintf("cloudtrail-v2-seed%d-n%d.json.gz", seed, n))
+	path := filepath.Join(dir, name)
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}
-	if err := WriteGzip(path, Bench(seed, n)); err != nil {
+	if err := WriteGzip(path, gen()); err != nil {
 		return "", fmt.Errorf("generate %s: %w", path, err)
 	}
 	return path, nil

@@ -49,6 +49,12 @@ type Generator struct {
 	ids      []Identity
 	ips      []string
 	start    time.Time
+	// FreshSources is the share (0–1) of records Random gives a source address never used
+	// before in the file, so each of them opens a counter of its own: a trail of high
+	// cardinality (callers behind NAT pools, Lambda functions calling from ever new
+	// addresses). 0, the default, keeps to the catalog's addresses.
+	FreshSources float64
+	fresh        int // fresh addresses handed out
 }
 
 // New returns a generator with a fixed catalog (accounts, identities, sources) of the given
@@ -159,6 +165,10 @@ func (g *Generator) Random(hours int) Spec {
 	}
 	if id.Type == "AWSService" {
 		s.SourceIP = id.InvokedBy
+	}
+	if g.FreshSources > 0 && r.Float64() < g.FreshSources {
+		g.fresh++
+		s.SourceIP = fmt.Sprintf("2001:db8:f:%x::%x", g.fresh>>16, g.fresh&0xffff)
 	}
 	switch n := r.IntN(100); {
 	case n < 3:

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/trailguard/trailguard/shared/logfile"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -72,5 +74,46 @@ func TestAppendRendersSpec(t *testing.T) {
 				t.Errorf("%s identity: field %d = %q, want %q", id.Type, j, got[j], want[j])
 			}
 		}
+	}
+}
+
+// TestHighCardinalityShare: about 40 % of HighCardinality's records open a counter of their
+// own (distinct counter keys over records, at the benchmarks' size), and Bench, without fresh
+// addresses, is far below (about 14 %).
+func TestHighCardinalityShare(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes 400,000 records")
+	}
+	share := func(r io.Reader) float64 {
+		lr, err := logfile.NewReader(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := map[string]bool{}
+		for {
+			raw, err := lr.Next()
+			if err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := trail.DecodeRecord(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rt := ""
+			if len(rec.Resources) > 0 {
+				rt = rec.Resources[0].Type
+			}
+			keys[strings.Join([]string{rec.EventTime[:13], rec.Account(), rec.UserIdentity.Principal(), rec.SourceIPAddress,
+				rec.EventName, rt, rec.ErrorCode, rec.EventType}, "\x00")] = true
+		}
+		return float64(len(keys)) / float64(lr.Records())
+	}
+	if got := share(HighCardinality(1, BenchRecords)); got < 0.38 || got > 0.42 {
+		t.Errorf("high-cardinality file: %.3f of records are distinct counters, want about %.2f", got, HighCardinalityShare)
+	}
+	if got := share(Bench(1, BenchRecords)); got > 0.2 {
+		t.Errorf("bench file: %.3f of records are distinct counters, want far fewer than the high-cardinality file", got)
 	}
 }
