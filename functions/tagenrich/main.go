@@ -47,6 +47,8 @@ func main() {
 		"KNOWN_TAGS_TABLE":    "DynamoDB table of last known tags (a deleted resource keeps its tags); unset: in memory",
 		"HOME_ACCOUNT_ID":     "the enricher's own account; others are read through MEMBER_ROLE_NAME",
 		"MEMBER_ROLE_NAME":    "role assumed in member accounts to read their tags",
+		"MEMBER_ACCOUNTS":     "accounts whose MEMBER_ROLE_NAME may be assumed, comma-separated (with or instead of ORGANIZATION_ID)",
+		"ORGANIZATION_ID":     "the organization (o-…) whose member accounts' MEMBER_ROLE_NAME may be assumed",
 		"TAG_CACHE_TTL":       "how long looked-up tags are cached",
 		"TAG_CACHE_SIZE":      "resources whose tags are cached",
 		"LOOKUP_MAX_ATTEMPTS": "attempts per tag, IAM and STS call (throttling retried with backoff)",
