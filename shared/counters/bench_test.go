@@ -117,7 +117,7 @@ func BenchmarkApplyMemory(b *testing.B) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		db.base = ms.HeapInuse
-		if applied, err = table.Apply(context.Background(), FileID{"b", "k", "e"}, tally); err != nil {
+		if applied, err = table.Apply(context.Background(), FileID{Bucket: "b", Key: "k", ETag: "e"}, tally); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -151,4 +151,12 @@ func (h *heapSampler) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*
 
 func (h *heapSampler) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	return nil, errors.New("not used")
+}
+
+func (h *heapSampler) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return &dynamodb.PutItemOutput{}, nil
+}
+
+func (h *heapSampler) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return &dynamodb.DeleteItemOutput{}, nil
 }

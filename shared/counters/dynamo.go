@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"iter"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -20,6 +21,8 @@ type DynamoDB interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 // DefaultConcurrency is how many counter writes a Table keeps in flight.
@@ -34,18 +37,41 @@ type Table struct {
 	// Now is the clock the queries use to leave out expired items DynamoDB has not yet
 	// deleted (TTL deletion takes up to days); nil means time.Now.
 	Now func() time.Time
+	// Settle is how long after its hour ends an account-hour is merged (Flush): the files
+	// of an hour arrive up to about fifteen minutes after it. 0 means DefaultSettle.
+	Settle time.Duration
+	// Lookback is how many hours of arrivals Flush looks through for staged files; 0 means
+	// DefaultLookback.
+	Lookback int
+	// Budget bounds the distinct counters of one merge (and so its memory): an
+	// account-hour with more is merged in several plans. 0 means DefaultBudget.
+	Budget int
 }
 
-// Apply adds a file's tally to the table, exactly once per file: every write is a
-// conditional UpdateItem that increments the count and records the file's marker (with the
-// count before) only if the marker is not there yet. A redelivered file finds its marker on
-// every item and changes nothing; a file retried after failing half-way finds it on the items
-// already written and writes only the rest. DynamoDB has no batch form of a conditional
-// update (BatchWriteItem only puts and deletes; TransactWriteItems is all-or-nothing per call
-// and costs double), so the writes, one per distinct counter, go out Concurrency at a time.
+// Apply takes a file's tally in, exactly once per file (FileID, with its Part): the rule
+// counters are incremented now, so a threshold is seen crossed by the file that crosses it;
+// the activity counters and principal totals are staged (Stage) and reach their items when
+// their account-hour is merged (Flush), once for all the files of the hour instead of once per
+// file. The counts of a file show in the queries after the merge.
 func (t *Table) Apply(ctx context.Context, file FileID, tally *Tally) (Applied, error) {
-	writes, rules := plan(tally)
-	marker := file.Marker()
+	writes, rules := plan(tally, planRules)
+	applied, err := t.applyWrites(ctx, writes, rules, file.Marker())
+	if err != nil {
+		return applied, err
+	}
+	staged, already, err := t.stage(ctx, file, tally)
+	applied.Written += staged
+	applied.Already += already
+	return applied, err
+}
+
+// applyWrites makes the writes, exactly once under marker: every write is a conditional
+// UpdateItem that increments the count and records the marker (with the count before) only if
+// the marker is not there yet. Made again, the writes find the marker on every item already
+// written and write only the rest. DynamoDB has no batch form of a conditional update
+// (BatchWriteItem only puts and deletes; TransactWriteItems is all-or-nothing per call and
+// costs double), so the writes go out Concurrency at a time.
+func (t *Table) applyWrites(ctx context.Context, writes iter.Seq[*write], rules []RuleCount, marker string) (Applied, error) {
 	results := make([]RuleResult, len(rules))
 	var written, already atomic.Int64
 	g, ctx := errgroup.WithContext(ctx)

@@ -64,7 +64,8 @@ func fileTally(scale int) (*counters.Tally, map[counters.Key]int64) {
 }
 
 func table(t *testing.T, client counters.DynamoDB, name string) *counters.Table {
-	return &counters.Table{Client: client, Name: name, Retention: 90 * 24 * time.Hour, Concurrency: 8}
+	return &counters.Table{Client: client, Name: name, Retention: 90 * 24 * time.Hour, Concurrency: 8,
+		Now: func() time.Time { return time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) }}
 }
 
 func accountRows(t *testing.T, tb *counters.Table) map[counters.Key]int64 {
@@ -92,8 +93,10 @@ func equalCounts(t *testing.T, what string, got, want map[counters.Key]int64) {
 	}
 }
 
-// TestTableExactlyOnce: a file applied twice, and a file whose writes fail half-way and are
-// retried, leave exactly their counts; thresholds see the same totals on every application.
+// TestTableExactlyOnce: files are staged, and merged once per account-hour. A redelivered
+// file (before and after the merge), a merge that fails half-way through its writes and is
+// retried, a late file for an hour already merged: exact counts every time; thresholds see the
+// same totals on every delivery of a file.
 func TestTableExactlyOnce(t *testing.T) {
 	ctx := context.Background()
 	client := testenv.DynamoDB(t)
@@ -101,9 +104,11 @@ func TestTableExactlyOnce(t *testing.T) {
 	tb := table(t, client, name)
 	f1 := counters.FileID{Bucket: "trail", Key: "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/a.json.gz", ETag: `"e1"`}
 	f2 := counters.FileID{Bucket: "trail", Key: "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/b.json.gz", ETag: "e2"}
+	f3 := counters.FileID{Bucket: "trail", Key: "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/20/late.json.gz", ETag: "e3"}
 	t1, want1 := fileTally(1)
 	t2, want2 := fileTally(2)
-	items := t1.Len() + 11 + 11 // activity counters, principal totals (p0…p9, alice), rule counters
+	t3, want3 := fileTally(3)
+	items := 11 + 1 // rule counters, one stage (one account-hour)
 
 	first, err := tb.Apply(ctx, f1, t1)
 	if err != nil {
@@ -111,6 +116,9 @@ func TestTableExactlyOnce(t *testing.T) {
 	}
 	if first.Written != items || first.Already != 0 {
 		t.Errorf("first application %+v, want %d written", first, items)
+	}
+	if got := accountRows(t, tb); len(got) != 0 {
+		t.Errorf("%d counters before the merge, want none (staged)", len(got))
 	}
 	again, err := tb.Apply(ctx, f1, t1)
 	if err != nil {
@@ -122,14 +130,26 @@ func TestTableExactlyOnce(t *testing.T) {
 	if !slices.Equal(ruleTotals(first.Rules), ruleTotals(again.Rules)) {
 		t.Errorf("rule totals differ on redelivery: %v then %v", ruleTotals(first.Rules), ruleTotals(again.Rules))
 	}
-	equalCounts(t, "after the redelivery", accountRows(t, tb), want1)
+	flushed := flush(t, tb)
+	if flushed.Groups != 1 || flushed.Plans != 1 || flushed.Stages != 1 || flushed.Written != t1.Len()+11 {
+		t.Errorf("merge %+v, want 1 account-hour, 1 plan of 1 stage, %d items written", flushed, t1.Len()+11)
+	}
+	equalCounts(t, "after the redelivery and the merge", accountRows(t, tb), want1)
+	// Delivered again after its hour was merged: staged again? No: its stage is there, taken.
+	if _, err := tb.Apply(ctx, f1, t1); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, tb)
+	equalCounts(t, "after a redelivery once merged", accountRows(t, tb), want1)
 
-	// The second file fails after half of its activity counters' writes, then is retried. Those
-	// writes go out first, at most 8 at a time: the first half succeed and the rest fail,
-	// however the concurrent writes interleave.
+	// The second file's merge fails after half of its writes, then is retried.
+	if _, err := tb.Apply(ctx, f2, t2); err != nil {
+		t.Fatal(err)
+	}
 	broken := table(t, &failingAfter{DynamoDB: client, n: int64(t2.Len() / 2)}, name)
-	if _, err := broken.Apply(ctx, f2, t2); err == nil || !strings.Contains(err.Error(), "injected failure") {
-		t.Fatalf("Apply with the injected failure: error %v", err)
+	broken.Now = tb.Now
+	if _, err := broken.Flush(ctx); err == nil || !strings.Contains(err.Error(), "injected failure") {
+		t.Fatalf("Flush with the injected failure: error %v", err)
 	}
 	partial := accountRows(t, tb)
 	changed := 0
@@ -139,26 +159,74 @@ func TestTableExactlyOnce(t *testing.T) {
 		}
 	}
 	if changed == 0 || changed == len(want1) {
-		t.Fatalf("test setup: %d of %d counters changed by the broken application, want some but not all", changed, len(want1))
+		t.Fatalf("test setup: %d of %d counters changed by the broken merge, want some but not all", changed, len(want1))
 	}
-	retry, err := tb.Apply(ctx, f2, t2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if retry.Written+retry.Already != items || retry.Written == 0 || retry.Already == 0 {
-		t.Errorf("retry %+v: want the unwritten items written and the others found applied", retry)
+	if f := flush(t, tb); f.Plans != 1 || f.Written == 0 || f.Written == t2.Len()+11 {
+		t.Errorf("retried merge %+v: want the half-done plan finished, only its unwritten items written", f)
 	}
 	wantBoth := map[counters.Key]int64{}
 	for k, n := range want1 {
 		wantBoth[k] = n + want2[k]
 	}
-	equalCounts(t, "after the retry", accountRows(t, tb), wantBoth)
-	for _, r := range retry.Rules {
-		wantBefore := map[string]int64{"failed-sign-ins": 2, "access-denied": 1}[r.Rule]
-		if r.Before != wantBefore || r.After != 3*wantBefore {
-			t.Errorf("rule %s %s: before %d after %d, want %d %d (as if applied once)", r.Rule, r.Subject, r.Before, r.After, wantBefore, 3*wantBefore)
+	equalCounts(t, "after the retried merge", accountRows(t, tb), wantBoth)
+
+	// A late file (another region's, delivered after the hour was merged) for the same hour.
+	if _, err := tb.Apply(ctx, f3, t3); err != nil {
+		t.Fatal(err)
+	}
+	if f := flush(t, tb); f.Plans != 1 || f.Stages != 1 {
+		t.Errorf("late merge %+v, want one plan of the late stage", f)
+	}
+	for k, n := range want3 {
+		wantBoth[k] += n
+	}
+	equalCounts(t, "after the late file", accountRows(t, tb), wantBoth)
+	busiest, err := tb.BusiestPrincipals(ctx, "111122223333", "2026-11-20", 1)
+	if err != nil || len(busiest) != 1 || busiest[0].Count != 6*(10+1) {
+		t.Errorf("busiest %v (error %v), want p9 with 66 calls", busiest, err)
+	}
+}
+
+// flush merges every staged account-hour, as the scheduled flush does once they are due.
+func flush(t *testing.T, tb *counters.Table) counters.Flushed {
+	t.Helper()
+	f, err := tb.Flush(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestTableMergeBudget: an account-hour with more staged counters than the budget is merged
+// in several plans, each within it, with exact totals; a second table sharing the items (a
+// concurrent flush) merges nothing twice.
+func TestTableMergeBudget(t *testing.T) {
+	ctx := context.Background()
+	client := testenv.DynamoDB(t)
+	tb := table(t, client, testenv.CreateTable(t, client, "CountersTable"))
+	tb.Budget = 25 // each file has 21 counters: one stage per plan
+	want := map[counters.Key]int64{}
+	for i := range 4 {
+		tl, w := fileTally(i + 1)
+		for k, n := range w {
+			want[k] += n
+		}
+		if _, err := tb.Apply(ctx, counters.FileID{Bucket: "trail", Key: fmt.Sprintf("f%d", i), ETag: "e"}, tl); err != nil {
+			t.Fatal(err)
 		}
 	}
+	other := *tb
+	f, err := tb.FlushGroup(ctx, "111122223333", hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Plans != 4 || f.Stages != 4 {
+		t.Errorf("merge %+v, want 4 plans of one stage", f)
+	}
+	if f, err := other.Flush(ctx); err != nil || f.Written != 0 {
+		t.Errorf("second flush %+v (error %v), want nothing written", f, err)
+	}
+	equalCounts(t, "after the merges", accountRows(t, tb), want)
 }
 
 func ruleTotals(rs []counters.RuleResult) []string {
@@ -185,6 +253,7 @@ func TestTableQueries(t *testing.T) {
 	if _, err := tb.Apply(ctx, counters.FileID{Bucket: "trail", Key: "k", ETag: "e"}, tl); err != nil {
 		t.Fatal(err)
 	}
+	flush(t, tb)
 
 	fromSource, err := tb.SourceHour(ctx, "192.0.2.0", hour)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"strconv"
 	"strings"
 )
 
@@ -42,13 +43,22 @@ const HourLayout = "2006-01-02T15"
 // has one FileID, so its counts are applied once.
 type FileID struct {
 	Bucket, Key, ETag string
+	// Part numbers the partial tallies of a file whose distinct counters exceed the
+	// aggregator's memory budget (0: the whole file, or its first part). A file is cut into
+	// the same parts on every delivery (the cut depends only on its records and the budget),
+	// so each part is applied once.
+	Part int
 }
 
 // Marker is the attribute name a file leaves on every counter item it incremented: its
 // presence is the "already counted" test, its value the count before the file's increment.
 // A hash keeps it short (the names of all files that touched an item are stored on it).
 func (f FileID) Marker() string {
-	h := sha256.Sum256([]byte(f.Bucket + "\x00" + f.Key + "\x00" + strings.Trim(f.ETag, `"`)))
+	id := f.Bucket + "\x00" + f.Key + "\x00" + strings.Trim(f.ETag, `"`)
+	if f.Part > 0 {
+		id += "\x00" + strconv.Itoa(f.Part)
+	}
+	h := sha256.Sum256([]byte(id))
 	return "f_" + base64.RawURLEncoding.EncodeToString(h[:15])
 }
 

@@ -19,7 +19,7 @@ type memItem struct {
 
 // Apply implements the same exactly-once rule as Table.Apply.
 func (m *Memory) Apply(_ context.Context, file FileID, tally *Tally) (Applied, error) {
-	writes, rules := plan(tally)
+	writes, rules := plan(tally, planAll)
 	marker := file.Marker()
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -41,16 +41,30 @@ type write struct {
 
 type attr struct{ name, value string }
 
+// What a plan writes: the activity counters and principal totals, the rule counters, or both.
+const (
+	planCounts = 1 << iota
+	planRules
+	planAll = planCounts | planRules
+)
+
 // plan is the writes that apply a tally: one per distinct counter, one per principal and hour,
 // one per rule counter; never one per record. They are built one at a time as the caller takes
 // them, so applying a file holds its tally and the writes in flight, never all of its writes
-// (which take several times the tally's memory).
-func plan(t *Tally) (iter.Seq[*write], []RuleCount) {
-	rules := t.Rules()
+// (which take several times the tally's memory). what chooses the kinds written.
+func plan(t *Tally, what int) (iter.Seq[*write], []RuleCount) {
+	var rules []RuleCount
+	if what&planRules != 0 {
+		rules = t.Rules()
+	}
 	writes := func(yield func(*write) bool) {
 		type principalHour struct{ account, hour, principal string }
 		totals := map[principalHour]int64{}
-		for k, count := range t.counters() {
+		counters := t.counters()
+		if what&planCounts == 0 {
+			counters = func(func(Key, int64) bool) {}
+		}
+		for k, count := range counters {
 			totals[principalHour{k.Account, k.Hour, k.Principal}] += count
 			if !yield(&write{
 				pk: activityPK(k.Account, k.Hour), sk: activitySK(&k), inc: count, hour: k.Hour, rule: -1,

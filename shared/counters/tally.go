@@ -76,14 +76,17 @@ func NewTally() *Tally {
 
 // Add counts one record. k's strings may be views of a read buffer: the key is copied the
 // first time it is seen, and only then.
-func (t *Tally) Add(k *Key) {
+func (t *Tally) Add(k *Key) { t.addCount(k, 1) }
+
+// addCount adds n to k's counter (merging staged tallies).
+func (t *Tally) addCount(k *Key, n int64) {
 	b := t.encode(k)
 	h := t.sum(b)
 	mask := len(t.slots) - 1
 	i := int(h) & mask
 	for ; t.slots[i].end != 0; i = (i + 1) & mask {
 		if s := &t.slots[i]; s.hash == h && bytes.Equal(t.keys[s.off:s.end], b) {
-			s.count++
+			s.count += n
 			return
 		}
 	}
@@ -97,11 +100,11 @@ func (t *Tally) Add(k *Key) {
 			for d, p := range r.fields() {
 				*p = validUTF8(values[d])
 			}
-			t.Add(&r)
+			t.addCount(&r, n)
 			return
 		}
 	}
-	t.slots[i] = slot{hash: h, count: 1, off: len(t.keys), end: len(t.keys) + len(b)}
+	t.slots[i] = slot{hash: h, count: n, off: len(t.keys), end: len(t.keys) + len(b)}
 	t.keys = append(t.keys, b...)
 	if t.n++; 2*t.n > len(t.slots) {
 		t.grow()

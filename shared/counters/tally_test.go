@@ -99,7 +99,7 @@ func TestKeysAreUniqueAndBounded(t *testing.T) {
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "?") == s }
 
 func TestFileMarker(t *testing.T) {
-	f := FileID{"trail-bucket", "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/f.json.gz", "d41d8cd98f00b204e9800998ecf8427e"}
+	f := FileID{Bucket: "trail-bucket", Key: "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/f.json.gz", ETag: "d41d8cd98f00b204e9800998ecf8427e"}
 	quoted := f
 	quoted.ETag = `"` + f.ETag + `"` // as GetObject returns it
 	other := f
@@ -109,6 +109,11 @@ func TestFileMarker(t *testing.T) {
 	}
 	if f.Marker() == other.Marker() {
 		t.Error("another ETag (other content) gives the same marker")
+	}
+	part := f
+	part.Part = 1
+	if part.Marker() == f.Marker() {
+		t.Error("a file's second part has the marker of the whole file")
 	}
 	if m := f.Marker(); len(m) != 22 || !strings.HasPrefix(m, "f_") {
 		t.Errorf("marker %q", m)
@@ -128,7 +133,7 @@ func TestMemoryExactlyOnce(t *testing.T) {
 		return tl
 	}
 	var m Memory
-	f1, f2 := FileID{"b", "k1", "e1"}, FileID{"b", "k2", "e2"}
+	f1, f2 := FileID{Bucket: "b", Key: "k1", ETag: "e1"}, FileID{Bucket: "b", Key: "k2", ETag: "e2"}
 	steps := []struct {
 		file          FileID
 		n             int

@@ -116,7 +116,17 @@ func (ix *wcuIndex) projection(item map[string]types.AttributeValue) map[string]
 	return p
 }
 
-func equalAV(a, b types.AttributeValue) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+func equalAV(a, b types.AttributeValue) bool {
+	switch a := a.(type) {
+	case *types.AttributeValueMemberS:
+		b, ok := b.(*types.AttributeValueMemberS)
+		return ok && a.Value == b.Value
+	case *types.AttributeValueMemberN:
+		b, ok := b.(*types.AttributeValueMemberN)
+		return ok && a.Value == b.Value
+	}
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}
 
 // charge bills one write that turned old into new (either may be nil), times mult.
 func (w *wcuTable) charge(old, new map[string]types.AttributeValue, mult int64) {
