@@ -29,6 +29,20 @@ type store interface {
 	Apply(ctx context.Context, file counters.FileID, t *counters.Tally) (counters.Applied, error)
 }
 
+// flusher merges the staged counts of the account-hours that have settled (counters.Table);
+// the local Memory store applies counts at once and has nothing to merge.
+type flusher interface {
+	Flush(ctx context.Context) (counters.Flushed, error)
+}
+
+// FlushAction is the scheduled event that merges staged counts: {"action":"flush-counters"}
+// (template.yaml's schedule sends it every few minutes).
+const FlushAction = "flush-counters"
+
+// DefaultMaxCounters is the distinct counters a file's tally may hold before its counts are
+// applied as a part (Handler.MaxCounters): sized for a 128 MB function (shared/counters/doc.go).
+const DefaultMaxCounters = 150_000
+
 // publisher delivers alerts (the durable alert.Sender).
 type publisher interface {
 	Publish(ctx context.Context, alerts []alert.Alert) error
@@ -49,6 +63,10 @@ type Handler struct {
 	Detect detector
 	Layout *keylayout.Layout // keys of CloudTrail log files; other objects are skipped
 	Bucket string            // when set, objects of other buckets are skipped
+	// MaxCounters bounds the memory a file takes: once its tally holds this many distinct
+	// counters, they are applied as one part of the file (FileID.Part, exactly once like a
+	// file) and counting goes on in an empty tally. 0 means DefaultMaxCounters.
+	MaxCounters int
 	// Report is told of each file counted, with its counters (local runs print them); may be nil.
 	Report  func(Summary, *counters.Tally)
 	Log     *slog.Logger
@@ -63,7 +81,8 @@ type Summary struct {
 	Malformed    int    `json:"malformed"` // records skipped as malformed
 	Bytes        int64  `json:"bytes"`     // bytes of the file as stored (compressed)
 	DecodedBytes int64  `json:"decoded_bytes"`
-	Counters     int    `json:"counters"` // distinct counters
+	Counters     int    `json:"counters"` // distinct counters (of the last part, when the file took several)
+	Parts        int    `json:"parts"`    // tallies applied: 1, more when the file's counters exceeded the budget
 	Written      int    `json:"written"`  // counter items incremented now
 	Already      int    `json:"already"`  // items this file had incremented before (redelivery, retry)
 	Alerts       int    `json:"alerts"`
@@ -90,6 +109,12 @@ const maxMalformedLogged = 10
 // applied once, however often it is read.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSEventResponse, error) {
 	log := logging.ForInvocation(ctx, h.Log)
+	var action struct {
+		Action string `json:"action"`
+	}
+	if json.Unmarshal(raw, &action) == nil && action.Action == FlushAction {
+		return nil, h.Flush(ctx, log)
+	}
 	batch, err := objectevent.Decode(raw)
 	if err != nil {
 		h.Metrics.Add("MalformedEvents", 1)
@@ -131,6 +156,30 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (*events.SQSE
 		h.Metrics.Add("BatchItemFailures", len(failedIDs))
 	}
 	return batch.Response(ctx, log, failedIDs, errs)
+}
+
+// Flush merges the staged counts of every account-hour that has settled (the scheduled
+// event). A failure fails the invocation; the next schedule, or the retry, finishes the merge
+// exactly where it stopped.
+func (h *Handler) Flush(ctx context.Context, log *slog.Logger) error {
+	f, ok := h.Store.(flusher)
+	if !ok {
+		log.InfoContext(ctx, "nothing to merge", "decision", "skip", "reason", "counters are applied at once by this store")
+		return nil
+	}
+	start := time.Now()
+	out, err := f.Flush(ctx)
+	h.Metrics.Add("MergedAccountHours", out.Groups)
+	h.Metrics.Add("MergedStages", out.Stages)
+	h.Metrics.Add("CounterWrites", out.Written)
+	if err != nil {
+		h.Metrics.Add("MergesFailed", 1)
+		log.ErrorContext(ctx, "counters not merged", "decision", "retry", "merged", out.Groups, "error", err.Error())
+		return fmt.Errorf("merge counters: %w", err)
+	}
+	log.InfoContext(ctx, "counters merged", "decision", "merged", "account_hours", out.Groups, "plans", out.Plans,
+		"stages", out.Stages, "written", out.Written, "not_due", out.NotDue, "ms", time.Since(start).Milliseconds())
+	return nil
 }
 
 // object counts one announced object, unless it is not a log file of the trail.
@@ -176,16 +225,30 @@ func (h *Handler) Aggregate(ctx context.Context, log *slog.Logger, file counters
 		return sum, fmt.Errorf("s3://%s/%s: %s: %w", file.Bucket, file.Key, stage, err)
 	}
 	var found fileDetections
-	tally, err := h.count(ctx, log, r, &sum, &found)
+	var results []counters.RuleResult
+	// apply applies one part of the file: all of it, or, for a file with more distinct
+	// counters than MaxCounters, the counters counted since the last part.
+	apply := func(t *counters.Tally) error {
+		part := file
+		part.Part = sum.Parts
+		applied, err := h.Store.Apply(ctx, part, t)
+		if err != nil {
+			return err
+		}
+		sum.Parts++
+		sum.Written += applied.Written
+		sum.Already += applied.Already
+		results = append(results, applied.Rules...)
+		return nil
+	}
+	tally, err := h.countParts(ctx, log, r, &sum, &found, apply)
 	if err != nil {
 		return fail("read", err)
 	}
-	applied, err := h.Store.Apply(ctx, file, tally)
-	if err != nil {
+	if err := apply(tally); err != nil {
 		return fail("write counters", err)
 	}
-	sum.Written, sum.Already = applied.Written, applied.Already
-	alerts := h.Rules.crossings(file, applied.Rules)
+	alerts := h.Rules.crossings(file, results)
 	sum.Alerts = len(alerts)
 	for _, a := range alerts {
 		log.InfoContext(ctx, "threshold crossed", "decision", "alert", "kind", a.Kind, "event_id", a.EventID)
@@ -233,6 +296,17 @@ func (h *Handler) Aggregate(ctx context.Context, log *slog.Logger, file counters
 // are on. Malformed records are counted, logged (the first few) and skipped; a file that cannot
 // be read to its end is an error.
 func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum *Summary, found *fileDetections) (*counters.Tally, error) {
+	return h.countParts(ctx, log, r, sum, found, nil)
+}
+
+// countParts is count with a memory ceiling: whenever the tally holds MaxCounters distinct
+// counters it is given to part (which applies it) and counting goes on in a new one. A nil
+// part: no ceiling.
+func (h *Handler) countParts(ctx context.Context, log *slog.Logger, r io.Reader, sum *Summary, found *fileDetections, part func(*counters.Tally) error) (*counters.Tally, error) {
+	budget := h.MaxCounters
+	if budget <= 0 {
+		budget = DefaultMaxCounters
+	}
 	lr, err := logfile.NewReader(r)
 	if err != nil {
 		return nil, err
@@ -264,6 +338,12 @@ func (h *Handler) count(ctx context.Context, log *slog.Logger, r io.Reader, sum 
 			continue
 		}
 		rec := p.Record()
+		if part != nil && tally.Len() >= budget {
+			if err := part(tally); err != nil {
+				return nil, fmt.Errorf("write counters (part %d): %w", sum.Parts, err)
+			}
+			tally = counters.NewTally()
+		}
 		tally.Add(&rec.Key)
 		h.Rules.count(tally, rec, raw)
 		if h.Detect != nil {

@@ -367,3 +367,66 @@ func (a *applyCounter) Apply(ctx context.Context, file counters.FileID, t *count
 	a.applied++
 	return a.store.Apply(ctx, file, t)
 }
+
+// partsStore records the tallies applied to a Memory store: how many distinct counters each
+// held, and the counts they add up to.
+type partsStore struct {
+	counters.Memory
+	largest int
+	parts   []int
+	sums    map[counters.Key]int64
+}
+
+func (p *partsStore) Apply(ctx context.Context, file counters.FileID, t *counters.Tally) (counters.Applied, error) {
+	p.largest = max(p.largest, t.Len())
+	p.parts = append(p.parts, file.Part)
+	a, err := p.Memory.Apply(ctx, file, t)
+	if a.Written > 0 {
+		for _, r := range t.Rows() {
+			p.sums[r.Key] += r.Count
+		}
+	}
+	return a, err
+}
+
+// TestMemoryCeiling: a file with more distinct counters than the handler's budget is applied
+// in parts, none larger than the budget, with exact counts; delivered again, no part counts
+// twice.
+func TestMemoryCeiling(t *testing.T) {
+	recs, plan := plannedFile(5, 6_000, 0)
+	file := []byte(`{"Records":[` + string(bytes.Join(recs, []byte(","))) + `]}`)
+	h, _, _ := newHandler(t)
+	store := &partsStore{sums: map[counters.Key]int64{}}
+	h.Store, h.MaxCounters = store, 20
+	if len(plan) <= 3*h.MaxCounters {
+		t.Fatalf("test setup: %d counters, want several budgets' worth", len(plan))
+	}
+	id := counters.FileID{Bucket: "trail", Key: "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/big.json.gz", ETag: "e"}
+	sum, err := h.Aggregate(context.Background(), h.Log, id, bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store.largest > h.MaxCounters || sum.Parts != len(store.parts) || sum.Parts < len(plan)/h.MaxCounters {
+		t.Errorf("largest part %d counters (budget %d), %d parts (summary %d)", store.largest, h.MaxCounters, len(store.parts), sum.Parts)
+	}
+	for i, p := range store.parts {
+		if p != i {
+			t.Fatalf("parts numbered %v", store.parts)
+		}
+	}
+	if len(store.sums) != len(plan) {
+		t.Errorf("%d counters, want %d", len(store.sums), len(plan))
+	}
+	for k, n := range plan {
+		if store.sums[k] != n {
+			t.Errorf("%+v = %d, want %d", k, store.sums[k], n)
+		}
+	}
+	again, err := h.Aggregate(context.Background(), h.Log, id, bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Written != 0 || again.Parts != sum.Parts {
+		t.Errorf("redelivery %+v: want the same parts, none written", again)
+	}
+}

@@ -313,3 +313,22 @@ func (f *failingAfter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemIn
 	}
 	return f.DynamoDB.UpdateItem(ctx, in, opts...)
 }
+
+// TestIntegrationMemoryCeiling: a file with five times more distinct counters than the budget
+// is staged in parts and merged to exact counts; its redelivery adds nothing.
+func TestIntegrationMemoryCeiling(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	s.h.MaxCounters = 20
+	recs, plan := plannedFile(6, 6_000, 0)
+	ev := s.put("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/111122223333_CloudTrail_us-east-1_20261120T0905Z_big.json.gz", recs)
+	for range 2 {
+		if _, err := s.h.Handle(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sum := s.rep.sums[0]; sum.Parts < len(plan)/20 || s.rep.sums[1].Written != 0 {
+		t.Errorf("summaries %+v, want %d parts or more, none written again", s.rep.sums, len(plan)/20)
+	}
+	sameCounts(t, "after the parts and the redelivery", s.counts(plan), plan)
+}
