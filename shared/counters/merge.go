@@ -25,7 +25,7 @@ import (
 const (
 	DefaultSettle   = 15 * time.Minute
 	DefaultLookback = 72
-	DefaultBudget   = 200_000
+	DefaultBudget   = 100_000
 )
 
 // Item kinds of the merge (the first part of their partition key).
@@ -231,7 +231,7 @@ func (t *Table) Flush(ctx context.Context) (Flushed, error) {
 	settle := cmp.Or(t.Settle, DefaultSettle)
 	for h := range cmp.Or(t.Lookback, DefaultLookback) + 1 {
 		arrived := now.Truncate(time.Hour).Add(-time.Duration(h) * time.Hour).Format(HourLayout)
-		items, err := t.queryAll(ctx, joinKey(maxPK, kindPending, arrived))
+		items, err := t.queryAll(ctx, joinKey(maxPK, kindPending, arrived), "")
 		if err != nil {
 			return out, err
 		}
@@ -288,7 +288,7 @@ func (t *Table) FlushGroup(ctx context.Context, account, hour string) (Flushed, 
 	g := group{account, hour}
 	pk := stagePK(g)
 	for attempt := 0; attempt < 8; attempt++ {
-		items, err := t.queryAll(ctx, pk)
+		items, err := t.queryAll(ctx, pk, "#pk, #sk, #n, #s, #d")
 		if err != nil {
 			return out, err
 		}
@@ -381,11 +381,16 @@ func (t *Table) FlushGroup(ctx context.Context, account, hour string) (Flushed, 
 func (t *Table) applyPlan(ctx context.Context, g group, pk string, p mergePlan, stages map[string]map[string]types.AttributeValue, out *Flushed) error {
 	merged := NewTally()
 	for _, sk := range p.stages {
-		it, ok := stages[sk]
-		if !ok {
+		if _, ok := stages[sk]; !ok {
 			return fmt.Errorf("counters table %s: plan %s / %s: stage %s missing", t.Name, pk, p.sk, sk)
 		}
-		blob, ok := it["t"].(*types.AttributeValueMemberB)
+		got, err := t.Client.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: aws.String(t.Name), Key: itemKey(pk, sk), ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			return fmt.Errorf("counters table %s: read stage %s / %s: %w", t.Name, pk, sk, err)
+		}
+		blob, ok := got.Item["t"].(*types.AttributeValueMemberB)
 		if !ok {
 			return fmt.Errorf("counters table %s: stage %s / %s has no counts", t.Name, pk, sk)
 		}
@@ -417,13 +422,19 @@ func (t *Table) applyPlan(ctx context.Context, g group, pk string, p mergePlan, 
 
 // queryAll reads a partition to its end, strongly consistent (a plan another flush just wrote
 // must be seen).
-func (t *Table) queryAll(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
-	p := dynamodb.NewQueryPaginator(t.Client, &dynamodb.QueryInput{
+// A projection leaves the stages' counts out: a merge reads those of its plan one at a time.
+func (t *Table) queryAll(ctx context.Context, pk, projection string) ([]map[string]types.AttributeValue, error) {
+	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(t.Name),
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
 		ConsistentRead:            aws.Bool(true),
-	})
+	}
+	if projection != "" {
+		in.ProjectionExpression = aws.String(projection)
+		in.ExpressionAttributeNames = map[string]string{"#pk": attrPK, "#sk": attrSK, "#n": "n", "#s": "stages", "#d": "done"}
+	}
+	p := dynamodb.NewQueryPaginator(t.Client, in)
 	var out []map[string]types.AttributeValue
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
