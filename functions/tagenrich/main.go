@@ -98,10 +98,9 @@ func main() {
 			return retry.AddWithMaxBackoffDelay(retry.AddWithMaxAttempts(retry.NewStandard(), cfg.LookupAttempts), lookupMaxBackoff)
 		}
 		resolver.Source = &tags.AWS{
-			Tagging: rgt.NewFromConfig(awsCfg, func(o *rgt.Options) { o.Retryer = retryer() }),
-			IAM:     iam.NewFromConfig(awsCfg, func(o *iam.Options) { o.Retryer = retryer() }),
-			Accounts: &tags.Accounts{Home: cfg.HomeAccount, RoleName: cfg.MemberRoleName,
-				STS: sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.Retryer = retryer() })},
+			Tagging:  rgt.NewFromConfig(awsCfg, func(o *rgt.Options) { o.Retryer = retryer() }),
+			IAM:      iam.NewFromConfig(awsCfg, func(o *iam.Options) { o.Retryer = retryer() }),
+			Accounts: cfg.accounts(sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.Retryer = retryer() })),
 		}
 	case *tagsFile == "":
 		static, err := embeddedTags()

@@ -63,7 +63,7 @@ func DocPage(rules []*Rule, regenerate string) []byte {
 	b.WriteString("# Built-in detection rules\n\n")
 	fmt.Fprintf(&b, "The built-in pack holds %d rules (`rules/*.yaml`), each a CEL condition over one CloudTrail record with the test events that show what it catches and what it leaves alone. ", len(rules))
 	b.WriteString("Every alert names the rule's MITRE ATT&CK tactics and techniques and lists its runbook, the first things to check. ")
-	b.WriteString("A rule is switched off by id with `DISABLED_RULES`; a team adds its own with `RULES_DIR` (see README, \"Custom rules\"). ")
+	b.WriteString("A rule is switched off by id with `DISABLED_RULES`; a team adds its own with `RULES_DIR` (see [custom-rules.md](custom-rules.md)). ")
 	b.WriteString("Rules that ask whether an account is outside the organization read `TRUSTED_ACCOUNTS` (the organization's account IDs; empty, or an organization ID alone, means every account but the event's own).\n\n")
 	b.WriteString("## Severity means urgency\n\n")
 	for _, p := range SeverityPolicy {
