@@ -10,6 +10,7 @@ import (
 
 	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/trail"
 )
@@ -17,6 +18,9 @@ import (
 // detector runs the detection rules on one decoded record (rules.Detector).
 type detector interface {
 	Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert, error)
+	// Admits says whether some rule could match a record with these fields (only
+	// rules.PrefilterFields are read): a record it refuses need not be decoded at all.
+	Admits(rec *trail.Record) bool
 }
 
 // newDetector builds the same rules the rules function runs, so a record seen in real time and
@@ -45,6 +49,7 @@ type fileDetections struct {
 	repeats  []int          // per alert: more of the same finding in this file
 	ruleErrs int
 	skipped  int // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
+	filtered int // records no rule could match, by the fields the counters' parser kept (not decoded)
 	logged   int // rule errors logged
 	skipLog  int // skipped records logged
 }
@@ -95,6 +100,22 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 		return nil
 	}
 	return fmt.Errorf("detection rules: %w", err)
+}
+
+// addParsed is add for a record the counters' parser accepted: the rules' prefilter judges it
+// on the fields the parser kept (counters.Parser.Fields), and only a record some rule could
+// match is decoded in full for them. Most records are none of the rules' calls: they cost no
+// second decode. A record whose kept fields a full decoder could read otherwise
+// (Parser.Ambiguous), or which the rules would judge unusable (no identity: trail's Check;
+// the parser has checked time and event name), goes the whole way as before.
+func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d detector, p *counters.Parser, raw []byte) error {
+	fields := p.Fields()
+	usable := fields.UserIdentity.Type != "" || p.Record().Principal != ""
+	if usable && !p.Ambiguous() && !d.Admits(fields) {
+		f.filtered++
+		return nil
+	}
+	return f.add(ctx, log, d, raw)
 }
 
 // skip counts a record the rules did not see, logging the first few.

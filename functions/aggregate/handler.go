@@ -347,7 +347,7 @@ func (h *Handler) countParts(ctx context.Context, log *slog.Logger, r io.Reader,
 		tally.Add(&rec.Key)
 		h.Rules.count(tally, rec, raw)
 		if h.Detect != nil {
-			if err := found.add(ctx, log, h.Detect, raw); err != nil {
+			if err := found.addParsed(ctx, log, h.Detect, &p, raw); err != nil {
 				return nil, err
 			}
 		}

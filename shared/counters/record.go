@@ -43,6 +43,9 @@ type Parser struct {
 	// end, so the record, valid JSON, is handed out with the error (logfile.RecordError.Record)
 	// for consumers that do not need that field.
 	fieldErr error
+	// ambiguous: a kept member appears twice, or a member's key may name a kept field to a
+	// decoder that unescapes keys and matches them regardless of case (Ambiguous).
+	ambiguous, seenIdentity bool
 }
 
 // rawFields are the string tokens found (quotes included), as slices of the buffer.
@@ -55,11 +58,28 @@ type rawFields struct {
 // Record returns the last record parsed; valid until the next Parse.
 func (p *Parser) Record() *Record { return &p.rec }
 
+// Fields returns the last record parsed as a trail.Record filled in part: the fields the
+// parser keeps (eventTime, eventSource, eventName, eventType, errorCode, sourceIPAddress,
+// recipientAccountId; userIdentity's type, arn, principalId, accountId, userName, invokedBy
+// and onBehalfOf.userId), with the values trail.DecodeRecord gives them, unless Ambiguous.
+// They cover rules.PrefilterFields, so the detection rules can say whether a record is worth
+// decoding in full (rules.Engine.Admits). Valid until the next Parse, and only after a Parse
+// that succeeded.
+func (p *Parser) Fields() *trail.Record { return &p.trec }
+
+// Ambiguous reports whether the last record's kept fields may not be what a full decoder reads
+// in it: a kept member appears twice, or a member's key differs from a kept one only in letter
+// case or is written with escapes (trail.DecodeRecord unescapes keys and falls back to
+// case-insensitive matching, as Go's JSON decoders do; this parser matches bytes exactly).
+// CloudTrail writes neither; a consumer filtering on Fields must not trust them for such a
+// record, and decode it in full instead.
+func (p *Parser) Ambiguous() bool { return p.ambiguous }
+
 // Parse is a logfile.ParseFunc: it validates the record at b[i] and keeps its counter fields.
 // A valid record it cannot count (a field rule fails) is returned with its end and the error,
 // so the reader hands it out (logfile.RecordError.Record).
 func (p *Parser) Parse(b []byte, i int) (int, error) {
-	p.raw, p.fieldErr = rawFields{}, nil
+	p.raw, p.fieldErr, p.ambiguous, p.seenIdentity = rawFields{}, nil, false, false
 	end, err := p.object(b, i, topLevel)
 	if err != nil {
 		return 0, err
@@ -99,10 +119,14 @@ func (p *Parser) object(b []byte, i int, kind objectKind) (int, error) {
 			return 0, logfile.Syntax(i, "unexpected %q where an object key belongs", b[i])
 		}
 		ks := i
-		if i, err = logfile.String(b, i); err != nil {
+		var plain bool
+		if i, plain, err = logfile.Key(b, i); err != nil {
 			return 0, err
 		}
 		key := b[ks+1 : i-1]
+		if !plain && !printable(key) {
+			p.ambiguous = true // an escaped or non-ASCII key may name a kept field
+		}
 		if i = logfile.SkipSpace(b, i); i >= len(b) {
 			return 0, logfile.ErrShort
 		}
@@ -178,6 +202,10 @@ func (p *Parser) topMember(key, b []byte, i int) (int, error) {
 	case "recipientAccountId":
 		return p.str(b, i, &p.raw.recipient, "recipientAccountId")
 	case "userIdentity":
+		if p.seenIdentity {
+			p.ambiguous = true
+		}
+		p.seenIdentity = true
 		if b[i] == 'n' {
 			return logfile.Literal(b, i, "null")
 		}
@@ -185,7 +213,70 @@ func (p *Parser) topMember(key, b []byte, i int) (int, error) {
 	case "resources":
 		return p.resources(b, i)
 	}
+	if lookalike(key, topKeyLens, topKeys) {
+		p.ambiguous = true
+	}
 	return p.sc.Value(b, i)
+}
+
+// The kept members' keys, and a mask of their lengths (keys are shorter than 64 bytes).
+var (
+	topKeys = []string{"eventTime", "eventName", "eventSource", "eventType", "sourceIPAddress", "errorCode",
+		"recipientAccountId", "userIdentity", "resources"}
+	identityKeys = []string{"type", "arn", "principalId", "accountId", "userName", "invokedBy", "onBehalfOf"}
+	topKeyLens   = lengths(topKeys)
+	identityLens = lengths(identityKeys)
+)
+
+func lengths(keys []string) uint64 {
+	var m uint64
+	for _, k := range keys {
+		m |= 1 << len(k)
+	}
+	return m
+}
+
+// printable reports whether key is printable ASCII without a backslash: its bytes are its
+// name, folded by no decoder into another.
+func printable(key []byte) bool {
+	for _, c := range key {
+		if c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// lookalike reports whether key, not one of keys, equals one of them but for ASCII letter case
+// (keys with bytes above 0x7f, which Go's decoders may also fold, are caught by printable).
+func lookalike(key []byte, lens uint64, keys []string) bool {
+	if len(key) >= 64 || lens>>len(key)&1 == 0 {
+		return false
+	}
+	for _, k := range keys {
+		if len(k) == len(key) && foldEqual(key, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldEqual compares a key with a kept name (ASCII letters), ASCII letter case ignored.
+func foldEqual(key []byte, name string) bool {
+	for i := range len(key) {
+		c := key[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if n := name[i]; 'A' <= n && n <= 'Z' {
+			if c != n+'a'-'A' {
+				return false
+			}
+		} else if c != n {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *Parser) identityMember(key, b []byte, i int) (int, error) {
@@ -207,6 +298,9 @@ func (p *Parser) identityMember(key, b []byte, i int) (int, error) {
 			return logfile.Literal(b, i, "null")
 		}
 		return p.object(b, i, onBehalfOf)
+	}
+	if lookalike(key, identityLens, identityKeys) {
+		p.ambiguous = true
 	}
 	return p.sc.Value(b, i)
 }
@@ -257,6 +351,9 @@ func (p *Parser) str(b []byte, i int, dst *[]byte, field string) (int, error) {
 	case '"':
 		end, err := logfile.String(b, i)
 		if err == nil {
+			if *dst != nil {
+				p.ambiguous = true // a kept member twice
+			}
 			*dst = b[i:end]
 		}
 		return end, err
@@ -295,18 +392,20 @@ func (p *Parser) derive() error {
 		id.OnBehalfOf = &p.obo
 	}
 	rec.RecipientAccountID = text(r.recipient)
+	rec.EventTime, rec.EventSource, rec.EventName = text(r.eventTime), text(r.eventSource), text(r.eventName)
+	rec.EventType, rec.ErrorCode, rec.SourceIPAddress = text(r.eventType), text(r.errorCode), text(r.sourceIP)
 	p.rec = Record{
 		Key: Key{
 			Hour:         hour,
 			Account:      rec.Account(),
 			Principal:    id.Principal(),
-			SourceIP:     text(r.sourceIP),
-			EventName:    text(r.eventName),
+			SourceIP:     rec.SourceIPAddress,
+			EventName:    rec.EventName,
 			ResourceType: text(r.resourceType),
-			ErrorCode:    text(r.errorCode),
-			EventType:    text(r.eventType),
+			ErrorCode:    rec.ErrorCode,
+			EventType:    rec.EventType,
 		},
-		EventSource: text(r.eventSource),
+		EventSource: rec.EventSource,
 	}
 	if p.rec.Account == "" {
 		return &trail.FieldError{Field: "recipientAccountId", Problem: "missing, and so is userIdentity.accountId"}

@@ -253,6 +253,32 @@ func String(b []byte, i int) (int, error) {
 	return stringRest(b, i)
 }
 
+// Key is String for an object key, also saying whether the key is plain: certainly printable
+// ASCII without escapes, so its bytes are its name and no decoder folds it into another. A
+// key with a backslash or a byte above 0x7f, or one longer than sixteen bytes or near the
+// buffer's end (read through the slow path), is not said to be plain: a caller matching keys
+// by their bytes must look at it before taking it for another name's absence (a decoder
+// unescapes "event\u004eame" to eventName; Go's decoders fold the Kelvin sign to k).
+func Key(b []byte, i int) (end int, plain bool, err error) {
+	start := i + 1
+	i++
+	if i+17 <= len(b) {
+		t := specialOrHigh(binary.LittleEndian.Uint64(b[i:]))
+		if t == 0 {
+			t = specialOrHigh(binary.LittleEndian.Uint64(b[i+8:]))
+			i += 8
+		}
+		if i += bits.TrailingZeros64(t) >> 3; b[i] == '"' {
+			return i + 1, true, nil
+		}
+	}
+	end, err = stringRest(b, start)
+	return end, false, err
+}
+
+// specialOrHigh is special, with bytes above 0x7f flagged too.
+func specialOrHigh(x uint64) uint64 { return special(x) | x&highs }
+
 // stringRest validates the rest of a string from b[i] on: escapes, control bytes, and the
 // string's last bytes before the end of the buffer.
 func stringRest(b []byte, i int) (int, error) {

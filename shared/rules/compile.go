@@ -11,13 +11,14 @@ import (
 // Engine holds the compiled, enabled rules. It is immutable and safe for concurrent use.
 type Engine struct {
 	rules []*compiledRule
+	index prefilterIndex // which rules a record's event name leaves possible
 }
 
 type compiledRule struct {
 	rule        *Rule
 	when        cel.Program
 	fingerprint []cel.Program
-	filter      prefilter     // the sources and names the condition demands
+	filter      *cond         // the condition read on PrefilterFields alone (prefilter.go)
 	distinct    cel.Program   // nil unless Rule.Distinct
 	tally       []cel.Program // Rule.Tally's paths
 }
@@ -59,6 +60,7 @@ func CompileWith(rules []*Rule, opts Options) (*Engine, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	e.index = newPrefilterIndex(e.rules)
 	return e, nil
 }
 
@@ -74,7 +76,7 @@ func compileRule(env *cel.Env, r *Rule) (*compiledRule, error) {
 	if err != nil {
 		return nil, r.errorf("when: %v", err)
 	}
-	c := &compiledRule{rule: r, when: when, filter: prefilterOf(checked)}
+	c := &compiledRule{rule: r, when: when, filter: condOf(checked)}
 	for i, p := range r.Fingerprint {
 		prg, err := compilePath(env, p)
 		if err != nil {

@@ -84,6 +84,11 @@ func (d *Detector) Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert
 	return out, errors.Join(errs...)
 }
 
+// Admits reports whether some rule could match a record with rec's PrefilterFields
+// (Engine.Admits): when not, Detect would return nothing and no error for it, so a caller that
+// has those fields without decoding the record (the log-file parser) need not decode it.
+func (d *Detector) Admits(rec *trail.Record) bool { return d.Engine.Admits(rec) }
+
 // DetectJSON is Detect for a record as a log file holds it (the aggregator frames records
 // without decoding them). A record that does not decode is an error wrapping
 // trail.ErrMalformed; raw may be reused once DetectJSON returns.

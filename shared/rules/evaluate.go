@@ -60,10 +60,7 @@ func (e *Engine) Evaluate(rec *trail.Record) ([]Match, error) {
 	act := &activation{ev: &eventValue{rec: rec}}
 	var matches []Match
 	var errs []error
-	for _, c := range e.rules {
-		if !c.filter.allows(rec.EventSource, rec.EventName) {
-			continue // the condition demands another call
-		}
+	for c := range e.admitted(rec) { // the others cannot match (prefilter.go)
 		matched, err := c.eval(act)
 		if err != nil {
 			errs = append(errs, &EvalError{RuleID: c.rule.ID, File: c.rule.File, EventID: rec.EventID, Err: err})

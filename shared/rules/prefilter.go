@@ -1,104 +1,468 @@
 package rules
 
 import (
+	"iter"
+	"strings"
+	"unicode/utf8"
+
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/overloads"
 	"github.com/google/cel-go/common/types"
+
+	"github.com/trailguard/trailguard/shared/trail"
 )
 
-// prefilter is what a rule's condition demands of the record's eventSource and eventName,
-// read from its top-level conjuncts (`event.eventSource == "iam.amazonaws.com" &&
-// event.eventName in ["CreateUser", …] && …`). A record outside either set cannot match (a
-// false conjunct makes the && false, errors included), so the rule is not run on it: most
-// rules name their calls, and most records are none of them. nil sets constrain nothing.
-type prefilter struct {
-	sources, names map[string]bool
+// A prefilter is what a rule's condition demands of a few plain string fields of the record
+// (PrefilterFields), derived from its type-checked CEL: the condition is read again in a
+// three-valued logic over those fields alone, where every part that reads anything else is
+// "unknown". A rule whose prefilter comes out false on a record cannot match it: CEL's && is
+// false when any operand is false, whatever the others (errors included), || only when all
+// are, and the leaves the prefilter knows (==, !=, in a literal list, startsWith, endsWith,
+// contains, missing, has) read typed string fields, which never fail. So a rule is skipped,
+// never reported as undecided, only where evaluating it would have said false. Most rules name
+// their calls, and most records are none of them; the log-file path uses this to decode in
+// full only the records some rule could match (Engine.Admits).
+
+// field is one of PrefilterFields.
+type field uint8
+
+const (
+	fEventSource field = iota
+	fEventName
+	fEventType
+	fErrorCode
+	fSourceIPAddress
+	fRecipientAccountID
+	fIdentityType
+	fIdentityARN
+	fIdentityPrincipalID
+	fIdentityAccountID
+	fIdentityUserName
+	fIdentityInvokedBy
+	numFields
+)
+
+// PrefilterFields are the record fields a prefilter may read, as paths of `event`: plain
+// strings a log-file parser can keep in the pass that validates a record (counters.Parser
+// does), so the rules can be asked whether a record is worth decoding in full before it is.
+// Whoever hands Engine.Admits a record filled only in part must fill all of these, with the
+// values trail.DecodeRecord would give them (PrefilterValues says which those are).
+var PrefilterFields = [numFields]string{
+	"eventSource", "eventName", "eventType", "errorCode", "sourceIPAddress", "recipientAccountId",
+	"userIdentity.type", "userIdentity.arn", "userIdentity.principalId", "userIdentity.accountId",
+	"userIdentity.userName", "userIdentity.invokedBy",
 }
 
-// allows reports whether the rule could match a record with this source and name.
-func (p prefilter) allows(source, name string) bool {
-	return (p.sources == nil || p.sources[source]) && (p.names == nil || p.names[name])
+// PrefilterValues returns rec's values of PrefilterFields, in order: a parser that fills a
+// partial record for Engine.Admits must agree with trail.DecodeRecord on these (its tests
+// compare them).
+func PrefilterValues(rec *trail.Record) [numFields]string {
+	var out [numFields]string
+	for f := range numFields {
+		out[f] = fieldValue(rec, f)
+	}
+	return out
 }
 
-func prefilterOf(checked *cel.Ast) prefilter {
-	var p prefilter
-	var walk func(e ast.Expr)
-	walk = func(e ast.Expr) {
-		if e.Kind() != ast.CallKind {
-			return
+func fieldValue(rec *trail.Record, f field) string {
+	switch f {
+	case fEventSource:
+		return rec.EventSource
+	case fEventName:
+		return rec.EventName
+	case fEventType:
+		return rec.EventType
+	case fErrorCode:
+		return rec.ErrorCode
+	case fSourceIPAddress:
+		return rec.SourceIPAddress
+	case fRecipientAccountID:
+		return rec.RecipientAccountID
+	case fIdentityType:
+		return rec.UserIdentity.Type
+	case fIdentityARN:
+		return rec.UserIdentity.ARN
+	case fIdentityPrincipalID:
+		return rec.UserIdentity.PrincipalID
+	case fIdentityAccountID:
+		return rec.UserIdentity.AccountID
+	case fIdentityUserName:
+		return rec.UserIdentity.UserName
+	default:
+		return rec.UserIdentity.InvokedBy
+	}
+}
+
+// fieldOf is the prefilter field e reads (event.eventName, event.userIdentity.type), if any.
+func fieldOf(e ast.Expr) (field, bool) {
+	if e.Kind() != ast.SelectKind || e.AsSelect().IsTestOnly() {
+		return 0, false
+	}
+	return fieldAt(e.AsSelect().Operand(), e.AsSelect().FieldName())
+}
+
+// fieldAt is the prefilter field that selecting name from op reads, if any.
+func fieldAt(op ast.Expr, name string) (field, bool) {
+	path := name
+	if op.Kind() == ast.SelectKind && !op.AsSelect().IsTestOnly() {
+		path = op.AsSelect().FieldName() + "." + path
+		op = op.AsSelect().Operand()
+	}
+	if op.Kind() != ast.IdentKind || op.AsIdent() != "event" {
+		return 0, false
+	}
+	for f, p := range PrefilterFields {
+		if p == path {
+			return field(f), true
 		}
-		call := e.AsCall()
-		args := call.Args()
-		switch call.FunctionName() {
-		case operators.LogicalAnd:
-			for _, a := range args {
-				walk(a)
+	}
+	return 0, false
+}
+
+// tri is a three-valued truth: a condition part is false, true, or not known from the
+// prefilter's fields alone (which includes an error).
+type tri uint8
+
+const (
+	unknown tri = iota
+	isFalse
+	isTrue
+)
+
+func triOf(b bool) tri {
+	if b {
+		return isTrue
+	}
+	return isFalse
+}
+
+type op uint8
+
+const (
+	opUnknown  op = iota
+	opConst       // lit "true" or ""
+	opAnd         // args
+	opOr          // args
+	opNot         // args[0]
+	opIf          // args[0] ? args[1] : args[2]
+	opEq          // field == lit
+	opIn          // field in set
+	opPrefix      // field.startsWith(lit)
+	opSuffix      // field.endsWith(lit)
+	opContains    // field.contains(lit)
+)
+
+// cond is a rule's condition as the prefilter reads it.
+type cond struct {
+	op    op
+	args  []*cond
+	field field
+	lit   string
+	set   map[string]bool
+}
+
+var unknownCond = &cond{op: opUnknown}
+
+// eval is the condition's truth on rec's PrefilterFields.
+func (c *cond) eval(rec *trail.Record) tri {
+	switch c.op {
+	case opConst:
+		return triOf(c.lit != "")
+	case opAnd:
+		out := isTrue
+		for _, a := range c.args {
+			switch a.eval(rec) {
+			case isFalse:
+				return isFalse
+			case unknown:
+				out = unknown
 			}
-		case operators.Equals:
-			if len(args) != 2 {
-				return
+		}
+		return out
+	case opOr:
+		out := isFalse
+		for _, a := range c.args {
+			switch a.eval(rec) {
+			case isTrue:
+				return isTrue
+			case unknown:
+				out = unknown
 			}
-			for i := range 2 {
-				if field := eventField(args[i]); field != "" {
-					if s, ok := stringLiteral(args[1-i]); ok {
-						p.set(field, map[string]bool{s: true})
+		}
+		return out
+	case opNot:
+		switch c.args[0].eval(rec) {
+		case isTrue:
+			return isFalse
+		case isFalse:
+			return isTrue
+		}
+		return unknown
+	case opIf:
+		switch c.args[0].eval(rec) {
+		case isTrue:
+			return c.args[1].eval(rec)
+		case isFalse:
+			return c.args[2].eval(rec)
+		}
+		if a := c.args[1].eval(rec); a != unknown && a == c.args[2].eval(rec) {
+			return a
+		}
+		return unknown
+	case opEq:
+		return triOf(fieldValue(rec, c.field) == c.lit)
+	case opIn:
+		return triOf(c.set[fieldValue(rec, c.field)])
+	case opPrefix:
+		return triOf(strings.HasPrefix(fieldValue(rec, c.field), c.lit))
+	case opSuffix:
+		return triOf(strings.HasSuffix(fieldValue(rec, c.field), c.lit))
+	case opContains:
+		return triOf(strings.Contains(fieldValue(rec, c.field), c.lit))
+	}
+	return unknown
+}
+
+// condOf reads a checked condition as a cond; what it does not know is unknown.
+func condOf(checked *cel.Ast) *cond { return condOfExpr(checked.NativeRep().Expr()) }
+
+func condOfExpr(e ast.Expr) *cond {
+	switch e.Kind() {
+	case ast.LiteralKind:
+		if b, ok := e.AsLiteral().(types.Bool); ok {
+			if b {
+				return &cond{op: opConst, lit: "true"}
+			}
+			return &cond{op: opConst}
+		}
+		return unknownCond
+	case ast.SelectKind:
+		// has(event.f) of a string field is f != "" (a typed string field is set when not
+		// empty: schema.go).
+		if sel := e.AsSelect(); sel.IsTestOnly() {
+			if f, ok := fieldAt(sel.Operand(), sel.FieldName()); ok {
+				return not(&cond{op: opEq, field: f})
+			}
+		}
+		return unknownCond
+	case ast.CallKind:
+	default:
+		return unknownCond
+	}
+	call := e.AsCall()
+	args := call.Args()
+	switch call.FunctionName() {
+	case operators.LogicalAnd, operators.LogicalOr:
+		c := &cond{op: opAnd}
+		if call.FunctionName() == operators.LogicalOr {
+			c.op = opOr
+		}
+		for _, a := range args {
+			if ac := condOfExpr(a); ac.op == c.op { // a && (b && c): one and(a, b, c)
+				c.args = append(c.args, ac.args...)
+			} else {
+				c.args = append(c.args, ac)
+			}
+		}
+		return c
+	case operators.LogicalNot:
+		if len(args) == 1 {
+			return not(condOfExpr(args[0]))
+		}
+	case operators.Conditional:
+		if len(args) == 3 {
+			return &cond{op: opIf, args: []*cond{condOfExpr(args[0]), condOfExpr(args[1]), condOfExpr(args[2])}}
+		}
+	case operators.Equals, operators.NotEquals:
+		if len(args) != 2 {
+			break
+		}
+		for i := range 2 {
+			if f, ok := fieldOf(args[i]); ok {
+				if s, ok := literal(args[1-i]); ok {
+					c := &cond{op: opEq, field: f, lit: s}
+					if call.FunctionName() == operators.NotEquals {
+						return not(c)
 					}
+					return c
 				}
 			}
-		case operators.In:
-			if len(args) != 2 || args[1].Kind() != ast.ListKind {
-				return
+		}
+	case operators.In:
+		if len(args) != 2 || args[1].Kind() != ast.ListKind {
+			break
+		}
+		f, ok := fieldOf(args[0])
+		if !ok {
+			break
+		}
+		set := map[string]bool{}
+		for _, el := range args[1].AsList().Elements() {
+			s, ok := literal(el)
+			if !ok {
+				return unknownCond // not all literals: not known
 			}
-			field := eventField(args[0])
-			if field == "" {
-				return
+			set[s] = true
+		}
+		return &cond{op: opIn, field: f, set: set}
+	case overloads.StartsWith, overloads.EndsWith, overloads.Contains:
+		if !call.IsMemberFunction() || len(args) != 1 {
+			break
+		}
+		f, ok := fieldOf(call.Target())
+		if !ok {
+			break
+		}
+		s, ok := literal(args[0])
+		if !ok {
+			break
+		}
+		c := &cond{op: opPrefix, field: f, lit: s}
+		switch call.FunctionName() {
+		case overloads.EndsWith:
+			c.op = opSuffix
+		case overloads.Contains:
+			c.op = opContains
+		}
+		return c
+	case "missing":
+		// missing(x) of a string field is x == "" (functions.go).
+		if len(args) == 1 {
+			if f, ok := fieldOf(args[0]); ok {
+				return &cond{op: opEq, field: f}
 			}
-			set := map[string]bool{}
-			for _, el := range args[1].AsList().Elements() {
-				s, ok := stringLiteral(el)
-				if !ok {
-					return // not all literals: no constraint
-				}
-				set[s] = true
-			}
-			p.set(field, set)
 		}
 	}
-	walk(checked.NativeRep().Expr())
-	return p
+	return unknownCond
 }
 
-// set records a constraint; a second one on the same field keeps the first (either is a
-// correct filter).
-func (p *prefilter) set(field string, vals map[string]bool) {
-	switch {
-	case field == "eventSource" && p.sources == nil:
-		p.sources = vals
-	case field == "eventName" && p.names == nil:
-		p.names = vals
+func not(c *cond) *cond {
+	if c.op == opUnknown {
+		return c
 	}
+	return &cond{op: opNot, args: []*cond{c}}
 }
 
-// eventField is "eventSource" or "eventName" when e reads that field of `event`.
-func eventField(e ast.Expr) string {
-	if e.Kind() != ast.SelectKind {
-		return ""
-	}
-	sel := e.AsSelect()
-	if sel.IsTestOnly() || sel.Operand().Kind() != ast.IdentKind || sel.Operand().AsIdent() != "event" {
-		return ""
-	}
-	if f := sel.FieldName(); f == "eventSource" || f == "eventName" {
-		return f
-	}
-	return ""
-}
-
-func stringLiteral(e ast.Expr) (string, bool) {
+// literal is a string literal the prefilter can compare with a field as the parser keeps it:
+// valid UTF-8 without U+FFFD, so a field whose bytes a decoder would have repaired (invalid
+// UTF-8, a lone surrogate escape) compares the same raw or repaired.
+func literal(e ast.Expr) (string, bool) {
 	if e.Kind() != ast.LiteralKind {
 		return "", false
 	}
 	s, ok := e.AsLiteral().(types.String)
-	return string(s), ok
+	if !ok || !utf8.ValidString(string(s)) || strings.ContainsRune(string(s), utf8.RuneError) {
+		return "", false
+	}
+	return string(s), true
+}
+
+// names is the set of event names outside which c is false (nil: not pinned).
+func (c *cond) names() map[string]bool {
+	switch c.op {
+	case opEq:
+		if c.field == fEventName {
+			return map[string]bool{c.lit: true}
+		}
+	case opIn:
+		if c.field == fEventName {
+			return c.set
+		}
+	case opAnd: // false outside any pinned operand's names: outside their intersection
+		var out map[string]bool
+		for _, a := range c.args {
+			n := a.names()
+			if n == nil {
+				continue
+			}
+			if out == nil {
+				out = n
+				continue
+			}
+			both := map[string]bool{}
+			for k := range n {
+				if out[k] {
+					both[k] = true
+				}
+			}
+			out = both
+		}
+		return out
+	case opOr: // false outside all operands' names, when each has some
+		out := map[string]bool{}
+		for _, a := range c.args {
+			n := a.names()
+			if n == nil {
+				return nil
+			}
+			for k := range n {
+				out[k] = true
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// prefilterIndex finds the rules a record's event name leaves possible: those whose
+// condition pins the name to a set holding it, and those that pin none.
+type prefilterIndex struct {
+	byName   map[string][]int // rule indexes, ascending
+	unpinned []int
+}
+
+func newPrefilterIndex(rules []*compiledRule) prefilterIndex {
+	x := prefilterIndex{byName: map[string][]int{}}
+	for i, c := range rules {
+		names := c.filter.names()
+		if names == nil {
+			x.unpinned = append(x.unpinned, i)
+			continue
+		}
+		for n := range names {
+			x.byName[n] = append(x.byName[n], i)
+		}
+	}
+	return x
+}
+
+// admitted yields the rules whose prefilter admits rec, in rule order.
+func (e *Engine) admitted(rec *trail.Record) iter.Seq[*compiledRule] {
+	return func(yield func(*compiledRule) bool) {
+		named, other := e.index.byName[rec.EventName], e.index.unpinned
+		for len(named) > 0 || len(other) > 0 {
+			var i int
+			if len(other) == 0 || (len(named) > 0 && named[0] < other[0]) {
+				i, named = named[0], named[1:]
+			} else {
+				i, other = other[0], other[1:]
+			}
+			if c := e.rules[i]; c.filter.eval(rec) != isFalse && !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+// Admits reports whether some rule could match a record with rec's PrefilterFields: when it
+// says no, no rule matches the record and none fails on it, so the record need not be decoded
+// any further. rec may be filled in part, PrefilterFields only (the log-file parser's view of
+// a record); nothing else of it is read.
+func (e *Engine) Admits(rec *trail.Record) bool {
+	for range e.admitted(rec) {
+		return true
+	}
+	return false
+}
+
+// Admitted returns the rules whose prefilter admits rec (PrefilterFields only are read), in
+// rule order: the only rules that can match it.
+func (e *Engine) Admitted(rec *trail.Record) []*Rule {
+	var out []*Rule
+	for c := range e.admitted(rec) {
+		out = append(out, c.rule)
+	}
+	return out
 }

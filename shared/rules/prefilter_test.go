@@ -2,38 +2,134 @@ package rules
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/shared/trail"
 )
 
-func TestPrefilter(t *testing.T) {
+// String renders a cond for tests: and(…), or(…), not(…), if(…), eventName=="x",
+// eventName in [a b], errorCode^"p" (startsWith), $"s" (endsWith), ~"c" (contains), ? (unknown).
+func (c *cond) String() string {
+	args := func() string {
+		var parts []string
+		for _, a := range c.args {
+			parts = append(parts, a.String())
+		}
+		return strings.Join(parts, ", ")
+	}
+	name := PrefilterFields[c.field]
+	switch c.op {
+	case opConst:
+		return fmt.Sprint(c.lit != "")
+	case opAnd:
+		return "and(" + args() + ")"
+	case opOr:
+		return "or(" + args() + ")"
+	case opNot:
+		return "not(" + args() + ")"
+	case opIf:
+		return "if(" + args() + ")"
+	case opEq:
+		return fmt.Sprintf("%s==%q", name, c.lit)
+	case opIn:
+		return name + " in " + setString(c.set)
+	case opPrefix:
+		return fmt.Sprintf("%s^%q", name, c.lit)
+	case opSuffix:
+		return fmt.Sprintf("%s$%q", name, c.lit)
+	case opContains:
+		return fmt.Sprintf("%s~%q", name, c.lit)
+	}
+	return "?"
+}
+
+func compileCond(t testing.TB, when string) *cond {
+	t.Helper()
+	env, _, err := newEnv(TrustedAccounts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, err := checkExpr(env, when, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return condOf(checked)
+}
+
+// TestPrefilterReadsConditions: what the prefilter makes of conditions, and which event names
+// it pins them to (the index).
+func TestPrefilterReadsConditions(t *testing.T) {
 	tests := []struct {
-		when           string
-		sources, names string // sorted sets, "*" for no constraint
+		when, cond string
+		names      string // sorted set, "*" for none pinned
 	}{
-		{`event.eventSource == "cloudtrail.amazonaws.com" && event.eventName in ["StopLogging", "DeleteTrail"] && missing(event.errorCode)`, "[cloudtrail.amazonaws.com]", "[DeleteTrail StopLogging]"},
-		{`"ConsoleLogin" == event.eventName`, "*", "[ConsoleLogin]"},
-		{`event.eventName == "A" || event.eventName == "B"`, "*", "*"}, // a disjunction constrains nothing at the top
-		{`(event.eventName == "A" && event.awsRegion == "x") && event.eventSource == "s"`, "[s]", "[A]"},
-		{`event.eventName in ["A", event.awsRegion]`, "*", "*"},
-		{`!(event.eventName == "A")`, "*", "*"},
-		{`event.errorCode != ""`, "*", "*"},
+		{`event.eventSource == "cloudtrail.amazonaws.com" && event.eventName in ["StopLogging", "DeleteTrail"] && missing(event.errorCode)`,
+			`and(eventSource=="cloudtrail.amazonaws.com", eventName in [DeleteTrail StopLogging], errorCode=="")`, "[DeleteTrail StopLogging]"},
+		{`"ConsoleLogin" == event.eventName`, `eventName=="ConsoleLogin"`, "[ConsoleLogin]"},
+		{`event.eventName == "A" || event.eventName == "B"`, `or(eventName=="A", eventName=="B")`, "[A B]"},
+		{`event.eventName == "A" || event.awsRegion == "x"`, `or(eventName=="A", ?)`, "*"},
+		{`(event.eventName == "A" && event.awsRegion == "x") && event.eventSource == "s"`, `and(eventName=="A", ?, eventSource=="s")`, "[A]"},
+		{`event.eventName in ["A", "B"] && event.eventName in ["B", "C"]`, `and(eventName in [A B], eventName in [B C])`, "[B]"},
+		{`event.eventName in ["A", event.awsRegion]`, `?`, "*"},
+		{`!(event.eventName == "A")`, `not(eventName=="A")`, "*"},
+		{`event.errorCode != ""`, `not(errorCode=="")`, "*"},
+		{`event.userIdentity.type == "Root" && missing(event.userIdentity.invokedBy) && event.eventType != "AwsServiceEvent"`,
+			`and(userIdentity.type=="Root", userIdentity.invokedBy=="", not(eventType=="AwsServiceEvent"))`, "*"},
+		{`(event.errorCode.endsWith("UnauthorizedOperation") || event.errorCode.startsWith("AccessDenied")) && event.eventName.contains("Get")`,
+			`and(or(errorCode$"UnauthorizedOperation", errorCode^"AccessDenied"), eventName~"Get")`, "*"},
+		{`has(event.userIdentity.invokedBy) && !missing(event.requestParameters.userName)`, `and(not(userIdentity.invokedBy==""), ?)`, "*"},
+		{`event.userIdentity.type == "IAMUser" ? event.eventName == "A" : event.eventName == "B"`,
+			`if(userIdentity.type=="IAMUser", eventName=="A", eventName=="B")`, "*"},
+		{`event.userIdentity.sessionContext.sessionIssuer.type == "Role"`, `?`, "*"}, // not a prefilter field
+		{`event.eventName == "A\uFFFD"`, `?`, "*"},                                   // a literal a repaired field could equal
+		{`true && event.eventName == "A"`, `and(true, eventName=="A")`, "[A]"},
 	}
 	for _, tt := range tests {
-		env, _, err := newEnv(TrustedAccounts{})
-		if err != nil {
-			t.Fatal(err)
+		c := compileCond(t, tt.when)
+		if got := c.String(); got != tt.cond {
+			t.Errorf("%s:\n read as %s\n want    %s", tt.when, got, tt.cond)
 		}
-		checked, err := checkExpr(env, tt.when, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := prefilterOf(checked)
-		if got := setString(p.sources); got != tt.sources {
-			t.Errorf("%s: sources %s, want %s", tt.when, got, tt.sources)
-		}
-		if got := setString(p.names); got != tt.names {
+		if got := setString(c.names()); got != tt.names {
 			t.Errorf("%s: names %s, want %s", tt.when, got, tt.names)
+		}
+	}
+}
+
+// TestPrefilterThreeValued: a condition is skipped (false) only where CEL would say false; a
+// part the prefilter cannot read keeps it unknown, under negation too.
+func TestPrefilterThreeValued(t *testing.T) {
+	rec := &trail.Record{EventSource: "iam.amazonaws.com", EventName: "CreateUser", ErrorCode: "AccessDenied",
+		UserIdentity: trail.UserIdentity{Type: "IAMUser"}}
+	tests := []struct {
+		when string
+		want tri
+	}{
+		{`event.eventName == "CreateUser"`, isTrue},
+		{`event.eventName == "DeleteUser"`, isFalse},
+		{`event.eventName == "DeleteUser" && event.awsRegion == "x"`, isFalse},
+		{`event.eventName == "CreateUser" && event.awsRegion == "x"`, unknown},
+		{`!(event.eventName == "CreateUser" && event.awsRegion == "x")`, unknown},
+		{`!(event.eventName == "DeleteUser" && event.awsRegion == "x")`, isTrue},
+		{`event.eventName == "DeleteUser" || event.awsRegion == "x"`, unknown},
+		{`event.eventName == "CreateUser" || event.awsRegion == "x"`, isTrue},
+		{`event.eventName == "DeleteUser" || event.eventSource == "s3.amazonaws.com"`, isFalse},
+		{`missing(event.errorCode)`, isFalse},
+		{`event.errorCode.startsWith("Access") && event.userIdentity.type in ["IAMUser", "Root"]`, isTrue},
+		{`event.errorCode.endsWith("UnauthorizedOperation")`, isFalse},
+		{`event.userIdentity.type == "Root" ? event.awsRegion == "x" : event.eventName == "X"`, isFalse},
+		{`event.awsRegion == "x" ? event.eventName == "X" : event.eventName == "Y"`, isFalse},
+		{`event.awsRegion == "x" ? event.eventName == "X" : event.eventName == "CreateUser"`, unknown},
+	}
+	for _, tt := range tests {
+		if got := compileCond(t, tt.when).eval(rec); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.when, got, tt.want)
 		}
 	}
 }
@@ -48,4 +144,112 @@ func setString(m map[string]bool) string {
 	}
 	sort.Strings(out)
 	return fmt.Sprint(out)
+}
+
+// packRecords compiles the built-in pack (read from the repository) and returns it with every
+// rule's test events as records.
+func packRecords(t testing.TB) (*Engine, []*trail.Record) {
+	t.Helper()
+	e, err := Selection{}.BuildWithTests(os.DirFS("../../rules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*trail.Record
+	for _, c := range e.rules {
+		for _, tc := range c.rule.Tests {
+			rec, err := testRecord(tc)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", c.rule.ID, tc.Name, err)
+			}
+			recs = append(recs, rec)
+		}
+	}
+	return e, recs
+}
+
+// checkSound fails when a rule the prefilter skips on rec would have matched it or failed on
+// it, and when Evaluate, which runs only admitted rules, differs from running them all.
+func checkSound(t *testing.T, e *Engine, rec *trail.Record) {
+	t.Helper()
+	admitted := e.Admitted(rec)
+	for _, c := range e.rules {
+		got, err := c.eval(&activation{ev: &eventValue{rec: rec}})
+		if (got || err != nil) && !slices.Contains(admitted, c.rule) {
+			raw, _ := json.Marshal(rec)
+			t.Fatalf("rule %s: the prefilter skips a record it matches (%t) or fails on (%v): %s", c.rule.ID, got, err, raw)
+		}
+	}
+	if e.Admits(rec) != (len(admitted) > 0) {
+		t.Fatalf("Admits %t, Admitted %d rules", e.Admits(rec), len(admitted))
+	}
+}
+
+// TestPrefilterNeverSkipsAMatch: over every test event of the pack, and over 20,000 records
+// made from them by changing their prefilter fields to values drawn from the pack's literals
+// and the events themselves (near misses: the right call failing, another identity type, an
+// error code that almost matches), no rule the prefilter skips matches or fails.
+func TestPrefilterNeverSkipsAMatch(t *testing.T) {
+	e, recs := packRecords(t)
+	pool := make([][]string, numFields)
+	for _, rec := range recs {
+		for f, v := range PrefilterValues(rec) {
+			pool[f] = append(pool[f], v)
+		}
+		checkSound(t, e, rec)
+	}
+	var lits []string
+	for _, c := range e.rules {
+		collectLiterals(c.filter, &lits)
+	}
+	for f := range pool {
+		pool[f] = append(pool[f], "", "x")
+		for _, l := range lits {
+			pool[f] = append(pool[f], l, l+"x", "x"+l, strings.ToLower(l))
+		}
+	}
+	rng := rand.New(rand.NewPCG(13, 1))
+	for range 20_000 {
+		rec := *recs[rng.IntN(len(recs))]
+		for range 1 + rng.IntN(4) {
+			f := field(rng.IntN(int(numFields)))
+			setField(&rec, f, pool[f][rng.IntN(len(pool[f]))])
+		}
+		checkSound(t, e, &rec)
+	}
+}
+
+func collectLiterals(c *cond, out *[]string) {
+	if c.lit != "" {
+		*out = append(*out, c.lit)
+	}
+	for k := range c.set {
+		*out = append(*out, k)
+	}
+	for _, a := range c.args {
+		collectLiterals(a, out)
+	}
+}
+
+func setField(rec *trail.Record, f field, v string) {
+	ptrs := [numFields]*string{&rec.EventSource, &rec.EventName, &rec.EventType, &rec.ErrorCode, &rec.SourceIPAddress,
+		&rec.RecipientAccountID, &rec.UserIdentity.Type, &rec.UserIdentity.ARN, &rec.UserIdentity.PrincipalID,
+		&rec.UserIdentity.AccountID, &rec.UserIdentity.UserName, &rec.UserIdentity.InvokedBy}
+	*ptrs[f] = v
+}
+
+// FuzzPrefilterNeverSkipsAMatch: on any record that decodes, no pack rule the prefilter
+// skips matches or fails. Seeds: the pack's test events (testdata/fuzz).
+func FuzzPrefilterNeverSkipsAMatch(f *testing.F) {
+	e, recs := packRecords(f)
+	for _, rec := range recs[:min(len(recs), 8)] {
+		raw, _ := json.Marshal(rec)
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		rec, err := trail.DecodeRecord(raw)
+		if err != nil {
+			return
+		}
+		checkSound(t, e, rec)
+	})
 }

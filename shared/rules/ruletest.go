@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	json "github.com/goccy/go-json"
@@ -61,6 +62,11 @@ func (e *Engine) RunTests() []Report {
 			rec, err := testRecord(t)
 			if err == nil {
 				res.Got, err = c.eval(&activation{ev: &eventValue{rec: rec}})
+				// The prefilter skips the rule only where it is false: a test event it
+				// skips the condition matches (or fails on) shows a prefilter bug.
+				if (res.Got || err != nil) && c.filter.eval(rec) == isFalse {
+					err = errors.Join(err, errors.New("the prefilter derived from the condition skips this event, which the condition does not find false: a trailguard bug"))
+				}
 			}
 			res.Err = err
 			rep.Results = append(rep.Results, res)

@@ -1,0 +1,85 @@
+package counters
+
+import (
+	"bytes"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/trailguard/trailguard/shared/rules"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// checkFields fails when the parser accepts a record, does not call it ambiguous, and keeps a
+// prefilter field (rules.PrefilterFields) other than trail.DecodeRecord reads it: the rules'
+// prefilter would then judge a record by the wrong values. A value that is not valid UTF-8 as
+// kept (the decoder repairs it) is left out: the prefilter's literals are valid UTF-8 without
+// U+FFFD, so it compares the same either way.
+func checkFields(t *testing.T, b []byte) (accepted, ambiguous bool) {
+	t.Helper()
+	var p Parser
+	in := append(bytes.Clone(b), "                "...)
+	end, err := p.Parse(in, 0)
+	if err != nil {
+		return false, false
+	}
+	if p.Ambiguous() {
+		return true, true
+	}
+	rec, err := trail.DecodeRecord(in[:end])
+	if err != nil {
+		t.Fatalf("parser accepted %q, trail.DecodeRecord refused it: %v", in[:end], err)
+	}
+	got, want := rules.PrefilterValues(p.Fields()), rules.PrefilterValues(rec)
+	for i := range got {
+		if got[i] != want[i] && utf8.ValidString(got[i]) {
+			t.Fatalf("record %q: %s kept as %q, decoded as %q", in[:end], rules.PrefilterFields[i], got[i], want[i])
+		}
+	}
+	return true, false
+}
+
+const fieldsRecord = `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/alice",` +
+	`"accountId":"111122223333","userName":"alice","invokedBy":"x.amazonaws.com"},"eventTime":"2026-11-20T07:58:43Z",` +
+	`"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9",` +
+	`"errorCode":"AccessDenied","eventType":"AwsApiCall","recipientAccountId":"111122223333"}`
+
+// TestParserFieldsAgreeWithDecode: the parser's kept fields are the decoder's, and a record
+// whose keys a decoder could read otherwise (case, escapes, non-ASCII, duplicates) is ambiguous.
+func TestParserFieldsAgreeWithDecode(t *testing.T) {
+	tests := []struct {
+		name, rec string
+		ambiguous bool
+	}{
+		{"plain", fieldsRecord, false},
+		{"escaped values", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"Stop\u004cogging","eventSource":"cloudtrail.amazonaws.com","recipientAccountId":"1","userIdentity":{"type":"R\u006fot"}}`, false},
+		{"nulls", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","errorCode":null,"recipientAccountId":"1","userIdentity":{"type":null,"invokedBy":null}}`, false},
+		{"null identity", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":null}`, false},
+		{"value then null", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","errorCode":"AccessDenied","errorCode":null,"recipientAccountId":"1"}`, false},
+		{"case-folded key", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"GetObject","EventName":"StopLogging","recipientAccountId":"1"}`, true},
+		{"case-folded identity key", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"TYPE":"Root"}}`, true},
+		{"case-folded identity", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","useridentity":{"type":"Root"}}`, true},
+		{"escaped key", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"GetObject","event\u004eame":"StopLogging","recipientAccountId":"1"}`, true},
+		{"escaped long key", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IAMUser"},"event\u0053ource":"iam.amazonaws.com"}`, true},
+		{"Kelvin sign", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"invo` + "\u212a" + `edBy":"x"}}`, true},
+		{"duplicate", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"GetObject","eventName":"StopLogging","recipientAccountId":"1"}`, true},
+		{"duplicate identity", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IAMUser"},"userIdentity":{"arn":"a"}}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			accepted, ambiguous := checkFields(t, []byte(tt.rec))
+			if !accepted {
+				t.Fatal("parser refused the record")
+			}
+			if ambiguous != tt.ambiguous {
+				t.Errorf("ambiguous %t, want %t", ambiguous, tt.ambiguous)
+			}
+		})
+	}
+}
+
+// FuzzParserFields: on any record the parser accepts and does not call ambiguous, its kept
+// prefilter fields are trail.DecodeRecord's.
+func FuzzParserFields(f *testing.F) {
+	f.Add([]byte(fieldsRecord))
+	f.Fuzz(func(t *testing.T, b []byte) { checkFields(t, b) })
+}
