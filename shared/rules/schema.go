@@ -304,6 +304,8 @@ func newSchema(base types.Adapter) *schema {
 	str("vpcEndpointAccountId", func(r *trail.Record) string { return r.VPCEndpointAccountID })
 	str("eventCategory", func(r *trail.Record) string { return r.EventCategory })
 	boolean("sessionCredentialFromConsole", func(r *trail.Record) trail.Bool { return r.SessionCredentialFromConsole })
+	// cloud: "" for AWS, "huawei", "alibaba" or "tencent" for records cloudpoll normalized.
+	str("cloud", func(r *trail.Record) string { return r.Cloud })
 	objectField(ev, "tlsDetails", tls,
 		func(e *eventValue) *trail.TLSDetails { return e.rec.TLSDetails },
 		func(*trail.TLSDetails) bool { return true })

@@ -42,6 +42,12 @@ type Record struct {
 	TLSDetails                   *TLSDetails     `json:"tlsDetails"`
 	InsightDetails               json.RawMessage `json:"insightDetails"`
 
+	// Cloud names the cloud whose audit log the record came from when it is not AWS's:
+	// "huawei", "alibaba" or "tencent" for records shared/cloudaudit normalized from CTS,
+	// ActionTrail and CloudAudit. Empty means AWS CloudTrail (CloudTrail never writes it), so
+	// rules and alerts tell the clouds apart with one field (event.cloud in CEL).
+	Cloud string `json:"cloud,omitempty"`
+
 	// OddFields lists the paths of fields that were present with an unexpected JSON type and
 	// were dropped (left at their zero value), e.g. "userAgent" or "userIdentity.sessionContext".
 	// A function logs them and counts them (metric OddFields); whether the record can still be
