@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/changelog"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/tags"
 )
@@ -99,7 +100,7 @@ func (s *settings) validate(underLambda bool) error {
 		}
 	}
 	for _, p := range trimmed(s.AlertOnTags) {
-		k, v, ok := tagPair(p)
+		k, v, ok := changelog.TagPair(p)
 		if !ok {
 			return &config.Error{Var: "ALERT_ON_TAGS", Problem: fmt.Sprintf("%q is not KEY=VALUE", p)}
 		}

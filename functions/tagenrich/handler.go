@@ -10,6 +10,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/changelog"
 	"github.com/trailguard/trailguard/shared/logging"
 	"github.com/trailguard/trailguard/shared/tags"
 	"github.com/trailguard/trailguard/shared/trail"
@@ -100,7 +101,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 		if c.TagsUnavailable {
 			h.Metrics.Add("TagsUnavailable", 1)
 			log.WarnContext(ctx, "tags unavailable", "decision", "record-without-live-tags", "resource", c.Resource,
-				"tags_source", c.TagsSource, "error", c.lookupErr)
+				"tags_source", c.TagsSource, "error", c.LookupError)
 		}
 	}
 	var alerted []Change
@@ -214,7 +215,7 @@ func (h *Handler) Changes(ctx context.Context, ev *trail.Event) ([]Change, error
 			c.Tags = tags.Tags{}
 		}
 		if got.Unavailable {
-			c.lookupErr = fmt.Sprint(got.Err)
+			c.LookupError = fmt.Sprint(got.Err)
 		}
 		out = append(out, c)
 	}
@@ -249,7 +250,7 @@ func baseChange(rec *trail.Record) (Change, error) {
 		return Change{}, fmt.Errorf("%w: %w", trail.ErrMalformed, &trail.FieldError{Field: "detail.eventTime", Problem: problemOf(err)})
 	}
 	return Change{
-		Time:        at.Format(timeLayout),
+		Time:        at.Format(changelog.TimeLayout),
 		EventID:     rec.EventID,
 		EventName:   rec.EventName,
 		EventSource: rec.EventSource,

@@ -38,7 +38,7 @@ func (p *printer) print(c Change) error {
 	if p.JSON {
 		b, err := json.Marshal(c)
 		if err != nil {
-			return fmt.Errorf("render change %s: %w", c.key(), err)
+			return fmt.Errorf("render change %s: %w", c.Key(), err)
 		}
 		_, err = fmt.Fprintf(p.W, "%s\n", b)
 		return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/trailguard/trailguard/shared/changelog"
 )
 
 // querier answers the two questions of the change log (DynamoStore, MemoryStore).
@@ -25,7 +27,7 @@ func (q query) run(ctx context.Context, db querier, out *printer) (int, error) {
 	var changes []Change
 	var err error
 	if q.Tag != "" {
-		k, v, ok := tagPair(q.Tag)
+		k, v, ok := changelog.TagPair(q.Tag)
 		if !ok {
 			return 0, fmt.Errorf("-query %q: want KEY=VALUE, e.g. project=apollo", q.Tag)
 		}

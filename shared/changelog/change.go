@@ -1,4 +1,7 @@
-package main
+// Package changelog is the business-view change log: one record per mutating call and resource,
+// with the resource's tags, kept once per event and resource (DynamoStore, MemoryStore) and
+// read by tag or principal and time. tagenrich writes it; the god view reads it.
+package changelog
 
 import (
 	"time"
@@ -6,9 +9,9 @@ import (
 	"github.com/trailguard/trailguard/shared/tags"
 )
 
-// timeLayout is the change record's time: UTC, to the second (CloudTrail's precision), fixed
+// TimeLayout is the change record's time: UTC, to the second (CloudTrail's precision), fixed
 // width, so that the table's sort key orders by time as strings.
-const timeLayout = "2006-01-02T15:04:05Z"
+const TimeLayout = "2006-01-02T15:04:05Z"
 
 // Change is the business-view record of one mutating call on one resource: what an auditor
 // needs from the CloudTrail record, plus the resource's tags. Its JSON form is what local
@@ -37,17 +40,18 @@ type Change struct {
 	// the event's (tags_source other-account).
 	Note string `json:"note,omitempty" dynamodbav:"note,omitempty"`
 
-	lookupErr string // why the tags were unavailable, for the log only
+	// LookupError says why the tags were unavailable, for the log only (never stored).
+	LookupError string `json:"-" dynamodbav:"-"`
 }
 
 // At parses the change's time.
 func (c *Change) At() time.Time {
-	t, _ := time.Parse(timeLayout, c.Time)
+	t, _ := time.Parse(TimeLayout, c.Time)
 	return t
 }
 
-// key identifies the change: one event, one resource (a change with no resource is "-").
-func (c *Change) key() string {
+// Key identifies the change: one event, one resource (a change with no resource is "-").
+func (c *Change) Key() string {
 	r := c.Resource
 	if r == "" {
 		r = "-"

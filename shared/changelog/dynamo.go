@@ -1,4 +1,4 @@
-package main
+package changelog
 
 import (
 	"context"
@@ -15,20 +15,20 @@ import (
 
 // Names in the change table; template.yaml's ChangeTable defines the same.
 const (
-	attrPK           = "pk"           // table partition key: EVENT_ID|RESOURCE_ARN (or "-")
-	attrSK           = "sk"           // table sort key: "change", or "tag#KEY" for a tag index item
-	attrAt           = "at"           // both indexes' sort key: the change's time (timeLayout)
+	AttrPK           = "pk"           // table partition key: EVENT_ID|RESOURCE_ARN (or "-")
+	AttrSK           = "sk"           // table sort key: "change", or "tag#KEY" for a tag index item
+	attrAt           = "at"           // both indexes' sort key: the change's time (TimeLayout)
 	attrByPrincipal  = "by_principal" // ByPrincipal's partition key, on change items only
 	attrByTag        = "by_tag"       // ByTag's partition key "KEY=VALUE", on tag index items only
 	attrExpires      = "expires_at"   // TTL, epoch seconds
 	skChange         = "change"
-	skTagPrefix      = "tag#"
+	SKTagPrefix      = "tag#"
 	indexByTag       = "ByTag"
 	indexByPrincipal = "ByPrincipal"
 )
 
-// changeDynamo is the part of the DynamoDB client the change store uses.
-type changeDynamo interface {
+// DynamoDB is the part of the DynamoDB client the change store uses.
+type DynamoDB interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
@@ -62,7 +62,7 @@ type changeDynamo interface {
 // (same keys, same content), which completes a change whose first delivery failed between
 // the two writes and duplicates nothing.
 type DynamoStore struct {
-	Client    changeDynamo
+	Client    DynamoDB
 	Table     string
 	IndexKeys []string         // TAG_KEYS
 	Retain    time.Duration    // RETENTION_DAYS
@@ -82,31 +82,31 @@ func (s *DynamoStore) Put(ctx context.Context, c Change) (Change, bool, error) {
 	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(s.Table),
 		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(" + attrPK + ")"),
+		ConditionExpression: aws.String("attribute_not_exists(" + AttrPK + ")"),
 	})
 	fresh := true
 	var exists *ddbtypes.ConditionalCheckFailedException
 	switch {
 	case errors.As(err, &exists):
 		fresh = false
-		if c, err = s.get(ctx, c.key()); err != nil {
+		if c, err = s.get(ctx, c.Key()); err != nil {
 			return c, false, err
 		}
 	case err != nil:
-		return c, false, fmt.Errorf("write change %s: %w", c.key(), err)
+		return c, false, fmt.Errorf("write change %s: %w", c.Key(), err)
 	}
 	for _, k := range s.IndexKeys {
 		v, ok := c.Tags[k]
 		if !ok {
 			continue
 		}
-		it, err := s.item(c, skTagPrefix+k)
+		it, err := s.item(c, SKTagPrefix+k)
 		if err != nil {
 			return c, fresh, err
 		}
 		it[attrByTag] = &ddbtypes.AttributeValueMemberS{Value: k + "=" + v}
 		if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: it}); err != nil {
-			return c, fresh, fmt.Errorf("write tag index %s=%s of change %s: %w", k, v, c.key(), err)
+			return c, fresh, fmt.Errorf("write tag index %s=%s of change %s: %w", k, v, c.Key(), err)
 		}
 	}
 	return c, fresh, nil
@@ -116,13 +116,13 @@ func (s *DynamoStore) Put(ctx context.Context, c Change) (Change, bool, error) {
 func (s *DynamoStore) item(c Change, sk string) (map[string]ddbtypes.AttributeValue, error) {
 	item, err := attributevalue.MarshalMap(c)
 	if err != nil {
-		return nil, fmt.Errorf("encode change %s: %w", c.key(), err)
+		return nil, fmt.Errorf("encode change %s: %w", c.Key(), err)
 	}
 	if c.Tags == nil {
 		item["tags"] = &ddbtypes.AttributeValueMemberM{Value: map[string]ddbtypes.AttributeValue{}}
 	}
-	item[attrPK] = &ddbtypes.AttributeValueMemberS{Value: c.key()}
-	item[attrSK] = &ddbtypes.AttributeValueMemberS{Value: sk}
+	item[AttrPK] = &ddbtypes.AttributeValueMemberS{Value: c.Key()}
+	item[AttrSK] = &ddbtypes.AttributeValueMemberS{Value: sk}
 	item[attrExpires] = &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(c.At().Add(s.Retain).Unix())}
 	return item, nil
 }
@@ -132,8 +132,8 @@ func (s *DynamoStore) get(ctx context.Context, key string) (Change, error) {
 	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.Table),
 		Key: map[string]ddbtypes.AttributeValue{
-			attrPK: &ddbtypes.AttributeValueMemberS{Value: key},
-			attrSK: &ddbtypes.AttributeValueMemberS{Value: skChange},
+			AttrPK: &ddbtypes.AttributeValueMemberS{Value: key},
+			AttrSK: &ddbtypes.AttributeValueMemberS{Value: skChange},
 		},
 		ConsistentRead: aws.Bool(true),
 	})
@@ -173,8 +173,8 @@ func (s *DynamoStore) query(ctx context.Context, index, hashKey, value string, f
 		},
 		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
 			":h":    &ddbtypes.AttributeValueMemberS{Value: value},
-			":from": &ddbtypes.AttributeValueMemberS{Value: from.UTC().Format(timeLayout)},
-			":to":   &ddbtypes.AttributeValueMemberS{Value: to.UTC().Format(timeLayout)},
+			":from": &ddbtypes.AttributeValueMemberS{Value: from.UTC().Format(TimeLayout)},
+			":to":   &ddbtypes.AttributeValueMemberS{Value: to.UTC().Format(TimeLayout)},
 			":now":  &ddbtypes.AttributeValueMemberN{Value: fmt.Sprint(s.now().Unix())},
 		},
 		ScanIndexForward: aws.Bool(false),
@@ -188,7 +188,7 @@ func (s *DynamoStore) query(ctx context.Context, index, hashKey, value string, f
 		for _, it := range res.Items {
 			var c Change
 			if err := attributevalue.UnmarshalMap(it, &c); err != nil {
-				return nil, fmt.Errorf("decode change %v: %w", it[attrPK], err)
+				return nil, fmt.Errorf("decode change %v: %w", it[AttrPK], err)
 			}
 			out = append(out, c)
 		}
@@ -206,8 +206,9 @@ func (s *DynamoStore) now() time.Time {
 	return time.Now()
 }
 
-// tagPair splits "key=value" at the first "=".
-func tagPair(s string) (key, value string, ok bool) {
+// TagPair splits "key=value" at the first "=" (a -query or tag= filter), trimming spaces; ok
+// is false without "=" or with an empty key.
+func TagPair(s string) (key, value string, ok bool) {
 	key, value, ok = strings.Cut(s, "=")
 	return strings.TrimSpace(key), strings.TrimSpace(value), ok && strings.TrimSpace(key) != ""
 }

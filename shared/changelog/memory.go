@@ -1,4 +1,4 @@
-package main
+package changelog
 
 import (
 	"cmp"
@@ -20,13 +20,13 @@ type MemoryStore struct {
 func (s *MemoryStore) Put(_ context.Context, c Change) (Change, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old, ok := s.changes[c.key()]; ok {
+	if old, ok := s.changes[c.Key()]; ok {
 		return old, false, nil
 	}
 	if s.changes == nil {
 		s.changes = map[string]Change{}
 	}
-	s.changes[c.key()] = c
+	s.changes[c.Key()] = c
 	return c, true, nil
 }
 
@@ -48,7 +48,7 @@ func (s *MemoryStore) ByPrincipal(_ context.Context, principal string, from, to 
 func (s *MemoryStore) match(keep func(Change) bool, from, to time.Time) []Change {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lo, hi := from.UTC().Format(timeLayout), to.UTC().Format(timeLayout)
+	lo, hi := from.UTC().Format(TimeLayout), to.UTC().Format(TimeLayout)
 	var out []Change
 	for _, c := range s.changes {
 		if c.Time >= lo && c.Time <= hi && keep(c) {
@@ -56,7 +56,7 @@ func (s *MemoryStore) match(keep func(Change) bool, from, to time.Time) []Change
 		}
 	}
 	slices.SortFunc(out, func(a, b Change) int {
-		return cmp.Or(cmp.Compare(b.Time, a.Time), cmp.Compare(a.key(), b.key()))
+		return cmp.Or(cmp.Compare(b.Time, a.Time), cmp.Compare(a.Key(), b.Key()))
 	})
 	return out
 }
