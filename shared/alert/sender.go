@@ -25,6 +25,8 @@ type Sender struct {
 	// Metrics counts decisions (AlertsSent, AlertsSuppressed, AlertsFolded, AlertsDuplicate);
 	// may be nil.
 	Metrics counter
+	// History, when set, keeps each delivered alert for the god view's recent alerts.
+	History History
 }
 
 // counter is the part of metrics.Counters the Sender uses.
@@ -119,6 +121,7 @@ func (s *Sender) Publish(ctx context.Context, alerts []Alert) error {
 			log.ErrorContext(ctx, "alert sent but not marked; a lapsed lease may repeat it once", "error", err.Error())
 		}
 	}
+	s.record(ctx, base, send, failed, now)
 	if len(failed) > 0 {
 		errs = append([]error{fmt.Errorf("publish alerts: %w", pubErr)}, errs...)
 	}
@@ -134,4 +137,24 @@ func (s *Sender) release(ctx context.Context, alerts []Alert, claims []Claim) er
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// record keeps the delivered alerts in the History. A failure is logged, not returned: the
+// alerts are out, and failing the invocation would send them again.
+func (s *Sender) record(ctx context.Context, log *slog.Logger, sent []Alert, failed map[int]bool, at time.Time) {
+	if s.History == nil {
+		return
+	}
+	var out []Sent
+	for i := range sent {
+		if !failed[i] {
+			out = append(out, SentAt(&sent[i], at))
+		}
+	}
+	if len(out) == 0 {
+		return
+	}
+	if err := s.History.Record(ctx, out); err != nil {
+		log.ErrorContext(ctx, "alerts sent but not kept for the god view", "alerts", len(out), "error", err.Error())
+	}
 }
