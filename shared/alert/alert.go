@@ -33,7 +33,7 @@ type Alert struct {
 	Principal string // ARN or principal ID of the caller
 	User      string // display name of the caller
 	SourceIP  string
-	EventID   string
+	EventID   string // the cloud's own event ID (CloudTrail eventID, Huawei trace_id, Alibaba eventId, Tencent EventId)
 	EventName string
 	EventTime time.Time
 	UserAgent string
@@ -47,6 +47,11 @@ type Alert struct {
 	// record does not say). It is part of the fingerprint: a success is a different finding from
 	// a failure, so an earlier failed sign-in never suppresses the successful one.
 	Outcome string
+	// Cloud is the cloud the event came from: "" for AWS, else "huawei", "alibaba" or
+	// "tencent" (trail.Record.Cloud). Account IDs of two clouds can look alike (a Tencent UIN
+	// has 12 digits like an AWS account), so the SMS and subject name it before the account,
+	// and it is part of the fingerprint.
+	Cloud string
 	// FingerprintExtra adds what else makes two alerts of this kind the same finding.
 	FingerprintExtra []string
 
@@ -79,6 +84,11 @@ func (a *Alert) Fingerprint() string {
 	if a.Outcome != "" {
 		h.Write([]byte("\x01outcome=")) // \x01: never a FingerprintExtra of the same text
 		h.Write([]byte(a.Outcome))
+		h.Write([]byte{0})
+	}
+	if a.Cloud != "" {
+		h.Write([]byte("\x01cloud=")) // absent for AWS: AWS fingerprints stay as they were
+		h.Write([]byte(a.Cloud))
 		h.Write([]byte{0})
 	}
 	for _, part := range a.FingerprintExtra {

@@ -30,6 +30,7 @@ func AboutSignIn(rec *trail.Record, outcome string) Alert {
 		EventTime: t.UTC(),
 		UserAgent: rec.UserAgent,
 		Outcome:   outcome,
+		Cloud:     rec.Cloud,
 	}
 }
 

@@ -114,7 +114,7 @@ func render(a Alert) Message {
 // role and the title share what is left, shrinking in that order of importance.
 func subject(a Alert) string {
 	p := person(a)
-	fixed := " from " + ASCII(orDash(a.SourceIP), 45) + " acct " + ASCII(orDash(a.Account), 20)
+	fixed := " from " + ASCII(orDash(a.SourceIP), 45) + " acct " + cloudAccount(a)
 	for _, f := range []struct {
 		head                bool
 		title, who, roleCut int
@@ -154,7 +154,7 @@ func sms(a Alert) string {
 	p := person(a)
 	head := "trailguard " + ASCII(string(a.Severity), 8)
 	fixed := " IP:" + ASCII(orDash(a.SourceIP), 45)
-	acct := " acct:" + ASCII(orDash(a.Account), 20)
+	acct := " acct:" + cloudAccount(a)
 	for _, f := range []struct {
 		title, who, role, tail int // tail: 2 full, 1 shorter, 0 shortest
 	}{
@@ -280,6 +280,7 @@ func email(a Alert) string {
 		line("When", a.EventTime.UTC().Format(time.RFC3339))
 	}
 	line("What", Clean(a.EventName, 128))
+	line("Cloud", Clean(a.Cloud, 16))
 	line("Account", Clean(a.Account, 32))
 	line("Region", Clean(a.Region, 32))
 	line("Event ID", Clean(a.EventID, 64))
@@ -326,6 +327,7 @@ type machineView struct {
 	Kind            string            `json:"kind"`
 	Severity        Severity          `json:"severity"`
 	Title           string            `json:"title"`
+	Cloud           string            `json:"cloud,omitempty"`
 	Account         string            `json:"account"`
 	Region          string            `json:"region,omitempty"`
 	Principal       string            `json:"principal"`
@@ -351,7 +353,7 @@ type machineView struct {
 func view(a Alert) machineView {
 	v := machineView{
 		Kind: a.Kind, Severity: a.Severity, Title: Clean(a.Title, 80),
-		Account: Clean(a.Account, 32), Region: Clean(a.Region, 32),
+		Cloud: Clean(a.Cloud, 16), Account: Clean(a.Account, 32), Region: Clean(a.Region, 32),
 		Principal: Clean(a.Principal, 256), User: Clean(a.User, 128),
 		SourceIP: Clean(a.SourceIP, 128), EventID: Clean(a.EventID, 64),
 		EventName: Clean(a.EventName, 128), UserAgent: Clean(a.UserAgent, 512),
@@ -388,6 +390,16 @@ func view(a Alert) machineView {
 func machine(a Alert) string {
 	b, _ := json.Marshal(view(a))
 	return string(b)
+}
+
+// cloudAccount is the account as an SMS or subject names it: "tencent:100012345678" for
+// another cloud's account, the bare ID for AWS's.
+func cloudAccount(a Alert) string {
+	acct := ASCII(orDash(a.Account), 20)
+	if c := ASCII(a.Cloud, 8); c != "" {
+		return c + ":" + acct
+	}
+	return acct
 }
 
 func orDash(s string) string {
