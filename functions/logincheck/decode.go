@@ -1,10 +1,9 @@
 package main
 
 import (
-	"errors"
-
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/shared/signin"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -112,56 +111,8 @@ func decodeFull(raw []byte) (signIn, error) {
 		rec: ev.Detail, si: si, unreadable: unreadable(ev.Detail, siErr)}, nil
 }
 
-// unreadable lists what the checks decide on that the record does not give: a source address,
-// a usable record (trail's Check), an identity type, the sign-in fields (siErr). Odd fields
-// no check reads (userAgent: 5) are not listed: they are logged and counted only.
+// unreadable lists what the checks decide on that the record does not give, with paths
+// under "detail" (shared/signin.Unreadable).
 func unreadable(rec *trail.Record, siErr error) []string {
-	var out []string
-	add := func(field, problem string) {
-		out = append(out, (&trail.FieldError{Field: field, Problem: problem}).Error())
-	}
-	if rec.SourceIPAddress == "" {
-		add("detail.sourceIPAddress", oddOr(rec, "sourceIPAddress", "missing"))
-	}
-	var fe *trail.FieldError
-	if err := rec.CheckUnder("detail"); errors.As(err, &fe) {
-		out = append(out, fe.Error())
-	}
-	if rec.UserIdentity.Type == "" && rec.Usable() {
-		add("detail.userIdentity.type", oddOr(rec, "userIdentity.type", "missing"))
-	}
-	for _, p := range rec.OddFields {
-		if p != "sourceIPAddress" && p != "eventTime" && p != "eventName" && p != "userIdentity" && p != "userIdentity.type" && decides(p) {
-			add("detail."+p, "of an unexpected JSON type (dropped)")
-		}
-	}
-	if siErr != nil {
-		if errors.As(siErr, &fe) {
-			out = append(out, (&trail.FieldError{Field: "detail." + fe.Field, Problem: fe.Problem}).Error())
-		} else {
-			add("detail", siErr.Error())
-		}
-	}
-	return out
-}
-
-// decides reports whether a sign-in check reads the field: the sign-in's time, name and
-// address, and the identity fields that say who signed in (root, an IAM user, whom to name).
-func decides(path string) bool {
-	switch path {
-	case "eventTime", "eventName", "sourceIPAddress", "userIdentity", "userIdentity.type", "userIdentity.arn",
-		"userIdentity.principalId", "userIdentity.userName", "userIdentity.accountId", "userIdentity.invokedBy",
-		"userIdentity.onBehalfOf", "userIdentity.onBehalfOf.userId":
-		return true
-	}
-	return false
-}
-
-func oddOr(rec *trail.Record, field, problem string) string {
-	for _, p := range rec.OddFields {
-		if p == field {
-			return "of an unexpected JSON type (dropped)"
-		}
-	}
-	return problem
+	return signin.Unreadable(rec, siErr, "detail")
 }

@@ -4,24 +4,22 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/logging"
+	"github.com/trailguard/trailguard/shared/signin"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
-// Alert kinds raised by logincheck.
+// Alert kinds raised by logincheck (shared/signin's, which cloudpoll raises too).
 const (
-	KindUntrustedSource = "untrusted-source-ip"
-	KindFailedSignIn    = "failed-sign-in"
-	KindRootSignIn      = "root-sign-in"
-	KindWithoutMFA      = "sign-in-without-mfa"
-	// KindUnreadable: a sign-in whose address, time, caller or outcome cannot be read. It is
-	// raised at once with whatever could be read, so no sign-in passes unheard.
-	KindUnreadable = "unreadable-sign-in"
+	KindUntrustedSource = signin.KindUntrustedSource
+	KindFailedSignIn    = signin.KindFailedSignIn
+	KindRootSignIn      = signin.KindRootSignIn
+	KindWithoutMFA      = signin.KindWithoutMFA
+	KindUnreadable      = signin.KindUnreadable
 )
 
 // allowlist is the part of ipallow.List the checker needs.
@@ -132,71 +130,10 @@ func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) er
 	return err
 }
 
-// Check returns the alerts one checked sign-in record raises, in a fixed order; si is what
-// the record says about the sign-in (rec.SignIn()), unreadable what the checks need that could
-// not be read (one unreadable-sign-in alert names it all). The address is checked whenever it
-// could be read; the other checks run on what was read.
+// Check returns the alerts one checked sign-in record raises, in a fixed order (shared/signin's
+// checks, with this handler's switches); si is what the record says about the sign-in
+// (rec.SignIn()), unreadable what the checks need that could not be read.
 func (h *Handler) Check(rec *trail.Record, si trail.SignIn, unreadable ...string) []alert.Alert {
-	base := h.base(rec, si)
-	out := make([]alert.Alert, 0, 2)
-	add := func(kind string, sev alert.Severity, title string, details ...alert.Detail) *alert.Alert {
-		a := base
-		a.Kind, a.Severity, a.Title = kind, sev, title
-		a.Details = append(append(make([]alert.Detail, 0, len(base.Details)+len(details)), base.Details...), details...)
-		out = append(out, a)
-		return &out[len(out)-1]
-	}
-	if len(unreadable) > 0 {
-		a := add(KindUnreadable, alert.High, "unreadable sign-in",
-			alert.Detail{Label: "Unreadable", Value: strings.Join(unreadable, "; ")},
-			alert.Detail{Label: "Action", Value: "login; check this sign-in by hand in CloudTrail"})
-		a.FingerprintExtra = unreadable // a different gap is a different finding
-	}
-	if rec.SourceIPAddress != "" && !h.Allow.Allowed(rec.SourceIPAddress) {
-		add(KindUntrustedSource, alert.High, "untrusted sign-in",
-			alert.Detail{Label: "Reason", Value: fmt.Sprintf("source %q is not in ALLOWED_CIDRS or ALLOWED_SOURCES", rec.SourceIPAddress)},
-			alert.Detail{Label: "Action", Value: "login"})
-	}
-	if h.FailedSignIn && si.Failed() {
-		add(KindFailedSignIn, alert.Medium, "failed sign-in",
-			alert.Detail{Label: "Error", Value: rec.ErrorMessage})
-	}
-	if h.RootSignIn && rec.UserIdentity.Type == trail.IdentityRoot {
-		add(KindRootSignIn, alert.High, "root sign-in")
-	}
-	if h.SignInWithoutMFA && judgedOnMFA(rec, si) && si.Result == "Success" && strings.EqualFold(si.MFAUsed, "No") {
-		add(KindWithoutMFA, alert.Medium, "sign-in without MFA")
-	}
-	return out
-}
-
-// judgedOnMFA: only IAM users and root sign in with AWS-held credentials; federated
-// sign-ins (IAM Identity Center, SAML, OIDC) have MFA enforced by their identity provider and
-// CloudTrail records MFAUsed "No" for them, so judging them would only make noise.
-func judgedOnMFA(rec *trail.Record, si trail.SignIn) bool {
-	t := rec.UserIdentity.Type
-	return (t == trail.IdentityIAMUser || t == trail.IdentityRoot) && si.SAMLProviderARN == ""
-}
-
-// base is the alert with the fields every kind shares.
-func (h *Handler) base(rec *trail.Record, si trail.SignIn) alert.Alert {
-	a := alert.AboutSignIn(rec, si.Result) // the outcome is in every kind's fingerprint
-	if si.UserName != "" && rec.UserIdentity.UserName == "" {
-		a.User = si.UserName // Identity Center: the name typed, not the store's user ID
-	}
-	a.Details = make([]alert.Detail, 0, 5)
-	a.Details = append(a.Details, alert.Detail{Label: "Identity type", Value: rec.UserIdentity.Type})
-	if si.Result != "" {
-		a.Details = append(a.Details, alert.Detail{Label: "Result", Value: si.Result})
-	}
-	if si.MFAUsed != "" {
-		a.Details = append(a.Details, alert.Detail{Label: "MFA used", Value: si.MFAUsed})
-	}
-	if si.CredentialType != "" {
-		a.Details = append(a.Details, alert.Detail{Label: "Credential type", Value: si.CredentialType})
-	}
-	if si.LoginTo != "" {
-		a.Details = append(a.Details, alert.Detail{Label: "Login to", Value: si.LoginTo})
-	}
-	return a
+	c := signin.Checker{Allow: h.Allow, FailedSignIn: h.FailedSignIn, RootSignIn: h.RootSignIn, SignInWithoutMFA: h.SignInWithoutMFA}
+	return c.Check(rec, si, unreadable...)
 }
