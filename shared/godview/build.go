@@ -3,6 +3,7 @@ package godview
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -74,6 +75,8 @@ type Model struct {
 	Alerts      []alert.Sent
 	Changes     []changelog.Change
 	Tag         string // the changes' filter, "key=value" or ""
+	// NeedTag: the change log lists changes by tag only (ErrNeedTag) and none was given.
+	NeedTag bool
 }
 
 // KPI is one figure of the strip with the same figure over the previous period of equal length.
@@ -216,7 +219,11 @@ func Build(ctx context.Context, src Source, r Range, opts Options) (Model, error
 		f.TagKey, f.TagValue = k, v
 		m.Tag = k + "=" + v
 	}
-	if m.Changes, err = src.Changes(ctx, f); err != nil {
+	m.Changes, err = src.Changes(ctx, f)
+	if errors.Is(err, ErrNeedTag) {
+		m.NeedTag, err = true, nil
+	}
+	if err != nil {
 		return Model{}, fmt.Errorf("god view: read changes: %w", err)
 	}
 	return m, nil
