@@ -1,0 +1,158 @@
+// Command godview draws the god view. Under Lambda it is the backend of the CloudWatch
+// dashboard's custom widgets (one panel per widget, params {"panel", "tag"}), reading the
+// counters (COUNTERS_TABLE, one Query per account in ACCOUNTS and hour) and the change log
+// (CHANGE_TABLE, by tag). Anywhere else it writes every panel as one page (-html FILE) or
+// serves it (-serve ADDR, ?from=&to= hours, ?tag=) over counters read from a JSON file of
+// rows (-rows FILE, as the counters' queries return them).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/trailguard/trailguard/shared/changelog"
+	"github.com/trailguard/trailguard/shared/counters"
+	"github.com/trailguard/trailguard/shared/godview"
+)
+
+func main() {
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		h, err := lambdaHandler(context.Background())
+		if err != nil {
+			slog.Error("godview: configuration", "error", err.Error())
+			os.Exit(1)
+		}
+		lambda.Start(h.Handle)
+		return
+	}
+	if err := local(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "godview:", err)
+		os.Exit(2)
+	}
+}
+
+// lambdaHandler wires the deployed Source from the environment; a missing variable stops
+// the function at init, naming it.
+func lambdaHandler(ctx context.Context) (*Handler, error) {
+	table, accounts := os.Getenv("COUNTERS_TABLE"), strings.FieldsFunc(os.Getenv("ACCOUNTS"), func(r rune) bool { return r == ',' || r == ' ' })
+	if table == "" {
+		return nil, errors.New("COUNTERS_TABLE is empty")
+	}
+	if len(accounts) == 0 {
+		return nil, errors.New("ACCOUNTS is empty: list the account IDs the god view reads (comma-separated)")
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	src := &godview.Tables{Counters: &counters.Table{Client: db, Name: table}, Accounts: accounts}
+	if ct := os.Getenv("CHANGE_TABLE"); ct != "" {
+		src.ChangeLog = &changelog.DynamoStore{Client: db, Table: ct}
+	}
+	return &Handler{Source: src, Options: godview.Options{Accounts: accounts}}, nil
+}
+
+// local is the local mode: -html FILE or -serve ADDR over -rows FILE.
+func local(args []string) error {
+	fs := flag.NewFlagSet("godview", flag.ContinueOnError)
+	rowsFile := fs.String("rows", "", "JSON file of counter rows (an array of {hour, account, principal, source_ip, event_name, resource_type, error_code, event_type, count})")
+	htmlFile := fs.String("html", "", "write every panel as one self-contained page to `FILE`")
+	serve := fs.String("serve", "", "serve the page on `ADDR` (e.g. 127.0.0.1:8080), rendered per request (?from=&to= hours, ?tag=)")
+	from := fs.String("from", "", "first hour (2006-01-02T15); default: 24 hours before -to")
+	to := fs.String("to", "", "end hour, excluded (2006-01-02T15); default: the hour after the latest counter")
+	tag := fs.String("tag", "", "latest changes tagged `key=value`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var rows []counters.Row
+	if *rowsFile != "" {
+		b, err := os.ReadFile(*rowsFile)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &rows); err != nil {
+			return fmt.Errorf("-rows %s: %w", *rowsFile, err)
+		}
+	}
+	src := &godview.Memory{Rows: rows}
+	page := func(w *strings.Builder, fromS, toS, tagS string) error {
+		r, err := localRange(rows, fromS, toS)
+		if err != nil {
+			return err
+		}
+		m, err := godview.Build(context.Background(), src, r, godview.Options{Tag: tagS})
+		if err != nil {
+			return err
+		}
+		return godview.Page(w, &m, godview.View{Width: 600, Height: 300})
+	}
+	switch {
+	case *htmlFile != "":
+		var b strings.Builder
+		if err := page(&b, *from, *to, *tag); err != nil {
+			return err
+		}
+		return os.WriteFile(*htmlFile, []byte(b.String()), 0o644)
+	case *serve != "":
+		http.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+			q := req.URL.Query()
+			var b strings.Builder
+			if err := page(&b, q.Get("from"), q.Get("to"), q.Get("tag")); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(b.String()))
+		})
+		srv := &http.Server{Addr: *serve, ReadHeaderTimeout: 5 * time.Second}
+		fmt.Fprintf(os.Stderr, "godview: serving http://%s/\n", *serve)
+		return srv.ListenAndServe()
+	}
+	fs.Usage()
+	return errors.New("want -html FILE or -serve ADDR")
+}
+
+// localRange is the page's range: -from/-to, else the 24 hours ending with the latest hour of
+// the data (replayed trails are old: not the clock's last day).
+func localRange(rows []counters.Row, from, to string) (godview.Range, error) {
+	var end time.Time
+	if to != "" {
+		t, err := time.Parse(counters.HourLayout, to)
+		if err != nil {
+			return godview.Range{}, fmt.Errorf("to %q: want 2006-01-02T15", to)
+		}
+		end = t
+	} else {
+		latest := ""
+		for _, r := range rows {
+			latest = max(latest, r.Hour)
+		}
+		t, err := time.Parse(counters.HourLayout, latest)
+		if err != nil {
+			t = time.Now().UTC().Truncate(time.Hour)
+		}
+		end = t.Add(time.Hour)
+	}
+	start := end.Add(-24 * time.Hour)
+	if from != "" {
+		t, err := time.Parse(counters.HourLayout, from)
+		if err != nil {
+			return godview.Range{}, fmt.Errorf("from %q: want 2006-01-02T15", from)
+		}
+		start = t
+	}
+	return godview.HourRange(start, end), nil
+}
