@@ -4,7 +4,7 @@
 # `make build` builds every function's bootstrap under bin/<name>/.
 
 GO        ?= go
-FUNCTIONS := logincheck tagenrich partitions rules aggregate
+FUNCTIONS := logincheck tagenrich partitions rules aggregate godview
 BIN       := bin
 LDFLAGS   := -s -w
 GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
@@ -31,6 +31,9 @@ build-RulesFunction:
 
 build-AggregateFunction:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/aggregate
+
+build-GodViewFunction:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/godview
 
 # Host binaries for local runs (the docs' examples): bin/local/<name>, apart from make build's
 # Lambda bootstraps under bin/<name>/.
