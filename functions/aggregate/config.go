@@ -35,10 +35,23 @@ type Config struct {
 	// LogFileRules runs the detection rules (the built-in pack and RULES_DIR, less
 	// DISABLED_RULES) over every record of each file: "all" (default), or "off".
 	LogFileRules string `envconfig:"LOG_FILE_RULES" default:"all"`
+	// MaxCounters is Handler.MaxCounters: the distinct counters a file's tally holds before
+	// it is applied as a part, so a file of any size fits the function's memory. The default
+	// fits 128 MB (shared/counters/doc.go: about 600 bytes of function memory per counter
+	// past 40 MB); raise it with MemorySize, e.g. 800000 at 512 MB.
+	MaxCounters int `envconfig:"MAX_COUNTERS" default:"150000"`
 	// Embedded, not named: envconfig would prefix a named struct's variables.
 	alert.Config
 	rules.Selection
 }
+
+// MAX_COUNTERS bounds: below minMaxCounters a file splits into parts of a few items each (a
+// write per part and counter, for nothing); above maxMaxCounters no function has the memory
+// (10,240 MB holds about 17 million at 600 bytes each).
+const (
+	minMaxCounters = 1_000
+	maxMaxCounters = 17_000_000
+)
 
 // localDefaults: a local replay reads the sample bucket next to the sample events (paths are
 // relative to the repository root, where make demo runs).
@@ -62,6 +75,7 @@ func loadConfig() (Config, error) {
 		{"FAILED_SIGNIN_THRESHOLD", c.FailedSignInThreshold, 0, 1 << 30},
 		{"ACCESS_DENIED_THRESHOLD", c.AccessDeniedThreshold, 0, 1 << 30},
 		{"WRITE_CONCURRENCY", c.WriteConcurrency, 1, 256},
+		{"MAX_COUNTERS", c.MaxCounters, minMaxCounters, maxMaxCounters},
 	} {
 		if v.value < v.lo || v.value > v.hi {
 			return c, &config.Error{Var: v.name, Problem: fmt.Sprintf("%d is out of range (want %d to %d)", v.value, v.lo, v.hi)}

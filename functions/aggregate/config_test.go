@@ -56,6 +56,19 @@ func TestLoadConfig(t *testing.T) {
 		{name: "retention not a number", env: map[string]string{"RETENTION_DAYS": "90d"}, errVar: "RETENTION_DAYS"},
 		{name: "negative threshold", env: map[string]string{"FAILED_SIGNIN_THRESHOLD": "-1"}, errVar: "FAILED_SIGNIN_THRESHOLD"},
 		{name: "no write concurrency", env: map[string]string{"WRITE_CONCURRENCY": "0"}, errVar: "WRITE_CONCURRENCY"},
+		{name: "max counters default fits 128 MB", check: func(t *testing.T, c Config) {
+			if c.MaxCounters != DefaultMaxCounters {
+				t.Errorf("MAX_COUNTERS default %d, want DefaultMaxCounters %d", c.MaxCounters, DefaultMaxCounters)
+			}
+		}},
+		{name: "max counters for 512 MB", env: map[string]string{"MAX_COUNTERS": "800000"}, check: func(t *testing.T, c Config) {
+			if c.MaxCounters != 800000 {
+				t.Errorf("MAX_COUNTERS %d", c.MaxCounters)
+			}
+		}},
+		{name: "max counters too small", env: map[string]string{"MAX_COUNTERS": "10"}, errVar: "MAX_COUNTERS"},
+		{name: "max counters beyond any memory", env: map[string]string{"MAX_COUNTERS": "100000000"}, errVar: "MAX_COUNTERS"},
+		{name: "max counters not a number", env: map[string]string{"MAX_COUNTERS": "150k"}, errVar: "MAX_COUNTERS"},
 		{name: "no denied codes with the rule on", env: map[string]string{"ACCESS_DENIED_CODES": " , "}, errVar: "ACCESS_DENIED_CODES"},
 		{name: "prefix with slash", env: map[string]string{"TRAIL_PREFIX": "audit/"}, errVar: "TRAIL_PREFIX"},
 		{name: "lambda complete", env: lambdaOK, lambda: true, check: func(t *testing.T, c Config) {

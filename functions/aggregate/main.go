@@ -46,6 +46,7 @@ func main() {
 		"WRITE_CONCURRENCY":       "counter writes in flight at once",
 		"BUCKET_DIR":              "outside Lambda: folder standing in for the bucket (key k is BUCKET_DIR/k); set it empty to read from S3",
 		"LOG_FILE_RULES":          `"all": run the detection rules over every record of each file; "off"`,
+		"MAX_COUNTERS":            "distinct counters a file's tally holds in memory before they are written as a part (150000 fits 128 MB, about 800000 fits 512 MB)",
 	}}
 	app.Modes = "-file PATH   count one log file on disk (.json.gz or plain) and exit"
 	file := app.Flags.String("file", "", "count this log file on disk (`PATH`, .json.gz or plain) and exit")
@@ -84,8 +85,10 @@ func main() {
 		Rules:   Rules{FailedSignIns: cfg.FailedSignInThreshold, AccessDenied: cfg.AccessDeniedThreshold, DeniedCodes: map[string]bool{}},
 		Layout:  keylayout.CloudTrail().WithPrefix(cfg.TrailPrefix),
 		Bucket:  cfg.TrailBucket,
-		Log:     app.Log,
-		Metrics: app.Metrics,
+		// MaxCounters bounds a file's memory: the default fits the template's 128 MB.
+		MaxCounters: cfg.MaxCounters,
+		Log:         app.Log,
+		Metrics:     app.Metrics,
 	}
 	if embedded {
 		h.Objects = fsObjects{FS: samples.AggregateBucket()}
