@@ -4,7 +4,7 @@
 // sign-in checks (shared/signin), the rules (event.cloud in CEL) and the counters read them
 // exactly as they read CloudTrail.
 //
-// The mapping, field by field (docs/cloudpoll.md has the table):
+// The mapping, field by field:
 //
 //   - eventID: the cloud's own event ID (Huawei trace_id, Alibaba eventId, Tencent EventId).
 //   - eventTime: RFC 3339 in UTC from epoch milliseconds (Huawei time, else record_time),
