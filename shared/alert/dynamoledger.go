@@ -18,6 +18,7 @@ type DynamoDBAPI interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // DynamoDBLedger keeps the alert state in the AlertStateTable of template.yaml (key "pk",
@@ -31,7 +32,12 @@ type DynamoDBAPI interface {
 //	                     suppressed (held back since last_sent), total, kind, account
 //	fl#<flood key>       win_start, opener (token), sent (in the window), folded,
 //	                     first_folded, addrs and pfxs (string sets, bounded), kind, account;
-//	                     d_folded, d_first, d_addrs, d_pfxs: the digest the opener is sending
+//	                     d_folded, d_first, d_addrs, d_pfxs: the digest the opener is sending;
+//	                     meta (JSON): the last folded alert's identity, for a flushed digest;
+//	                     due_win: the window whose due entry is recorded; x_token, x_lease,
+//	                     x_folded, x_first, x_addrs, x_pfxs, x_meta: the digest a flush holds
+//	due#<YYYY-MM-DDTHH:MM> floods (string set of "<flood key>@<window start ms>"): the floods
+//	                     whose window ends in these 5 minutes (DigestBucket), for the flush
 type DynamoDBLedger struct {
 	Client  DynamoDBAPI
 	Table   string
@@ -376,16 +382,18 @@ func (l *DynamoDBLedger) admit(ctx context.Context, a *Alert, c *Claim, now time
 		if !isConditionFailed(err) {
 			return false, fmt.Errorf("count alert %s in its flood window: %w", a.Kind, err)
 		}
-		_, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		out, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(l.Table), Key: key,
-			UpdateExpression:    aws.String("SET expires_at = :exp, first_folded = if_not_exists(first_folded, :now) ADD folded :one"),
+			UpdateExpression:    aws.String("SET expires_at = :exp, first_folded = if_not_exists(first_folded, :now), meta = :meta ADD folded :one"),
 			ConditionExpression: aws.String("win_start > :cutoff AND sent >= :cap"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":one": num(1), ":exp": exp, ":cutoff": cutoff, ":cap": num(int64(limit)), ":now": num(now.UnixMilli()),
+				":meta": str(encodeMeta(a)),
 			},
+			ReturnValues: types.ReturnValueAllNew,
 		})
 		if err == nil {
-			return false, l.rememberSource(ctx, a, key)
+			return false, errors.Join(l.recordDue(ctx, a, out.Attributes), l.rememberSource(ctx, a, key))
 		}
 		if !isConditionFailed(err) {
 			return false, fmt.Errorf("fold alert %s: %w", a.Kind, err)
@@ -475,6 +483,9 @@ func (l *DynamoDBLedger) releaseFlood(ctx context.Context, a *Alert, c Claim) er
 				ConditionExpression:       aws.String("opener = :token AND win_start = :win AND d_folded > :zero"),
 				ExpressionAttributeValues: values,
 			})
+		}
+		if err == nil { // due now, should no alert of the flood come to carry it
+			err = l.addDue(ctx, digestBucket(c.Now), floodKey(a), 0)
 		}
 	}
 	if err != nil && !isConditionFailed(err) {

@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -122,3 +125,97 @@ func newToken() string {
 func eventKey(a *Alert) string       { return "ev#" + a.DedupeKey() }
 func fingerprintKey(a *Alert) string { return "fp#" + a.Fingerprint() }
 func floodKey(a *Alert) string       { return "fl#" + a.FloodKey() }
+
+// DigestLedger is a Ledger that also schedules flood digests, so a flood that simply stops is
+// still reported: folding records the flood as due at its window's end, and a scheduled flush
+// (Sender.FlushDigests) claims each due digest no later alert took, publishes it alone, and
+// commits it. Claims are conditional like the alerts' own, so a digest goes out once whether
+// a late alert of the flood, a flush, or two flushes reach it together; a failed publish
+// releases it to the next flush.
+type DigestLedger interface {
+	// DueDigests lists the floods recorded as due at or before now (within DigestHorizon),
+	// read from the due buckets, never by scanning the floods.
+	DueDigests(ctx context.Context, now time.Time) ([]DueDigest, error)
+	// ClaimDigest takes d's digest for this flush if its window has ended and nobody has
+	// reported or claimed it; nil means nothing to send now (the entry is dropped once the
+	// flood has nothing left to report, kept while its window is open or another flush holds it).
+	ClaimDigest(ctx context.Context, d DueDigest, now, leaseUntil time.Time) (*Digest, error)
+	// CommitDigest marks a claimed digest sent; ReleaseDigest gives it back to the next flush.
+	CommitDigest(ctx context.Context, d *Digest) error
+	ReleaseDigest(ctx context.Context, d *Digest) error
+}
+
+// DueDigest is one entry of a due bucket: the flood (its ledger key) and the window (its
+// start, Unix milliseconds) whose folded alerts it reports.
+type DueDigest struct {
+	Bucket time.Time
+	Flood  string
+	Win    int64
+}
+
+// Digest is a digest claimed by a flush: the alert that reports it, and its claim.
+type Digest struct {
+	Alert Alert
+	Due   DueDigest
+	Token string
+	Now   time.Time // when it was claimed
+}
+
+// DigestBucket is the granularity of the due buckets: a flood's digest is filed under its
+// window's end truncated to it, and the flush (every 5 minutes in template.yaml) reads every
+// bucket up to now.
+const DigestBucket = 5 * time.Minute
+
+// DigestHorizon is how far back a flush reads due buckets: a digest not flushed within it
+// (the flush down for a day) is given up, as the flood's own ledger item expires by then.
+const DigestHorizon = 24 * time.Hour
+
+func digestBucket(t time.Time) time.Time { return t.UTC().Truncate(DigestBucket) }
+
+// dueKey is the ledger key of a due bucket.
+func dueKey(bucket time.Time) string { return "due#" + bucket.UTC().Format("2006-01-02T15:04") }
+
+// dueMember is a DueDigest as its bucket holds it: "<flood key>@<window start ms>".
+func dueMember(flood string, win int64) string { return flood + "@" + strconv.FormatInt(win, 10) }
+
+func parseDueMember(bucket time.Time, m string) (DueDigest, bool) {
+	i := strings.LastIndexByte(m, '@')
+	if i < 0 {
+		return DueDigest{}, false
+	}
+	win, err := strconv.ParseInt(m[i+1:], 10, 64)
+	if err != nil || !strings.HasPrefix(m, "fl#") {
+		return DueDigest{}, false
+	}
+	return DueDigest{Bucket: bucket, Flood: m[:i], Win: win}, true
+}
+
+// digestAlert is the alert a flush sends for a flood that stopped: the flood's identity as its
+// last folded alert had it, and the digest.
+// Its source is where the folded alerts came from when that is one address or one network
+// (the SMS keeps it whole), else the last folded alert's address.
+func digestAlert(meta Alert, folded int, since time.Time, from string) Alert {
+	src := meta.SourceIP
+	if _, err := netip.ParsePrefix(from); err == nil {
+		src = from
+	} else if _, err := netip.ParseAddr(from); err == nil {
+		src = from
+	}
+	return Alert{
+		Kind: meta.Kind, Severity: meta.Severity, Title: meta.Title, Account: meta.Account, Region: meta.Region,
+		Principal: meta.Principal, User: meta.User, Outcome: meta.Outcome, Cloud: meta.Cloud,
+		SourceIP: src, EventName: meta.EventName, EventTime: meta.EventTime,
+		Folded: folded, FoldedSince: since.UTC(), FoldedFrom: from,
+		Details: []Detail{{Label: "Flood digest", Value: "the flood stopped: no alert of it came after its window ended, " +
+			"so its folded alerts are reported on their own"}},
+		// Never claimed in the ledger: this only keeps two digests of one flood apart in the history.
+		FingerprintExtra: []string{"\x01digest", strconv.FormatInt(since.UnixMilli(), 10)},
+	}
+}
+
+// floodMeta is what a flood remembers of its last folded alert to build its digest.
+func floodMeta(a *Alert) Alert {
+	return Alert{Kind: a.Kind, Severity: a.Severity, Title: a.Title, Account: a.Account, Region: a.Region,
+		Principal: a.Principal, User: a.User, Outcome: a.Outcome, Cloud: a.Cloud,
+		SourceIP: a.SourceIP, EventName: a.EventName, EventTime: a.EventTime}
+}

@@ -1,7 +1,9 @@
 package alert
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -15,6 +17,7 @@ type MemoryLedger struct {
 	events  map[string]memEvent
 	prints  map[string]memPrint
 	floods  map[string]*memFlood
+	dues    map[time.Time]map[string]bool // due bucket → dueMember
 }
 
 // memFlood is one FloodKey's window: sends counted in it, alerts folded since the last
@@ -30,6 +33,20 @@ type memFlood struct {
 	dFolded int
 	dFirst  time.Time
 	dFrom   addrSet
+	// meta is the last folded alert, for a flushed digest; flush the digest a flush holds
+	meta  Alert
+	flush *memDigest
+}
+
+// memDigest is a digest a flush has claimed (DigestLedger), until its Commit; a Release
+// lapses its lease so the next flush takes it over.
+type memDigest struct {
+	folded int
+	first  time.Time
+	from   addrSet
+	meta   Alert
+	token  string
+	lease  time.Time
 }
 
 type memEvent struct {
@@ -51,6 +68,7 @@ func (l *MemoryLedger) Claim(_ context.Context, a *Alert, now, leaseUntil time.T
 	defer l.mu.Unlock()
 	if l.events == nil {
 		l.events, l.prints, l.floods = map[string]memEvent{}, map[string]memPrint{}, map[string]*memFlood{}
+		l.dues = map[time.Time]map[string]bool{}
 	}
 	c := Claim{Token: newToken(), Now: now}
 	ek := eventKey(a)
@@ -131,6 +149,8 @@ func (l *MemoryLedger) admit(a *Alert, c *Claim, now time.Time) bool {
 		}
 		fl.folded++
 		fl.from.add(a.SourceIP)
+		fl.meta = floodMeta(a)
+		l.addDue(digestBucket(fl.winStart.Add(l.Options.Window)), key, fl.winStart.UnixMilli())
 		return false
 	}
 	c.floodWin = fl.winStart
@@ -178,6 +198,9 @@ func (l *MemoryLedger) Release(_ context.Context, a *Alert, c Claim) error {
 			fl.from.merge(fl.dFrom)
 			fl.winStart, fl.opener, fl.sent = time.Time{}, "", 0
 			fl.dFolded, fl.dFirst, fl.dFrom = 0, time.Time{}, addrSet{}
+			if fl.folded > 0 { // due now, should no alert of the flood come to carry it
+				l.addDue(digestBucket(c.Now), floodKey(a), fl.winStart.UnixMilli())
+			}
 		case c.floodAdmitted && fl.sent > 0:
 			fl.sent--
 		}
@@ -188,12 +211,17 @@ func (l *MemoryLedger) Release(_ context.Context, a *Alert, c Claim) error {
 	return nil
 }
 
-// Folded reports the alerts of the alert's FloodKey folded and not yet reported in a digest.
+// Folded reports the alerts of the alert's FloodKey folded and not yet reported in a digest
+// (a digest a flush holds counts until its Commit).
 func (l *MemoryLedger) Folded(a *Alert) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if fl := l.floods[floodKey(a)]; fl != nil {
-		return fl.folded + fl.dFolded
+		n := fl.folded + fl.dFolded
+		if fl.flush != nil {
+			n += fl.flush.folded
+		}
+		return n
 	}
 	return 0
 }
@@ -204,4 +232,96 @@ func (l *MemoryLedger) Counts(a *Alert) (total, suppressed int) {
 	defer l.mu.Unlock()
 	fp := l.prints[fingerprintKey(a)]
 	return fp.total, fp.suppressed
+}
+
+func (l *MemoryLedger) addDue(bucket time.Time, flood string, win int64) {
+	if l.dues[bucket] == nil {
+		l.dues[bucket] = map[string]bool{}
+	}
+	l.dues[bucket][dueMember(flood, win)] = true
+}
+
+func (l *MemoryLedger) dropDue(d DueDigest) {
+	delete(l.dues[d.Bucket], dueMember(d.Flood, d.Win))
+	if len(l.dues[d.Bucket]) == 0 {
+		delete(l.dues, d.Bucket)
+	}
+}
+
+// DueDigests implements DigestLedger.
+func (l *MemoryLedger) DueDigests(_ context.Context, now time.Time) ([]DueDigest, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	from, to := digestBucket(now.Add(-DigestHorizon)), digestBucket(now)
+	var out []DueDigest
+	for b, members := range l.dues {
+		if b.Before(from) || b.After(to) {
+			continue
+		}
+		for m := range members {
+			if d, ok := parseDueMember(b, m); ok {
+				out = append(out, d)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b DueDigest) int {
+		return cmp.Or(a.Bucket.Compare(b.Bucket), cmp.Compare(a.Flood, b.Flood), cmp.Compare(a.Win, b.Win))
+	})
+	return out, nil
+}
+
+// ClaimDigest implements DigestLedger.
+func (l *MemoryLedger) ClaimDigest(_ context.Context, d DueDigest, now, leaseUntil time.Time) (*Digest, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fl := l.floods[d.Flood]
+	switch {
+	case fl == nil:
+		l.dropDue(d)
+		return nil, nil
+	case fl.flush != nil && fl.flush.lease.After(now):
+		return nil, nil // another flush holds it
+	case fl.flush != nil: // that flush failed or died: take its digest over
+		fl.flush.token, fl.flush.lease = newToken(), leaseUntil
+	case fl.folded > 0 && !fl.winStart.After(now.Add(-l.Options.Window)):
+		fl.flush = &memDigest{folded: fl.folded, first: fl.firstFolded, from: fl.from, meta: fl.meta, token: newToken(), lease: leaseUntil}
+		fl.folded, fl.firstFolded, fl.from = 0, time.Time{}, addrSet{}
+	default:
+		if !l.pending(fl, d, now) {
+			l.dropDue(d)
+		}
+		return nil, nil
+	}
+	x := fl.flush
+	return &Digest{Alert: digestAlert(x.meta, x.folded, x.first, x.from.summary()), Due: d, Token: x.token, Now: now}, nil
+}
+
+// pending says whether d's bucket entry must stay: a flush holds the digest, or the flood
+// has folded alerts of an ended window, or d's window is still open.
+func (l *MemoryLedger) pending(fl *memFlood, d DueDigest, now time.Time) bool {
+	open := fl.winStart.After(now.Add(-l.Options.Window))
+	return fl.flush != nil || (fl.folded > 0 && !open) || (open && fl.winStart.UnixMilli() == d.Win)
+}
+
+// CommitDigest implements DigestLedger.
+func (l *MemoryLedger) CommitDigest(_ context.Context, d *Digest) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if fl := l.floods[d.Due.Flood]; fl != nil && fl.flush != nil && fl.flush.token == d.Token {
+		fl.flush = nil
+		if !l.pending(fl, d.Due, d.Now) {
+			l.dropDue(d.Due)
+		}
+	}
+	return nil
+}
+
+// ReleaseDigest implements DigestLedger.
+func (l *MemoryLedger) ReleaseDigest(_ context.Context, d *Digest) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if fl := l.floods[d.Due.Flood]; fl != nil && fl.flush != nil && fl.flush.token == d.Token {
+		fl.flush.lease = time.Time{}
+	}
+	return nil
 }

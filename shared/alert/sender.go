@@ -52,17 +52,7 @@ func (s *Sender) Publish(ctx context.Context, alerts []Alert) error {
 	if s.Now != nil {
 		now = s.Now()
 	}
-	lease := now.Add(s.Lease)
-	if s.Lease <= 0 {
-		lease = now.Add(30 * time.Second)
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		lease = dl.Add(leaseMargin)
-	}
-	var stats counter = nopCounter{}
-	if s.Metrics != nil {
-		stats = s.Metrics
-	}
+	lease, stats := s.leaseUntil(ctx, now), s.stats()
 	base := logging.ForInvocation(ctx, s.Log) // decision lines carry the Lambda request ID
 
 	var (
@@ -157,4 +147,94 @@ func (s *Sender) record(ctx context.Context, log *slog.Logger, sent []Alert, fai
 	if err := s.History.Record(ctx, out); err != nil {
 		log.ErrorContext(ctx, "alerts sent but not kept for the god view", "alerts", len(out), "error", err.Error())
 	}
+}
+
+// leaseUntil is when claims taken now stop being this invocation's.
+func (s *Sender) leaseUntil(ctx context.Context, now time.Time) time.Time {
+	if dl, ok := ctx.Deadline(); ok {
+		return dl.Add(leaseMargin)
+	}
+	if s.Lease <= 0 {
+		return now.Add(30 * time.Second)
+	}
+	return now.Add(s.Lease)
+}
+
+func (s *Sender) stats() counter {
+	if s.Metrics != nil {
+		return s.Metrics
+	}
+	return nopCounter{}
+}
+
+// Flushed is what one FlushDigests did: due entries read, digests sent, digests whose
+// publish failed (released to the next flush).
+type Flushed struct {
+	Due, Sent, Failed int
+}
+
+// FlushDigests sends the digest of every flood that stopped: a flood whose window ended with
+// folded alerts that no later alert of it reported. Without it, a flood that simply stops
+// would never say how many alerts were folded. It runs on a schedule (the rules function's
+// {"action":"flush-digests"}, every 5 minutes), so each digest goes out within minutes of its
+// window's end, once: the ledger's claims make a flush, a second flush and a late alert of
+// the flood agree on who reports it, and a digest whose publish fails is released for the
+// next flush. A ledger that schedules no digests (not a DigestLedger) has nothing to flush.
+func (s *Sender) FlushDigests(ctx context.Context, now time.Time) (Flushed, error) {
+	var out Flushed
+	dl, ok := s.Ledger.(DigestLedger)
+	if !ok {
+		return out, nil
+	}
+	log, stats := logging.ForInvocation(ctx, s.Log), s.stats()
+	due, err := dl.DueDigests(ctx, now)
+	out.Due = len(due)
+	if err != nil {
+		return out, fmt.Errorf("list due flood digests: %w", err)
+	}
+	lease := s.leaseUntil(ctx, now)
+	var (
+		errs    []error
+		digests []*Digest
+		send    []Alert
+	)
+	for _, d := range due {
+		dg, err := dl.ClaimDigest(ctx, d, now, lease)
+		if err != nil { // the other floods still go out; this one waits for the next flush
+			errs = append(errs, fmt.Errorf("claim digest of %s: %w", d.Flood, err))
+			continue
+		}
+		if dg != nil {
+			digests, send = append(digests, dg), append(send, dg.Alert)
+		}
+	}
+	if len(send) == 0 {
+		return out, errors.Join(errs...)
+	}
+	pubErr := s.Publisher.Publish(ctx, send)
+	failed := failedIndexes(pubErr, len(send))
+	for i, dg := range digests {
+		dlog := log.With("kind", dg.Alert.Kind, "flood", dg.Alert.FloodKey(), "folded_reported", dg.Alert.Folded)
+		if failed[i] {
+			out.Failed++
+			dlog.ErrorContext(ctx, "flood digest not delivered; released for the next flush", "decision", "release")
+			if err := dl.ReleaseDigest(ctx, dg); err != nil {
+				errs = append(errs, err) // its lease lapses: the next flush after it takes it over
+			}
+			continue
+		}
+		out.Sent++
+		stats.Add("DigestsSent", 1)
+		dlog.InfoContext(ctx, "flood digest sent", "decision", "send")
+		if err := dl.CommitDigest(ctx, dg); err != nil {
+			// Delivered: a lapsed lease may repeat it once, as for an alert.
+			dlog.ErrorContext(ctx, "flood digest sent but not marked; a lapsed lease may repeat it once", "error", err.Error())
+		}
+	}
+	s.record(ctx, log, send, failed, now)
+	if len(failed) > 0 {
+		stats.Add("DigestsFailed", len(failed))
+		errs = append([]error{fmt.Errorf("publish flood digests: %w", pubErr)}, errs...)
+	}
+	return out, errors.Join(errs...)
 }
