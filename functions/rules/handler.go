@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -30,6 +32,18 @@ type counter interface {
 	Add(name string, n int)
 }
 
+// digestFlusher is the durable alert.Sender's flush of flood digests; a publisher without it
+// (the local printer) has none to flush.
+type digestFlusher interface {
+	FlushDigests(ctx context.Context, now time.Time) (alert.Flushed, error)
+}
+
+// FlushDigestsAction is the scheduled event that sends the digest of every flood of alerts
+// that stopped: {"action":"flush-digests"} (template.yaml's schedule sends it every 5
+// minutes), so a person hears how many alerts were folded even when no later alert of the
+// flood comes to carry the digest (alert.Sender.FlushDigests).
+const FlushDigestsAction = "flush-digests"
+
 // Handler runs every enabled rule over the CloudTrail record of one EventBridge event. It is
 // built once per container and used for every event.
 type Handler struct {
@@ -37,6 +51,7 @@ type Handler struct {
 	Alerts  publisher
 	Log     *slog.Logger
 	Metrics counter
+	Now     func() time.Time // clock of the digest flush; nil means time.Now
 }
 
 // cloudTrailDetailTypes end every EventBridge detail-type that carries a CloudTrail record:
@@ -53,6 +68,14 @@ const cloudTrailDetailTypes = " via CloudTrail"
 // counted, not evaluated, not retried.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	log := logging.ForInvocation(ctx, h.Log)
+	var action struct {
+		Action string `json:"action"`
+	}
+	// A CloudTrail envelope has no top-level "action": only the schedule's own input takes this
+	// path (the byte check spares the events a second decode).
+	if bytes.Contains(raw, []byte(`"action"`)) && json.Unmarshal(raw, &action) == nil && action.Action == FlushDigestsAction {
+		return h.FlushDigests(ctx, log)
+	}
 	ev, err := trail.DecodeEvent(raw)
 	if err == nil {
 		if reason := trail.ForgedSource(ev.Source, ev.DetailType); reason != "" {
@@ -103,6 +126,29 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	if len(alerts) == 0 {
 		log.InfoContext(ctx, "no rule matched", "decision", "pass")
 	}
+	return nil
+}
+
+// FlushDigests sends the digests of the floods whose window ended with folded alerts no later
+// alert reported (the scheduled event). A failure fails the invocation, so Lambda's retry, or
+// the next schedule, sends what was released; nothing is sent twice.
+func (h *Handler) FlushDigests(ctx context.Context, log *slog.Logger) error {
+	f, ok := h.Alerts.(digestFlusher)
+	if !ok {
+		log.InfoContext(ctx, "no flood digests to flush", "decision", "skip", "reason", "alerts are not kept in a ledger by this publisher")
+		return nil
+	}
+	now := time.Now()
+	if h.Now != nil {
+		now = h.Now()
+	}
+	start := time.Now()
+	out, err := f.FlushDigests(ctx, now)
+	if err != nil {
+		log.ErrorContext(ctx, "flood digests not all sent", "decision", "retry", "due", out.Due, "sent", out.Sent, "failed", out.Failed, "error", err.Error())
+		return fmt.Errorf("flush flood digests: %w", err)
+	}
+	log.InfoContext(ctx, "flood digests flushed", "decision", "flushed", "due", out.Due, "sent", out.Sent, "ms", time.Since(start).Milliseconds())
 	return nil
 }
 
