@@ -9,7 +9,7 @@ BIN       := bin
 LDFLAGS   := -s -w
 GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: build local demo test bench lint clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: build local demo test bench loadtest coldstart lint clean $(addprefix build-,$(FUNCTIONS))
 
 build: $(addprefix $(BIN)/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
@@ -52,6 +52,15 @@ test:
 # -p 1: one package's benchmarks at a time, so no two of them share the machine's cores.
 bench:
 	@scripts/with-emulators $(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
+
+# Load test (not part of make test, which runs a small version): a million events through
+# logincheck, rules and tagenrich with 50 invocations in flight on the in-memory stores and
+# the wire fakes, and 100,000 against dynalite; one in 20 delivered twice. Prints LOADTEST lines.
+LOADTEST_EVENTS          ?= 1000000
+LOADTEST_EMULATOR_EVENTS ?= 100000
+loadtest:
+	@LOADTEST_EVENTS=$(LOADTEST_EVENTS) LOADTEST_EMULATOR_EVENTS=$(LOADTEST_EMULATOR_EVENTS) scripts/with-emulators \
+	  $(GO) test -count=1 -p 1 -timeout 4h -v -run '^TestLoad(InMemory|Emulators)$$' ./functions/logincheck/ ./functions/rules/ ./functions/tagenrich/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
