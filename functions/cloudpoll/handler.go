@@ -75,8 +75,9 @@ type Handler struct {
 // fires, and that source's cursor stays where it was, so the next poll reads the window again.
 func (h *Handler) HandleSchedule(ctx context.Context, _ json.RawMessage) error {
 	var errs []error
+	secrets := newInvocationSecrets(h.Secrets)
 	for _, src := range h.Sources {
-		if err := h.poll(ctx, src); err != nil {
+		if err := h.poll(ctx, src, secrets); err != nil {
 			h.Metrics.Add("SourceErrors", 1)
 			errs = append(errs, fmt.Errorf("source %s: %w", src.Name, err))
 		}
@@ -84,12 +85,18 @@ func (h *Handler) HandleSchedule(ctx context.Context, _ json.RawMessage) error {
 	return errors.Join(errs...)
 }
 
-// poll reads one source's new window, page by page.
-func (h *Handler) poll(ctx context.Context, src Source) error {
+// poll reads one source's new window, page by page, with the key pair from secrets (this
+// invocation's cache). A secret that is missing, malformed or not readable by the function is
+// the source's operator alert; a transient failure to read it (throttled, the service down)
+// is an error, so the cursor stays and the invocation's error alarm counts it.
+func (h *Handler) poll(ctx context.Context, src Source, secrets Secrets) error {
 	log := logging.ForInvocation(ctx, h.Log).With("source", src.Name, "cloud", src.Cloud)
-	cred, err := h.Secrets.Credentials(ctx, src.SecretARN)
-	if err != nil {
+	cred, err := secrets.Credentials(ctx, src.SecretARN)
+	if err != nil && configFault(err) {
 		return h.refused(ctx, log, src, fmt.Errorf("read the key pair from %s: %w", src.SecretARN, err))
+	}
+	if err != nil {
+		return fmt.Errorf("read the key pair from %s: %w", src.SecretARN, err)
 	}
 	now := h.Now().UTC()
 	last, err := h.State.Cursor(ctx, src.Name)
