@@ -47,9 +47,13 @@ func TestSecretsManagerCredentials(t *testing.T) {
 		}, cloudsign.Credentials{}, ErrNoSecret, 1},
 		{"not JSON", func(f *awsfake.SecretsManager) string { return f.PutSecret("trailguard/cloudpoll/x", "LTAI:s3cr3t") },
 			cloudsign.Credentials{}, ErrNoSecret, 1},
-		{"no secret half", func(f *awsfake.SecretsManager) string { return f.PutSecret("trailguard/cloudpoll/x", `{"access_key_id":"K"}`) },
+		{"no secret half", func(f *awsfake.SecretsManager) string {
+			return f.PutSecret("trailguard/cloudpoll/x", `{"access_key_id":"K"}`)
+		},
 			cloudsign.Credentials{}, ErrNoSecret, 1},
-		{"binary", func(f *awsfake.SecretsManager) string { return f.PutBinarySecret("trailguard/cloudpoll/x", []byte("{}")) },
+		{"binary", func(f *awsfake.SecretsManager) string {
+			return f.PutBinarySecret("trailguard/cloudpoll/x", []byte("{}"))
+		},
 			cloudsign.Credentials{}, ErrNoSecret, 1},
 		{"denied", func(f *awsfake.SecretsManager) string {
 			arn := f.PutSecret("other/secret", `{"ak":"A","sk":"B"}`)
