@@ -46,7 +46,10 @@ demo:
 	@scripts/demo
 
 # Unit and integration tests; installs and starts the npm emulators on loopback, then stops them.
+# scripts/ensure-browser installs Chromium for the god view's browser test when it is missing
+# (Debian's chromium, as root); without one that test skips, and fails under CI=true.
 test:
+	@scripts/ensure-browser >/dev/null || echo "make test: no Chromium: functions/godview TestBrowser skips (fails under CI=true)" >&2
 	@scripts/with-emulators $(GO) test -count=1 ./...
 
 # -p 1: one package's benchmarks at a time, so no two of them share the machine's cores.

@@ -7,11 +7,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -87,42 +89,54 @@ func local(args []string) error {
 			return fmt.Errorf("-rows %s: %w", *rowsFile, err)
 		}
 	}
-	src := &godview.Memory{Rows: rows}
-	page := func(w *strings.Builder, fromS, toS, tagS string) error {
-		r, err := localRange(rows, fromS, toS)
-		if err != nil {
-			return err
-		}
-		m, err := godview.Build(context.Background(), src, r, godview.Options{Tag: tagS})
-		if err != nil {
-			return err
-		}
-		return godview.Page(w, &m, godview.View{Width: 600, Height: 300})
-	}
+	pg := &pages{Source: &godview.Memory{Rows: rows}, View: godview.View{Width: 600, Height: 300}}
 	switch {
 	case *htmlFile != "":
 		var b strings.Builder
-		if err := page(&b, *from, *to, *tag); err != nil {
+		if err := pg.write(&b, *from, *to, *tag); err != nil {
 			return err
 		}
 		return os.WriteFile(*htmlFile, []byte(b.String()), 0o644)
 	case *serve != "":
-		http.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
-			q := req.URL.Query()
-			var b strings.Builder
-			if err := page(&b, q.Get("from"), q.Get("to"), q.Get("tag")); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_, _ = w.Write([]byte(b.String()))
-		})
-		srv := &http.Server{Addr: *serve, ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Addr: *serve, Handler: pg, ReadHeaderTimeout: 5 * time.Second}
 		fmt.Fprintf(os.Stderr, "godview: serving http://%s/\n", *serve)
 		return srv.ListenAndServe()
 	}
 	fs.Usage()
 	return errors.New("want -html FILE or -serve ADDR")
+}
+
+// pages is the local page of a Memory source: every panel at View's size, for -html and for
+// -serve (one page per request, ?from=&to= hours and ?tag=; a bad one is a 400 naming it).
+type pages struct {
+	Source *godview.Memory
+	View   godview.View
+}
+
+// write renders the page of [from, to) (hours, 2006-01-02T15; empty: the latest 24 hours of
+// the data) with the changes tagged tag.
+func (p *pages) write(w io.Writer, from, to, tag string) error {
+	r, err := localRange(p.Source.Rows, from, to)
+	if err != nil {
+		return err
+	}
+	m, err := godview.Build(context.Background(), p.Source, r, godview.Options{Tag: tag})
+	if err != nil {
+		return err
+	}
+	return godview.Page(w, &m, p.View)
+}
+
+// ServeHTTP serves the page, rendered per request.
+func (p *pages) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	q := req.URL.Query()
+	var b bytes.Buffer
+	if err := p.write(&b, q.Get("from"), q.Get("to"), q.Get("tag")); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(b.Bytes())
 }
 
 // localRange is the page's range: -from/-to, else the 24 hours ending with the latest hour of

@@ -178,7 +178,7 @@ func renderKPIs(b *strings.Builder, m *Model, v View, t theme) {
 		case d < 0:
 			arrow = "▼ " + delta
 		}
-		fmt.Fprintf(b, `<div class="tg-kpi" data-kpi="%s" style="width:%dpx;overflow:hidden"><div style="color:%s;white-space:nowrap">%s</div><div class="tg-value" style="font-size:%dpx;font-weight:600">%s</div><div style="color:%s;white-space:nowrap" title="previous period: %s">%s <span style="color:%s">vs %s</span></div></div>`,
+		fmt.Fprintf(b, `<div class="tg-kpi" data-kpi="%s" style="width:%dpx;overflow:hidden"><div style="color:%s;white-space:nowrap">%s</div><div class="tg-value" style="font-size:%dpx;font-weight:600">%s</div><div style="color:%s" title="previous period: %s">%s <span style="color:%s;white-space:nowrap">vs %s</span></div></div>`,
 			esc(k.Name), cw, t.muted, esc(k.Name), min(22, max(14, v.Height/4)), esc(val), colour, esc(prev), esc(arrow), t.muted, esc(prev))
 	}
 	b.WriteString(`</div>`)
@@ -233,7 +233,7 @@ func renderActivity(b *strings.Builder, m *Model, v View, t theme) {
 	ymax := niceMax(peak)
 	y := func(c int64) float64 { return float64(top) + ph - ph*float64(c)/float64(ymax) }
 	bw := pw / float64(max(n, 1))
-	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="tg-chart" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="activity per hour">`, W, H, W, H)
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="tg-chart" width="%d" height="%d" viewBox="0 0 %d %d" style="display:block" role="img" aria-label="activity per hour">`, W, H, W, H)
 	for _, f := range []int64{0, ymax / 2, ymax} {
 		fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s"/><text class="tg-ylabel" x="%d" y="%.1f" text-anchor="end" font-size="10" fill="%s">%s</text>`,
 			left, W-right, y(f), y(f), t.grid, left-4, y(f)+3, t.muted, human(float64(f)))
@@ -296,7 +296,7 @@ func renderHeatmap(b *strings.Builder, m *Model, v View, t theme) {
 	W, H := v.Width, v.Height
 	cw := float64(W-left) / float64(max(n, 1))
 	ch := math.Min(float64(H-bottom)/float64(max(rows, 1)), 22)
-	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="tg-chart" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="account by hour deviation">`, W, H, W, H)
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="tg-chart" width="%d" height="%d" viewBox="0 0 %d %d" style="display:block" role="img" aria-label="account by hour deviation">`, W, H, W, H)
 	for i, r := range m.Heatmap.Rows {
 		y := float64(i) * ch
 		fmt.Fprintf(b, `<text class="tg-ylabel" x="%d" y="%.1f" text-anchor="end" font-size="10" fill="%s">%s</text>`, left-4, y+ch/2+3, t.fg, esc(r.Account))
