@@ -21,6 +21,10 @@ type detector interface {
 	// Admits says whether some rule could match a record with these fields (only
 	// rules.PrefilterFields are read): a record it refuses need not be decoded at all.
 	Admits(rec *trail.Record) bool
+	// Fingerprints appends the fingerprints of the alerts Detect would raise on a record with
+	// these fields, when the fields alone say (rules.Detector.Fingerprints): a record whose
+	// findings the file has an alert of already need not be decoded either.
+	Fingerprints(rec *trail.Record, dst []string) ([]string, bool)
 }
 
 // newDetector builds the same rules the rules function runs, so a record seen in real time and
@@ -48,10 +52,12 @@ type fileDetections struct {
 	byPrint  map[string]int // fingerprint → index in alerts
 	repeats  []int          // per alert: more of the same finding in this file
 	ruleErrs int
-	skipped  int // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
-	filtered int // records no rule could match, by the fields the counters' parser kept (not decoded)
-	logged   int // rule errors logged
-	skipLog  int // skipped records logged
+	skipped  int      // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
+	filtered int      // records no rule could match, by the fields the counters' parser kept (not decoded)
+	folded   int      // records folded into alerts of this file by the fields the parser kept (not decoded)
+	prints   []string // scratch for Fingerprints
+	logged   int      // rule errors logged
+	skipLog  int      // skipped records logged
 }
 
 // add runs the rules on one record of the file, raw as the file holds it; nil raw is a record
@@ -105,17 +111,49 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 // addParsed is add for a record the counters' parser accepted: the rules' prefilter judges it
 // on the fields the parser kept (counters.Parser.Fields), and only a record some rule could
 // match is decoded in full for them. Most records are none of the rules' calls: they cost no
-// second decode. A record whose kept fields a full decoder could read otherwise
-// (Parser.Ambiguous), or which the rules would judge unusable (no identity: trail's Check;
-// the parser has checked time and event name), goes the whole way as before.
+// second decode. Nor does a record whose alerts the kept fields say in full (rules known to
+// match, without threshold, fingerprinted by kept fields: Detector.Fingerprints) when the
+// file has an alert of each of its findings already: it is counted into them as decoding it
+// would have. Only the first record of such a finding is decoded, to build its alert. A
+// record whose kept fields a full decoder could read otherwise (Parser.Ambiguous), or which
+// the rules would judge unusable (no identity: trail's Check; the parser has checked time and
+// event name), goes the whole way as before.
 func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d detector, p *counters.Parser, raw []byte) error {
 	fields := p.Fields()
 	usable := fields.UserIdentity.Type != "" || p.Record().Principal != ""
-	if usable && !p.Ambiguous() && !d.Admits(fields) {
-		f.filtered++
-		return nil
+	if usable && !p.Ambiguous() {
+		if !d.Admits(fields) {
+			f.filtered++
+			return nil
+		}
+		if f.foldKnown(d, fields) {
+			f.folded++
+			return nil
+		}
 	}
 	return f.add(ctx, log, d, raw)
+}
+
+// foldKnown counts a record into the file's alerts when its fields say which findings it
+// raises and the file has an alert of each already.
+func (f *fileDetections) foldKnown(d detector, fields *trail.Record) bool {
+	if len(f.byPrint) == 0 {
+		return false
+	}
+	prints, ok := d.Fingerprints(fields, f.prints[:0])
+	f.prints = prints
+	if !ok {
+		return false
+	}
+	for _, fp := range prints {
+		if _, ok := f.byPrint[fp]; !ok {
+			return false
+		}
+	}
+	for _, fp := range prints {
+		f.repeats[f.byPrint[fp]]++
+	}
+	return true
 }
 
 // skip counts a record the rules did not see, logging the first few.

@@ -1,17 +1,27 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/trailguard/trailguard/events"
+	"github.com/trailguard/trailguard/internal/trailgen"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/counters"
+	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -146,4 +156,144 @@ func TestLogFileThresholdAlertOnceUnderRedelivery(t *testing.T) {
 	if got := pub.Kinds(); len(got) != 1 {
 		t.Errorf("alerts %v over two deliveries of one file, want one", got)
 	}
+}
+
+// decodeEverything is a detector without shortcuts: every record it is asked about is decoded
+// in full and run through every rule (the path the prefilter and folding must agree with).
+type decodeEverything struct{ *rules.Detector }
+
+func (decodeEverything) Admits(*trail.Record) bool { return true }
+func (decodeEverything) Fingerprints(_ *trail.Record, dst []string) ([]string, bool) {
+	return dst, false
+}
+
+// fileAlerts runs the aggregator's log-file path over one gzipped file with the whole pack
+// (its own threshold counts) and returns what it found.
+func fileAlerts(t *testing.T, data []byte, full bool) (*fileDetections, []alert.Alert, string) {
+	t.Helper()
+	d, err := newDetector(Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := quietHandler()
+	h.Detect = d
+	if full {
+		h.Detect = decodeEverything{d}
+	}
+	var sum Summary
+	found := &fileDetections{}
+	_, err = h.count(context.Background(), h.Log, bytes.NewReader(data), &sum, found)
+	return found, found.final(), fmt.Sprint(err)
+}
+
+// TestFoldingAgreesWithDecodingEverything: the log-file path, which decodes only the records
+// the rules' prefilter admits and folds records whose findings its kept fields name into the
+// file's alerts without decoding them, finds exactly what decoding every record finds: the
+// same alerts (kind, dedupe key, every field and detail, the folded counts), rule errors and
+// skipped records (and the error of a truncated file), on the benchmark files, the sample
+// trail, and a file of every rule's test
+// events and the sample events, each several times over.
+func TestFoldingAgreesWithDecodingEverything(t *testing.T) {
+	files := map[string][]byte{}
+	if !testing.Short() {
+		_, files["bench"] = trailgen.LoadBenchFile(t)
+		_, files["high-cardinality"] = trailgen.LoadHighCardinalityFile(t)
+	}
+	err := fs.WalkDir(events.AggregateBucket(), ".", func(path string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			files[path], err = fs.ReadFile(events.AggregateBucket(), path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["corpus"] = corpusFile(t)
+	for name, data := range files {
+		t.Run(name, func(t *testing.T) {
+			fast, got, gotErr := fileAlerts(t, data, false)
+			full, want, wantErr := fileAlerts(t, data, true)
+			if gotErr != wantErr {
+				t.Errorf("error %s; decoding everything: %s", gotErr, wantErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("alerts differ:\n got %s\nwant %s", summarize(got), summarize(want))
+			}
+			if fast.ruleErrs != full.ruleErrs || fast.skipped != full.skipped {
+				t.Errorf("rule errors %d, skipped %d; decoding everything: %d, %d", fast.ruleErrs, fast.skipped, full.ruleErrs, full.skipped)
+			}
+			t.Logf("%d alerts; %d records filtered, %d folded without decoding", len(got), fast.filtered, fast.folded)
+			if name != "corpus" && len(data) > 1<<20 && fast.folded == 0 {
+				t.Error("nothing folded without decoding")
+			}
+		})
+	}
+}
+
+// summarize lists alerts as kind, dedupe key and details, one a line.
+func summarize(as []alert.Alert) string {
+	var b strings.Builder
+	for _, a := range as {
+		fmt.Fprintf(&b, "\n  %s %s %v", a.Kind, a.DedupeKey(), a.Details[len(a.Details)-1])
+	}
+	return b.String()
+}
+
+// corpusFile is a gzipped log file of every built-in rule's test events and the sample
+// events of the rules and sign-in functions (their CloudTrail records), three rounds of each
+// with their own event IDs, interleaved, so repeats fold across other records.
+func corpusFile(t *testing.T) []byte {
+	t.Helper()
+	d, err := newDetector(Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []map[string]any
+	for _, r := range d.Engine.Rules() {
+		for _, tc := range r.Tests {
+			var v map[string]any
+			if err := tc.Event.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, v)
+		}
+	}
+	for _, dir := range []string{"../../events/rules", "../../events/logincheck"} {
+		paths, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev struct {
+				Detail map[string]any `json:"detail"`
+			}
+			if json.Unmarshal(b, &ev) == nil && ev.Detail != nil {
+				recs = append(recs, ev.Detail)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(`{"Records":[`))
+	for round := range 3 {
+		for i, r := range recs {
+			if id, ok := r["eventID"].(string); ok && round > 0 {
+				r["eventID"] = fmt.Sprintf("%s-%d", id, round)
+			}
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if round > 0 || i > 0 {
+				zw.Write([]byte(","))
+			}
+			zw.Write(b)
+		}
+	}
+	zw.Write([]byte(`]}`))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

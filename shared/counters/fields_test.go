@@ -35,6 +35,17 @@ func checkFields(t *testing.T, b []byte) (accepted, ambiguous bool) {
 			t.Fatalf("record %q: %s kept as %q, decoded as %q", in[:end], rules.PrefilterFields[i], got[i], want[i])
 		}
 	}
+	// The rest of an alert's fingerprint (rules.Detector.Fingerprints).
+	kept := p.Fields()
+	for _, f := range []struct{ name, got, want string }{
+		{"account", kept.Account(), rec.Account()},
+		{"principal", kept.UserIdentity.Principal(), rec.UserIdentity.Principal()},
+		{"cloud", kept.Cloud, rec.Cloud},
+	} {
+		if f.got != f.want && utf8.ValidString(f.got) {
+			t.Fatalf("record %q: %s kept as %q, decoded as %q", in[:end], f.name, f.got, f.want)
+		}
+	}
 	return true, false
 }
 
@@ -62,6 +73,13 @@ func TestParserFieldsAgreeWithDecode(t *testing.T) {
 		{"escaped long key", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IAMUser"},"event\u0053ource":"iam.amazonaws.com"}`, true},
 		{"Kelvin sign", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"invo` + "\u212a" + `edBy":"x"}}`, true},
 		{"duplicate", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"GetObject","eventName":"StopLogging","recipientAccountId":"1"}`, true},
+		{"cloud", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","cloud":"huawei","userIdentity":{"type":"Root"}}`, false},
+		{"null cloud", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","cloud":null,"userIdentity":{"type":"Root"}}`, false},
+		{"cloud not a string", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","cloud":7,"userIdentity":{"type":"Root"}}`, true},
+		{"case-folded cloud", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","Cloud":"huawei","userIdentity":{"type":"Root"}}`, true},
+		{"on behalf of", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1","identityStoreArn":"a"}}}`, false},
+		{"case-folded on behalf of", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"UserID":"u-1"}}}`, true},
+		{"on behalf of twice", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1"},"onBehalfOf":{}}}`, true},
 		{"duplicate identity", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IAMUser"},"userIdentity":{"arn":"a"}}`, true},
 	}
 	for _, tt := range tests {

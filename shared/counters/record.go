@@ -45,14 +45,14 @@ type Parser struct {
 	fieldErr error
 	// ambiguous: a kept member appears twice, or a member's key may name a kept field to a
 	// decoder that unescapes keys and matches them regardless of case (Ambiguous).
-	ambiguous, seenIdentity bool
+	ambiguous, seenIdentity, seenOnBehalfOf bool
 }
 
 // rawFields are the string tokens found (quotes included), as slices of the buffer.
 type rawFields struct {
-	eventTime, eventName, eventSource, eventType, sourceIP, errorCode, recipient []byte
-	idType, arn, principalID, accountID, userName, invokedBy, onBehalfOfUser     []byte
-	resourceType                                                                 []byte
+	eventTime, eventName, eventSource, eventType, sourceIP, errorCode, recipient, cloud []byte
+	idType, arn, principalID, accountID, userName, invokedBy, onBehalfOfUser            []byte
+	resourceType                                                                        []byte
 }
 
 // Record returns the last record parsed; valid until the next Parse.
@@ -60,10 +60,11 @@ func (p *Parser) Record() *Record { return &p.rec }
 
 // Fields returns the last record parsed as a trail.Record filled in part: the fields the
 // parser keeps (eventTime, eventSource, eventName, eventType, errorCode, sourceIPAddress,
-// recipientAccountId; userIdentity's type, arn, principalId, accountId, userName, invokedBy
-// and onBehalfOf.userId), with the values trail.DecodeRecord gives them, unless Ambiguous.
-// They cover rules.PrefilterFields, so the detection rules can say whether a record is worth
-// decoding in full (rules.Engine.Admits). Valid until the next Parse, and only after a Parse
+// recipientAccountId, cloud; userIdentity's type, arn, principalId, accountId, userName,
+// invokedBy and onBehalfOf.userId), with the values trail.DecodeRecord gives them, unless
+// Ambiguous. They cover rules.PrefilterFields, so the detection rules can say whether a record
+// is worth decoding in full (rules.Engine.Admits), and the rest of an alert's fingerprint
+// (rules.Detector.Fingerprints). Valid until the next Parse, and only after a Parse
 // that succeeded.
 func (p *Parser) Fields() *trail.Record { return &p.trec }
 
@@ -79,7 +80,7 @@ func (p *Parser) Ambiguous() bool { return p.ambiguous }
 // A valid record it cannot count (a field rule fails) is returned with its end and the error,
 // so the reader hands it out (logfile.RecordError.Record).
 func (p *Parser) Parse(b []byte, i int) (int, error) {
-	p.raw, p.fieldErr, p.ambiguous, p.seenIdentity = rawFields{}, nil, false, false
+	p.raw, p.fieldErr, p.ambiguous, p.seenIdentity, p.seenOnBehalfOf = rawFields{}, nil, false, false, false
 	end, err := p.object(b, i, topLevel)
 	if err != nil {
 		return 0, err
@@ -201,6 +202,17 @@ func (p *Parser) topMember(key, b []byte, i int) (int, error) {
 		return p.str(b, i, &p.raw.errorCode, "errorCode")
 	case "recipientAccountId":
 		return p.str(b, i, &p.raw.recipient, "recipientAccountId")
+	case "cloud":
+		// Not CloudTrail's (cloudaudit's records name their cloud), but a decoder reads it
+		// into trail.Record.Cloud, part of an alert's fingerprint. The counters do not need
+		// it: of another type, the record is Ambiguous rather than malformed.
+		if b[i] == '"' {
+			return p.str(b, i, &p.raw.cloud, "cloud")
+		}
+		if b[i] != 'n' {
+			p.ambiguous = true
+		}
+		return p.sc.Value(b, i)
 	case "userIdentity":
 		if p.seenIdentity {
 			p.ambiguous = true
@@ -222,10 +234,12 @@ func (p *Parser) topMember(key, b []byte, i int) (int, error) {
 // The kept members' keys, and a mask of their lengths (keys are shorter than 64 bytes).
 var (
 	topKeys = []string{"eventTime", "eventName", "eventSource", "eventType", "sourceIPAddress", "errorCode",
-		"recipientAccountId", "userIdentity", "resources"}
-	identityKeys = []string{"type", "arn", "principalId", "accountId", "userName", "invokedBy", "onBehalfOf"}
-	topKeyLens   = lengths(topKeys)
-	identityLens = lengths(identityKeys)
+		"recipientAccountId", "userIdentity", "resources", "cloud"}
+	identityKeys   = []string{"type", "arn", "principalId", "accountId", "userName", "invokedBy", "onBehalfOf"}
+	onBehalfOfKeys = []string{"userId"}
+	topKeyLens     = lengths(topKeys)
+	identityLens   = lengths(identityKeys)
+	onBehalfOfLens = lengths(onBehalfOfKeys)
 )
 
 func lengths(keys []string) uint64 {
@@ -294,6 +308,10 @@ func (p *Parser) identityMember(key, b []byte, i int) (int, error) {
 	case "invokedBy":
 		return p.str(b, i, &p.raw.invokedBy, "userIdentity.invokedBy")
 	case "onBehalfOf":
+		if p.seenOnBehalfOf {
+			p.ambiguous = true
+		}
+		p.seenOnBehalfOf = true
 		if b[i] == 'n' {
 			return logfile.Literal(b, i, "null")
 		}
@@ -308,6 +326,9 @@ func (p *Parser) identityMember(key, b []byte, i int) (int, error) {
 func (p *Parser) onBehalfOfMember(key, b []byte, i int) (int, error) {
 	if string(key) == "userId" {
 		return p.str(b, i, &p.raw.onBehalfOfUser, "userIdentity.onBehalfOf.userId")
+	}
+	if lookalike(key, onBehalfOfLens, onBehalfOfKeys) {
+		p.ambiguous = true
 	}
 	return p.sc.Value(b, i)
 }
@@ -391,7 +412,7 @@ func (p *Parser) derive() error {
 		p.obo.UserID = text(r.onBehalfOfUser)
 		id.OnBehalfOf = &p.obo
 	}
-	rec.RecipientAccountID = text(r.recipient)
+	rec.RecipientAccountID, rec.Cloud = text(r.recipient), text(r.cloud)
 	rec.EventTime, rec.EventSource, rec.EventName = text(r.eventTime), text(r.eventSource), text(r.eventName)
 	rec.EventType, rec.ErrorCode, rec.SourceIPAddress = text(r.eventType), text(r.errorCode), text(r.sourceIP)
 	p.rec = Record{

@@ -21,6 +21,10 @@ type compiledRule struct {
 	filter      *cond         // the condition read on PrefilterFields alone (prefilter.go)
 	distinct    cel.Program   // nil unless Rule.Distinct
 	tally       []cel.Program // Rule.Tally's paths
+	// foldable: the rule's alert is known from PrefilterFields when its filter is true, its
+	// fingerprint's values read from foldBy (Detector.Fingerprints).
+	foldable bool
+	foldBy   []field
 }
 
 // Options are what a deployment tells the rules beyond the rules themselves.
@@ -77,6 +81,7 @@ func compileRule(env *cel.Env, r *Rule) (*compiledRule, error) {
 		return nil, r.errorf("when: %v", err)
 	}
 	c := &compiledRule{rule: r, when: when, filter: condOf(checked)}
+	c.foldBy, c.foldable = foldFields(r)
 	for i, p := range r.Fingerprint {
 		prg, err := compilePath(env, p)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/cel-go/common/overloads"
 	"github.com/google/cel-go/common/types"
 
+	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -207,9 +208,8 @@ func (c *cond) eval(rec *trail.Record) tri {
 		case isFalse:
 			return c.args[2].eval(rec)
 		}
-		if a := c.args[1].eval(rec); a != unknown && a == c.args[2].eval(rec) {
-			return a
-		}
+		// A condition not known may fail, and then so does the whole (CEL's ?: is strict in
+		// its condition): not known either, whatever the branches.
 		return unknown
 	case opEq:
 		return triOf(fieldValue(rec, c.field) == c.lit)
@@ -465,4 +465,84 @@ func (e *Engine) Admitted(rec *trail.Record) []*Rule {
 		out = append(out, c.rule)
 	}
 	return out
+}
+
+// foldFields are the PrefilterFields a rule's fingerprint paths name, in order, when its
+// alert on a record is known from those fields once its prefilter says true: it has no
+// threshold (the alert waits on no count) and every fingerprint path is a PrefilterField.
+func foldFields(r *Rule) ([]field, bool) {
+	if r.HasThreshold() {
+		return nil, false
+	}
+	out := make([]field, 0, len(r.Fingerprint))
+	for _, p := range r.Fingerprint {
+		f, ok := prefilterField(strings.TrimPrefix(p, "event."))
+		if !ok {
+			return nil, false
+		}
+		out = append(out, f)
+	}
+	return out, true
+}
+
+func prefilterField(path string) (field, bool) {
+	for f, p := range PrefilterFields {
+		if p == path {
+			return field(f), true
+		}
+	}
+	return 0, false
+}
+
+// Fingerprints returns the fingerprints (alert.Alert.Fingerprint) of the alerts Detect would
+// return for rec, in order, when rec's kept fields alone say what they are: every rule the
+// prefilter admits is known true on PrefilterFields (so it matches, and fails on nothing),
+// none has a threshold, each fingerprint path is one of PrefilterFields, and rec is not a
+// sign-in (whose outcome, part of the fingerprint, is in its payload). ok is false otherwise,
+// and when a value read is not valid UTF-8 or holds U+FFFD (a decoder may have repaired the
+// bytes a parser kept), or no rule is admitted. rec may be filled in part: PrefilterFields,
+// userIdentity.onBehalfOf and cloud (the rest of a fingerprint: trail.Record.Account,
+// UserIdentity.Principal, Cloud), with the values trail.DecodeRecord gives them; it must pass
+// trail.Record.Check. A caller that holds an alert of each of these fingerprints already (a
+// log file folding repeats of one finding) need not decode rec at all. The fingerprints are
+// appended to dst.
+func (d *Detector) Fingerprints(rec *trail.Record, dst []string) (_ []string, ok bool) {
+	if rec.EventType == "AwsConsoleSignIn" || rec.EventSource == "signin.amazonaws.com" { // alert.About's sign-ins
+		return dst, false
+	}
+	e := d.Engine
+	n := len(dst)
+	for c := range e.admitted(rec) {
+		if !c.foldable || c.filter.eval(rec) != isTrue {
+			return dst[:n], false
+		}
+		a := alert.Alert{Kind: c.rule.ID, Account: rec.Account(), Principal: rec.UserIdentity.Principal(),
+			SourceIP: rec.SourceIPAddress, Cloud: rec.Cloud}
+		if len(c.foldBy) > 0 {
+			a.FingerprintExtra = make([]string, len(c.foldBy))
+			for i, f := range c.foldBy {
+				a.FingerprintExtra[i] = fieldValue(rec, f)
+			}
+		}
+		dst = append(dst, a.Fingerprint())
+	}
+	if len(dst) == n || !cleanFields(rec) {
+		return dst[:n], false
+	}
+	return dst, true
+}
+
+// cleanFields: every value Fingerprints reads is valid UTF-8 without U+FFFD, so it is the
+// same raw as decoded.
+func cleanFields(rec *trail.Record) bool {
+	for f := range numFields {
+		if !clean(fieldValue(rec, f)) {
+			return false
+		}
+	}
+	return clean(rec.Cloud) && (rec.UserIdentity.OnBehalfOf == nil || clean(rec.UserIdentity.OnBehalfOf.UserID))
+}
+
+func clean(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
 }
