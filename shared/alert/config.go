@@ -59,7 +59,8 @@ type Local struct {
 
 // NewSender builds the Sender for the configuration: SNS and the DynamoDB ledger when the
 // topic and table are set (in AWS, or against emulators through AWS_ENDPOINT_URL_*), else the
-// local printer and an in-memory ledger. loadAWS (LoadDefaultAWS) is called only when needed.
+// local printer and an in-memory ledger. Every sender keeps what it delivers for the god view:
+// in the state table (DynamoHistory) when there is one, else in memory. loadAWS (LoadDefaultAWS) is called only when needed.
 func (c Config) NewSender(loadAWS func() (aws.Config, error), local Local, log *slog.Logger, metrics counter) (*Sender, error) {
 	opts := LedgerOptions{Window: c.SuppressWindow, DedupeFor: c.DedupeFor, FloodCap: c.FloodCap}
 	s := &Sender{Log: log, Metrics: metrics}
@@ -84,9 +85,12 @@ func (c Config) NewSender(loadAWS func() (aws.Config, error), local Local, log *
 		if err != nil {
 			return nil, err
 		}
-		s.Ledger = &DynamoDBLedger{Client: dynamodb.NewFromConfig(cfg), Table: c.StateTable, Options: opts}
+		db := dynamodb.NewFromConfig(cfg)
+		s.Ledger = &DynamoDBLedger{Client: db, Table: c.StateTable, Options: opts}
+		s.History = &DynamoHistory{Client: db, Table: c.StateTable}
 	} else {
 		s.Ledger = &MemoryLedger{Options: opts}
+		s.History = &MemoryHistory{}
 	}
 	return s, nil
 }
