@@ -1,7 +1,8 @@
 // Command godview draws the god view. Under Lambda it is the backend of the CloudWatch
 // dashboard's custom widgets (one panel per widget, params {"panel", "tag"}), reading the
-// counters (COUNTERS_TABLE, one Query per account in ACCOUNTS and hour) and the change log
-// (CHANGE_TABLE, by tag). Anywhere else it writes every panel as one page (-html FILE) or
+// counters (COUNTERS_TABLE, one Query per account in ACCOUNTS and hour), the change log
+// (CHANGE_TABLE, by tag) and the alerts the functions sent (ALERT_STATE_TABLE, the history
+// every function's sender keeps there). Anywhere else it writes every panel as one page (-html FILE) or
 // serves it (-serve ADDR, ?from=&to= hours, ?tag=) over counters read from a JSON file of
 // rows (-rows FILE, as the counters' queries return them).
 package main
@@ -24,6 +25,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/changelog"
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/godview"
@@ -63,6 +65,9 @@ func lambdaHandler(ctx context.Context) (*Handler, error) {
 	src := &godview.Tables{Counters: &counters.Table{Client: db, Name: table}, Accounts: accounts}
 	if ct := os.Getenv("CHANGE_TABLE"); ct != "" {
 		src.ChangeLog = &changelog.DynamoStore{Client: db, Table: ct}
+	}
+	if at := os.Getenv("ALERT_STATE_TABLE"); at != "" {
+		src.History = &alert.DynamoHistory{Client: db, Table: at}
 	}
 	return &Handler{Source: src, Options: godview.Options{Accounts: accounts}}, nil
 }
