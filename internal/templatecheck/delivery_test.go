@@ -338,6 +338,7 @@ var (
 		"KnownTagsTable":       "a cache of the last tags seen per resource",
 		"CountersTable":        "hourly counters, rebuilt by replaying the trail's log files, which stay in the trail bucket",
 		"PartitionLedgerTable": "a ledger of Glue partitions registered; a lost item costs one Glue call",
+		"CloudPollTable":       "cloudpoll's cursors and seen event IDs; losing them re-reads FIRST_POLL_LOOKBACK (its alerts may repeat once)",
 	}
 )
 
