@@ -13,7 +13,7 @@ import (
 // every cloud); the untrusted-source-ip check cannot be switched off.
 type Config struct {
 	Sources          string        `envconfig:"SOURCES"`
-	StateTable       string        `envconfig:"CLOUDPOLL_TABLE"`
+	PollTable        string        `envconfig:"CLOUDPOLL_TABLE"`
 	SecretsFile      string        `envconfig:"SECRETS_FILE"`
 	Lookback         time.Duration `envconfig:"FIRST_POLL_LOOKBACK" default:"15m"`
 	AllowedCIDRs     string        `envconfig:"ALLOWED_CIDRS"`
@@ -55,7 +55,7 @@ func loadConfig() (Config, *ipallow.List, error) {
 		if c.SecretsFile != "" {
 			return c, nil, &config.Error{Var: "SECRETS_FILE", Problem: "is for local runs only: under Lambda key pairs come from Secrets Manager"}
 		}
-		if err := config.Required("CLOUDPOLL_TABLE", c.StateTable); err != nil {
+		if err := config.Required("CLOUDPOLL_TABLE", c.PollTable); err != nil {
 			return c, nil, err
 		}
 	}

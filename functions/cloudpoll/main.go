@@ -14,6 +14,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	json "github.com/goccy/go-json"
 
 	pack "github.com/trailguard/trailguard/rules"
@@ -62,7 +64,17 @@ func main() {
 	if err != nil {
 		app.Fail(err)
 	}
-	detect, err := rules.NewDetector(engine, &rules.MemoryCounter{})
+	// Threshold counts (failed sign-in bursts) live in the alert state table next to the alert
+	// claims, as the rules function keeps them.
+	var counts rules.Counter = &rules.MemoryCounter{}
+	if cfg.Config.StateTable != "" {
+		awsCfg, err := loadAWS()
+		if err != nil {
+			app.Fail("aws config:", err)
+		}
+		counts = &rules.DynamoCounter{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.Config.StateTable}
+	}
+	detect, err := rules.NewDetector(engine, counts)
 	if err != nil {
 		app.Fail(err)
 	}
@@ -77,17 +89,29 @@ func main() {
 		Backoff: 500 * time.Millisecond, MaxBackoff: 8 * time.Second, Margin: 5 * time.Second,
 		SeenFor: 48 * time.Hour,
 	}
-	if cfg.SecretsFile != "" {
-		h.Secrets = FileSecrets{Path: cfg.SecretsFile}
-	}
 	if config.UnderLambda() || *pollOnce {
-		if h.Secrets == nil {
-			app.Fail(&config.Error{Var: "SECRETS_FILE", Problem: "the Secrets Manager reader is not wired yet (see the issue); set SECRETS_FILE for a local poll"})
+		// Key pairs from Secrets Manager under Lambda (loadConfig refuses SECRETS_FILE there),
+		// from SECRETS_FILE in a local poll; the state in CLOUDPOLL_TABLE when it is set
+		// (required under Lambda), else in memory.
+		if cfg.SecretsFile != "" {
+			h.Secrets = FileSecrets{Path: cfg.SecretsFile}
 		}
-		if cfg.StateTable != "" {
-			app.Fail(&config.Error{Var: "CLOUDPOLL_TABLE", Problem: "the DynamoDB state is not wired yet"})
+		if h.Secrets == nil && !config.UnderLambda() {
+			app.Fail(&config.Error{Var: "SECRETS_FILE", Problem: "a local -poll reads the key pairs from this file (secret ARN → its JSON); it never reads Secrets Manager"})
 		}
-		app.Log.Info("cloudpoll ready", "sources", len(h.Sources), "allowlist_prefixes", allow.Len())
+		if h.Secrets == nil || cfg.PollTable != "" {
+			awsCfg, err := loadAWS()
+			if err != nil {
+				app.Fail("aws config:", err)
+			}
+			if h.Secrets == nil {
+				h.Secrets = SecretsManager{Client: secretsmanager.NewFromConfig(awsCfg)}
+			}
+			if cfg.PollTable != "" {
+				h.State = &DynamoState{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.PollTable, Now: time.Now}
+			}
+		}
+		app.Log.Info("cloudpoll ready", "sources", len(h.Sources), "allowlist_prefixes", allow.Len(), "state_table", cfg.PollTable)
 		if *pollOnce {
 			err := h.HandleSchedule(ctx, nil)
 			_ = app.FlushMetrics()
