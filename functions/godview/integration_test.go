@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/changelog"
+	"github.com/trailguard/trailguard/shared/counters"
+	"github.com/trailguard/trailguard/shared/godview"
+	"github.com/trailguard/trailguard/shared/testenv"
+)
+
+// deployedSource writes the browser fixture the way the deployed functions do, into dynalite
+// tables created from template.yaml: the counters through counters.Table (Apply of one file's
+// tally, then Flush of the settled hours), the changes through changelog.DynamoStore and the
+// alerts through alert.DynamoHistory; and returns the Tables source lambdaHandler wires.
+func deployedSource(t *testing.T) *godview.Tables {
+	t.Helper()
+	ctx := context.Background()
+	db := testenv.DynamoDB(t)
+	now := func() time.Time { return time.Date(2026, 3, 10, 16, 0, 0, 0, time.UTC) } // after the range settled
+	ct := &counters.Table{Client: db, Name: testenv.CreateTable(t, db, "CountersTable"), Now: now}
+	mem := browserSource()
+	tally := counters.NewTally()
+	for _, r := range mem.Rows {
+		for range r.Count {
+			tally.Add(&r.Key)
+		}
+	}
+	file := counters.FileID{Bucket: "trail", Key: "AWSLogs/o-1/111111111111/CloudTrail/us-east-1/2026/03/10/f.json.gz", ETag: `"e1"`}
+	for range 2 { // a redelivered file counts once
+		if _, err := ct.Apply(ctx, file, tally); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f, err := ct.Flush(ctx); err != nil || f.Groups == 0 {
+		t.Fatalf("flush: %+v, %v", f, err)
+	}
+	cl := &changelog.DynamoStore{Client: db, Table: testenv.CreateTable(t, db, "TagChangeTable"),
+		IndexKeys: []string{"project"}, Retain: 90 * 24 * time.Hour, Now: now}
+	for _, c := range mem.ChangeLog.All() {
+		if _, _, err := cl.Put(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &alert.DynamoHistory{Client: db, Table: testenv.CreateTable(t, db, "AlertStateTable")}
+	sent, _ := mem.History.Recent(ctx, time.Time{}, now(), 0)
+	if err := h.Record(ctx, sent); err != nil {
+		t.Fatal(err)
+	}
+	return &godview.Tables{Counters: ct, Accounts: []string{bA, bB}, History: h, ChangeLog: cl}
+}
+
+// TestHandleAgainstTables: the custom-widget handler answers the request CloudWatch sends
+// (testdata/widget-request.json: 10:00-14:00 UTC, 588×369, light) for every panel from the
+// DynamoDB tables, with the same page the in-memory source gives.
+func TestHandleAgainstTables(t *testing.T) {
+	raw, err := os.ReadFile("testdata/widget-request.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployed := &Handler{Source: deployedSource(t), Options: godview.Options{Accounts: []string{bA, bB}}}
+	local := &Handler{Source: browserSource(), Options: godview.Options{Accounts: []string{bA, bB}}}
+	want := map[godview.Panel][]string{
+		godview.PanelKPIs:       {`data-kpi="events"`, ">110<", ">9.1%<"},
+		godview.PanelActivity:   {">10:00<", ">13:00<", ">50<", bA, bB},
+		godview.PanelHeatmap:    {"222222222222 13:00: 30 calls"},
+		godview.PanelPrincipals: {bAlice, bCarol},
+		godview.PanelSources:    {"192.0.2.77", "tg-new"},
+		godview.PanelEvents:     {"DeleteBucket", "DescribeInstances"},
+		godview.PanelErrors:     {"AccessDenied"},
+		godview.PanelAlerts:     {"root-sign-in", "03-10 11:31", "unauthorized-api-call"},
+		godview.PanelChanges:    {"apollo-logs", "PutBucketPolicy", "project=apollo"},
+	}
+	for _, p := range godview.Panels {
+		t.Run(string(p), func(t *testing.T) {
+			var req map[string]any
+			if err := json.Unmarshal(raw, &req); err != nil {
+				t.Fatal(err)
+			}
+			req["panel"] = string(p)
+			req["tag"] = "project=apollo"
+			body, _ := json.Marshal(req)
+			got, err := deployed.Handle(context.Background(), body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range want[p] {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q missing from %.400s", w, got)
+				}
+			}
+			same, err := local.Handle(context.Background(), body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != same {
+				t.Errorf("the tables' %s panel differs from memory's:\n%s\n%s", p, got, same)
+			}
+		})
+	}
+	// Without a tag the change table cannot list changes: the panel says how to set one.
+	var req map[string]any
+	_ = json.Unmarshal(raw, &req)
+	req["panel"] = "changes"
+	body, _ := json.Marshal(req)
+	got, err := deployed.Handle(context.Background(), body)
+	if err != nil || !strings.Contains(got, "tag") {
+		t.Errorf("changes without a tag: %v, %.200s", err, got)
+	}
+}
