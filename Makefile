@@ -4,7 +4,7 @@
 # `make build` builds every function's bootstrap under bin/<name>/.
 
 GO        ?= go
-FUNCTIONS := logincheck tagenrich partitions rules aggregate godview
+FUNCTIONS := logincheck tagenrich partitions rules aggregate godview cloudpoll
 BIN       := bin
 LDFLAGS   := -s -w
 GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
@@ -34,6 +34,9 @@ build-AggregateFunction:
 
 build-GodViewFunction:
 	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/godview
+
+build-CloudPollFunction:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/cloudpoll
 
 # Host binaries for local runs (the docs' examples): bin/local/<name>, apart from make build's
 # Lambda bootstraps under bin/<name>/.

@@ -16,8 +16,16 @@ func samGenerated(tpl map[string]any) map[string]string {
 		}
 		events, _ := props["Events"].(map[string]any)
 		for eventID, e := range events {
-			if event, ok := e.(map[string]any); ok && samEventRules[str(event["Type"])] {
+			event, ok := e.(map[string]any)
+			switch {
+			case ok && samEventRules[str(event["Type"])]:
 				gen[id+eventID] = "AWS::Events::Rule"
+			case ok && str(event["Type"]) == "ScheduleV2":
+				// An EventBridge Scheduler schedule, and its role unless RoleArn names one.
+				gen[id+eventID] = "AWS::Scheduler::Schedule"
+				if p, _ := event["Properties"].(map[string]any); p["RoleArn"] == nil {
+					gen[id+eventID+"Role"] = "AWS::IAM::Role"
+				}
 			}
 		}
 	}
