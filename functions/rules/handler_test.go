@@ -53,7 +53,7 @@ func TestSampleEvents(t *testing.T) {
 		{"trail-stopped.json", []string{"cloudtrail-logging-stopped"}, ""},
 		{"trail-stopped.redelivered.json", []string{"cloudtrail-logging-stopped"}, ""}, // the Sender drops it: TestDemoOrder
 		{"trail-stopped.repeat.json", []string{"cloudtrail-logging-stopped"}, ""},      // suppressed by the Sender: TestDemoOrder
-		{"security-group-opened.json", []string{"security-group-changed"}, ""},
+		{"security-group-opened.json", []string{"security-group-changed", "security-group-open-to-internet"}, ""},
 		{"kms-key-scheduled-for-deletion.json", []string{"kms-key-disabled-or-deleted"}, ""},
 		{"bucket-policy-public.json", []string{"s3-bucket-policy-changed"}, ""},
 		{"access-denied.json", nil, ""}, // unauthorized-api-call is a threshold rule now: one refusal is not a burst
