@@ -4,7 +4,8 @@
 // (CHANGE_TABLE, by tag) and the alerts the functions sent (ALERT_STATE_TABLE, the history
 // every function's sender keeps there). Anywhere else it writes every panel as one page (-html FILE) or
 // serves it (-serve ADDR, ?from=&to= hours, ?tag=) over counters read from a JSON file of
-// rows (-rows FILE, as the counters' queries return them).
+// rows (-rows FILE, as the counters' queries return them) or counted from the CloudTrail log
+// files under a folder (-logs DIR, as aggregate counts them).
 package main
 
 import (
@@ -81,6 +82,7 @@ func local(args []string) error {
 	from := fs.String("from", "", "first hour (2006-01-02T15); default: 24 hours before -to")
 	to := fs.String("to", "", "end hour, excluded (2006-01-02T15); default: the hour after the latest counter")
 	tag := fs.String("tag", "", "latest changes tagged `key=value`")
+	logs := fs.String("logs", "", "count the CloudTrail log files under `DIR` (.json.gz, as the trail bucket holds them) as aggregate does, instead of -rows")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,6 +95,21 @@ func local(args []string) error {
 		if err := json.Unmarshal(b, &rows); err != nil {
 			return fmt.Errorf("-rows %s: %w", *rowsFile, err)
 		}
+	}
+	if *logs != "" {
+		if *rowsFile != "" {
+			return errors.New("-logs and -rows: give one")
+		}
+		var files int
+		var skipped []string
+		var err error
+		if rows, files, skipped, err = LogRows(*logs); err != nil {
+			return err
+		}
+		for _, s := range skipped {
+			fmt.Fprintln(os.Stderr, "godview: not counted:", s)
+		}
+		fmt.Fprintf(os.Stderr, "godview: %d log files, %d counters\n", files, len(rows))
 	}
 	pg := &pages{Source: &godview.Memory{Rows: rows}, View: godview.View{Width: 600, Height: 300}}
 	switch {
