@@ -193,6 +193,12 @@ const measure = `(() => [...document.querySelectorAll('.tg-panel')].map(p => {
         el.scrollWidth + '×' + el.scrollHeight + ' in ' + el.clientWidth + '×' + el.clientHeight);
     }
   }
+  for (const label of p.querySelectorAll('text.tg-label')) {
+    const bar = label.nextElementSibling;
+    if (!bar) continue;
+    const l = label.getBoundingClientRect(), r = bar.getBoundingClientRect();
+    if (l.right > r.left + 1) over.push('label "' + label.textContent + '" runs into its bar by ' + (l.right - r.left).toFixed(1) + ' px');
+  }
   const svgs = [...p.querySelectorAll('svg')].map(s => {
     const r = s.getBoundingClientRect();
     let bw = 0, bh = 0, err = '';

@@ -388,12 +388,14 @@ func renderBars(b *strings.Builder, v View, t theme, titleA string, a []Count, t
 		if len(list) == 0 {
 			fmt.Fprintf(b, `<text x="0" y="12" font-size="11" fill="%s">none</text>`, t.muted)
 		}
+		// A label gets labelW px before its bar: at 11 px a character is up to about 7 px
+		// wide (digits and capitals of ARNs and error codes), so it is clipped to that.
 		labelW := half * 55 / 100
 		for j, e := range list {
 			y := j * 16
 			w := float64(half-labelW-40) * float64(e.Count) / float64(peak)
 			fmt.Fprintf(b, `<text class="tg-label" x="0" y="%d" font-size="11" fill="%s">%s</text><rect x="%d" y="%d" width="%.1f" height="11" fill="%s"/><text class="tg-value" x="%.1f" y="%d" font-size="10" fill="%s">%s</text>`,
-				y+11, t.fg, esc(clip(e.Name, labelW/6)), labelW, y+2, math.Max(w, 1), palette[0], float64(labelW)+math.Max(w, 1)+3, y+11, t.muted, human(float64(e.Count)))
+				y+11, t.fg, esc(clip(e.Name, (labelW-4)/7)), labelW, y+2, math.Max(w, 1), palette[0], float64(labelW)+math.Max(w, 1)+3, y+11, t.muted, human(float64(e.Count)))
 		}
 		b.WriteString(`</svg></div>`)
 	}
