@@ -88,10 +88,13 @@ func benchAggregate(b *testing.B, load func(testing.TB) (string, []byte), h *Han
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	var sum Summary
+	cpu := cpuTime()
 	for b.Loop() {
 		sum = countFile(b, h, data)
 	}
+	cpu = cpuTime() - cpu
 	b.ReportMetric(float64(benchRecords*b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(perSecond(benchRecords*b.N, cpu), "cpu-records/s")
 	b.ReportMetric(float64(sum.Counters), "counters")
 }
 
@@ -110,11 +113,14 @@ func BenchmarkPythonBaseline(b *testing.B) {
 			path, data := f.load(b)
 			count, rules := quietHandler(), withRules(b)
 			var pySeconds, countSeconds, rulesSeconds float64
+			var pyCPU, countCPU, rulesCPU time.Duration
 			for b.Loop() {
-				out, err := exec.Command(python, baseline, path).Output()
+				cmd := exec.Command(python, baseline, path)
+				out, err := cmd.Output()
 				if err != nil {
 					b.Fatalf("%s: %v", baseline, err)
 				}
+				pyCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() // the interpreter's start included
 				var res struct {
 					Records, Malformed, Counters int
 					Seconds                      float64
@@ -123,12 +129,12 @@ func BenchmarkPythonBaseline(b *testing.B) {
 					b.Fatalf("%s printed %q: %v", baseline, out, err)
 				}
 				prev := runtime.GOMAXPROCS(1)
-				start := time.Now()
+				start, cpu := time.Now(), cpuTime()
 				sum := countFile(b, count, data)
-				countSeconds += time.Since(start).Seconds()
-				start = time.Now()
+				countSeconds, countCPU = countSeconds+time.Since(start).Seconds(), countCPU+cpuTime()-cpu
+				start, cpu = time.Now(), cpuTime()
 				countFile(b, rules, data)
-				rulesSeconds += time.Since(start).Seconds()
+				rulesSeconds, rulesCPU = rulesSeconds+time.Since(start).Seconds(), rulesCPU+cpuTime()-cpu
 				runtime.GOMAXPROCS(prev)
 				if res.Records != sum.Records || res.Malformed != sum.Malformed || res.Counters != sum.Counters {
 					b.Fatalf("not the same job: python %+v, go %+v", res, sum)
@@ -141,8 +147,24 @@ func BenchmarkPythonBaseline(b *testing.B) {
 			b.ReportMetric(pySeconds/countSeconds, "go-speedup")
 			b.ReportMetric(pySeconds/rulesSeconds, "go-rules-speedup")
 			b.ReportMetric(countSeconds/rulesSeconds, "rules/count")
+			// The same by CPU time (steadier on a shared machine).
+			b.ReportMetric(perSecond(benchRecords*b.N, pyCPU), "py-cpu-records/s")
+			b.ReportMetric(perSecond(benchRecords*b.N, countCPU), "go-cpu-records/s")
+			b.ReportMetric(perSecond(benchRecords*b.N, rulesCPU), "go-rules-cpu-records/s")
+			if countCPU > 0 && rulesCPU > 0 {
+				b.ReportMetric(pyCPU.Seconds()/rulesCPU.Seconds(), "go-rules-cpu-speedup")
+				b.ReportMetric(countCPU.Seconds()/rulesCPU.Seconds(), "rules/count-cpu")
+			}
 		})
 	}
+}
+
+// perSecond is n per d, 0 when d was not measured.
+func perSecond(n int, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
 }
 
 // BenchmarkMemoryLargeStream aggregates generated log files of growing size (about 0.25 and
