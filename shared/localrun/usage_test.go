@@ -22,12 +22,12 @@ type shapes struct {
 		Depth int    `envconfig:"DEPTH" default:"3"`
 		Name  string `default:"x" desc:"a name"`
 	} `envconfig:"NESTED"`
-	Ptr      *struct{ Inner bool }
-	Wait     time.Duration `envconfig:"WAIT" default:"5m"`
-	List     []string      `envconfig:"LIST"`
-	Skipped  string        `ignored:"true"`
-	Plain    string
-	Level    textLevel `envconfig:"LEVEL"`
+	Ptr     *struct{ Inner bool }
+	Wait    time.Duration `envconfig:"WAIT" default:"5m"`
+	List    []string      `envconfig:"LIST"`
+	Skipped string        `ignored:"true"`
+	Plain   string
+	Level   textLevel `envconfig:"LEVEL"`
 }
 
 // textLevel decodes itself from one variable, as envconfig lets a TextUnmarshaler do.
