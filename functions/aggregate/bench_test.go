@@ -19,6 +19,8 @@ import (
 
 	"github.com/trailguard/trailguard/internal/trailgen"
 	"github.com/trailguard/trailguard/shared/counters"
+	"github.com/trailguard/trailguard/shared/rules"
+	"github.com/trailguard/trailguard/shared/trail"
 )
 
 // benchRecords is the size of the benchmark log file (trailgen.LoadBenchFile).
@@ -81,6 +83,33 @@ func BenchmarkAggregateFileWithRules(b *testing.B) {
 		b.Run(f.name, func(b *testing.B) { benchAggregate(b, f.load, withRules(b)) })
 	}
 }
+
+// BenchmarkFolding is BenchmarkAggregateFileWithRules with and without folding records into
+// the file's alerts undecoded (rules.Detector.Fingerprints), alternating in one process: what
+// folding saves, measured in the same window.
+func BenchmarkFolding(b *testing.B) {
+	for _, f := range benchFiles {
+		for _, fold := range []bool{true, false} {
+			name := f.name + "/fold"
+			if !fold {
+				name = f.name + "/no-fold"
+			}
+			b.Run(name, func(b *testing.B) {
+				h := withRules(b)
+				if !fold {
+					h.Detect = noFolding{h.Detect.(*rules.Detector)}
+				}
+				benchAggregate(b, f.load, h)
+			})
+		}
+	}
+}
+
+// noFolding is the detector with the prefilter but without folding: every admitted record is
+// decoded.
+type noFolding struct{ *rules.Detector }
+
+func (noFolding) Fingerprints(_ *trail.Record, dst []string) ([]string, bool) { return dst, false }
 
 func benchAggregate(b *testing.B, load func(testing.TB) (string, []byte), h *Handler) {
 	_, data := load(b)
