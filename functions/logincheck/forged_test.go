@@ -15,6 +15,7 @@ import (
 	"github.com/trailguard/trailguard/shared/alert/alerttest"
 	"github.com/trailguard/trailguard/shared/metrics"
 	"github.com/trailguard/trailguard/shared/trail"
+	"github.com/trailguard/trailguard/shared/turnaway"
 )
 
 // envelopeSource is the first "source" key of an event: the envelope's (the record's own is
@@ -114,8 +115,8 @@ func TestForgedSourceIsLoggedSanitized(t *testing.T) {
 		t.Fatalf("%d log lines, want one:\n%s", len(lines), logs)
 	}
 	got, _ := lines[0]["source"].(string)
-	if strings.ContainsAny(got, "\n\u202e\u0007") || len([]rune(got)) > maxLoggedSource || !strings.HasPrefix(got, "com.evil {") {
-		t.Errorf("logged source %q, want it cleaned and at most %d characters", got, maxLoggedSource)
+	if strings.ContainsAny(got, "\n\u202e\u0007") || len([]rune(got)) > turnaway.MaxLogged || !strings.HasPrefix(got, "com.evil {") {
+		t.Errorf("logged source %q, want it cleaned and at most %d characters", got, turnaway.MaxLogged)
 	}
 }
 

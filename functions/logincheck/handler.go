@@ -11,6 +11,7 @@ import (
 	"github.com/trailguard/trailguard/shared/logging"
 	"github.com/trailguard/trailguard/shared/signin"
 	"github.com/trailguard/trailguard/shared/trail"
+	"github.com/trailguard/trailguard/shared/turnaway"
 )
 
 // Alert kinds raised by logincheck (shared/signin's, which cloudpoll raises too).
@@ -58,10 +59,10 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	log := logging.ForInvocation(ctx, h.Log)
 	s, err := decodeSignIn(raw)
 	if err != nil {
-		return h.malformed(ctx, log, err)
+		return turnaway.Malformed(ctx, log, h.Metrics, err)
 	}
 	if reason := signInSource(s.source, s.detailType); reason != "" {
-		return h.rejected(ctx, log, s, reason)
+		return turnaway.Forged(ctx, log, h.Metrics, s.source, s.detailType, s.account, reason)
 	}
 	rec := s.rec
 	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
@@ -103,31 +104,6 @@ func signInSource(source, detailType string) string {
 		return trail.ReasonSignInSource
 	}
 	return ""
-}
-
-// rejected logs and counts an event whose source cannot speak for a sign-in. It raises no
-// alert and returns no error: a forged event is no delivery failure to retry, and an alert
-// per forged event would let whoever can put events on the bus flood the on-call phones
-// (trail.ForgedSource says why the count, ForgedSources, is what is alarmed on). What the
-// sender chose is logged sanitized; the envelope's account is the one that put the event.
-func (h *Handler) rejected(ctx context.Context, log *slog.Logger, s signIn, reason string) error {
-	h.Metrics.Add("ForgedSources", 1)
-	log.WarnContext(ctx, "event rejected", "decision", "rejected", "reason", reason,
-		"source", alert.Clean(s.source, maxLoggedSource), "detail_type", alert.Clean(s.detailType, maxLoggedSource),
-		"account", alert.Clean(s.account, maxLoggedSource))
-	return nil
-}
-
-// maxLoggedSource caps the envelope text a rejected event's log line repeats: EventBridge
-// allows 256 characters of source, an attacker's choice.
-const maxLoggedSource = 64
-
-// malformed logs and counts an event that carries no record and returns its error, so Lambda
-// retries it and, failing again, routes it to the dead-letter queue.
-func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) error {
-	h.Metrics.Add("MalformedEvents", 1)
-	log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
-	return err
 }
 
 // Check returns the alerts one checked sign-in record raises, in a fixed order (shared/signin's

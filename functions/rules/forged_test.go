@@ -13,6 +13,7 @@ import (
 	"github.com/trailguard/trailguard/internal/localtest"
 	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/trail"
+	"github.com/trailguard/trailguard/shared/turnaway"
 )
 
 // envelopeSource is the first "source" key of an event: the envelope's (the record's own is
@@ -106,8 +107,8 @@ func TestForgedSourceIsLoggedSanitized(t *testing.T) {
 		t.Fatalf("want one log line: %v\n%s", err, logs)
 	}
 	got, _ := l["source"].(string)
-	if strings.ContainsAny(got, "\n\u202e\u0007") || len([]rune(got)) > maxLoggedSource || !strings.HasPrefix(got, "com.evil {") {
-		t.Errorf("logged source %q, want it cleaned and at most %d characters", got, maxLoggedSource)
+	if strings.ContainsAny(got, "\n\u202e\u0007") || len([]rune(got)) > turnaway.MaxLogged || !strings.HasPrefix(got, "com.evil {") {
+		t.Errorf("logged source %q, want it cleaned and at most %d characters", got, turnaway.MaxLogged)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/trailguard/trailguard/shared/logging"
 	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/trail"
+	"github.com/trailguard/trailguard/shared/turnaway"
 )
 
 // detector is the part of rules.Detector the handler needs.
@@ -79,7 +80,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	ev, err := trail.DecodeEvent(raw)
 	if err == nil {
 		if reason := trail.ForgedSource(ev.Source, ev.DetailType); reason != "" {
-			return h.rejected(ctx, log, ev, reason)
+			return turnaway.Forged(ctx, log, h.Metrics, ev.Source, ev.DetailType, ev.Account, reason)
 		}
 	}
 	if err == nil && !strings.HasSuffix(ev.DetailType, cloudTrailDetailTypes) {
@@ -87,7 +88,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 			Problem: fmt.Sprintf("%q does not carry a CloudTrail record (want one ending in %q)", ev.DetailType, cloudTrailDetailTypes)})
 	}
 	if err != nil {
-		return h.malformed(ctx, log, err)
+		return turnaway.Malformed(ctx, log, h.Metrics, err)
 	}
 	rec := ev.Detail
 	log = log.With("event_id", rec.EventID, "event_name", rec.EventName)
@@ -98,7 +99,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	// Usable as every function judges it (trail's model): a valid time, a name, an identity.
 	// A missing eventID is no reason to reject: trail derived a stable one from the content.
 	if err := ev.Check(); err != nil {
-		return h.malformed(ctx, log, err)
+		return turnaway.Malformed(ctx, log, h.Metrics, err)
 	}
 	h.Metrics.Add("EventsEvaluated", 1)
 	alerts, detectErr := h.Rules.Detect(ctx, rec)
@@ -150,31 +151,6 @@ func (h *Handler) FlushDigests(ctx context.Context, log *slog.Logger) error {
 	}
 	log.InfoContext(ctx, "flood digests flushed", "decision", "flushed", "due", out.Due, "sent", out.Sent, "ms", time.Since(start).Milliseconds())
 	return nil
-}
-
-// rejected logs and counts an event whose source cannot speak for AWS. It raises no alert
-// and returns no error: a forged event is no delivery failure to retry, and an alert per
-// forged event would let whoever can put events on the bus flood the on-call phones
-// (trail.ForgedSource says why the count, ForgedSources, is what is alarmed on). What the
-// sender chose is logged sanitized; the envelope's account is the one that put the event.
-func (h *Handler) rejected(ctx context.Context, log *slog.Logger, ev *trail.Event, reason string) error {
-	h.Metrics.Add("ForgedSources", 1)
-	log.WarnContext(ctx, "event rejected", "decision", "rejected", "reason", reason,
-		"source", alert.Clean(ev.Source, maxLoggedSource), "detail_type", alert.Clean(ev.DetailType, maxLoggedSource),
-		"account", alert.Clean(ev.Account, maxLoggedSource))
-	return nil
-}
-
-// maxLoggedSource caps the envelope text a rejected event's log line repeats: EventBridge
-// allows 256 characters of source, an attacker's choice.
-const maxLoggedSource = 64
-
-// malformed logs and counts a malformed event and returns its error, so Lambda retries it
-// and, failing again, routes it to the dead-letter queue.
-func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) error {
-	h.Metrics.Add("MalformedEvents", 1)
-	log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
-	return err
 }
 
 // unjoin lists the errors an errors.Join holds (or the error itself).

@@ -14,6 +14,7 @@ import (
 	"github.com/trailguard/trailguard/shared/logging"
 	"github.com/trailguard/trailguard/shared/tags"
 	"github.com/trailguard/trailguard/shared/trail"
+	"github.com/trailguard/trailguard/shared/turnaway"
 )
 
 // KindTaggedResourceChanged is the alert raised for a change to a resource carrying one of
@@ -66,10 +67,10 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	base := logging.ForInvocation(ctx, h.Log)
 	ev, err := trail.DecodeEvent(raw)
 	if err != nil {
-		return h.malformed(ctx, base, err)
+		return turnaway.Malformed(ctx, base, h.Metrics, err)
 	}
 	if reason := trail.ForgedSource(ev.Source, ev.DetailType); reason != "" {
-		return h.rejected(ctx, base, ev, reason)
+		return turnaway.Forged(ctx, base, h.Metrics, ev.Source, ev.DetailType, ev.Account, reason)
 	}
 	rec := ev.Detail
 	log := base.With("event_id", rec.EventID, "event_name", rec.EventName)
@@ -79,7 +80,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	}
 	// Usable as every function judges it (trail's model): a valid time, a name, an identity.
 	if err := ev.Check(); err != nil {
-		return h.malformed(ctx, log, err)
+		return turnaway.Malformed(ctx, log, h.Metrics, err)
 	}
 	if reason := h.skip(ev); reason != "" {
 		h.Metrics.Add("EventsIgnored", 1)
@@ -88,7 +89,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	}
 	changes, err := h.Changes(ctx, ev)
 	if errors.Is(err, trail.ErrMalformed) {
-		return h.malformed(ctx, log, err)
+		return turnaway.Malformed(ctx, log, h.Metrics, err)
 	}
 	if err != nil {
 		log.ErrorContext(ctx, "event not recorded", "decision", "retry", "error", err.Error())
@@ -133,31 +134,6 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 		return fmt.Errorf("event %s: %w", a.EventID, err)
 	}
 	return nil
-}
-
-// rejected logs and counts an event whose source cannot speak for AWS. It records nothing,
-// raises no alert and returns no error: a forged event is no delivery failure to retry, and
-// an alert per forged event would let whoever can put events on the bus flood the on-call
-// phones (trail.ForgedSource says why the count, ForgedSources, is what is alarmed on). What
-// the sender chose is logged sanitized; the envelope's account is the one that put the event.
-func (h *Handler) rejected(ctx context.Context, log *slog.Logger, ev *trail.Event, reason string) error {
-	h.Metrics.Add("ForgedSources", 1)
-	log.WarnContext(ctx, "event rejected", "decision", "rejected", "reason", reason,
-		"source", alert.Clean(ev.Source, maxLoggedSource), "detail_type", alert.Clean(ev.DetailType, maxLoggedSource),
-		"account", alert.Clean(ev.Account, maxLoggedSource))
-	return nil
-}
-
-// maxLoggedSource caps the envelope text a rejected event's log line repeats: EventBridge
-// allows 256 characters of source, an attacker's choice.
-const maxLoggedSource = 64
-
-// malformed logs and counts a malformed event and returns its error, so Lambda retries it
-// and, failing again, routes it to the dead-letter queue.
-func (h *Handler) malformed(ctx context.Context, log *slog.Logger, err error) error {
-	h.Metrics.Add("MalformedEvents", 1)
-	log.ErrorContext(ctx, "malformed event", "decision", "reject", "error", err.Error())
-	return err
 }
 
 // skip says why an event is not recorded ("" when it is).
