@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -159,30 +158,18 @@ func alibabaCanonicalRequest(r *http.Request, body []byte, signed []string) (str
 		}
 		segs[i] = rfc3986(u)
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	query, err := canonicalQuery("alibaba", r.URL.RawQuery)
 	if err != nil {
-		return "", fmt.Errorf("cloudsign: alibaba: query: %w", err)
+		return "", err
 	}
-	var query []string
-	for _, k := range slices.Sorted(maps.Keys(q)) {
-		vals := slices.Clone(q[k])
-		slices.Sort(vals)
-		for _, v := range vals {
-			query = append(query, rfc3986(k)+"="+rfc3986(v))
-		}
-	}
-	var headers strings.Builder
-	for _, h := range signed {
-		v, ok := headerValue(r, h)
-		if !ok {
-			return "", fmt.Errorf("cloudsign: alibaba: signed header %s missing", h)
-		}
-		headers.WriteString(h + ":" + strings.TrimSpace(v) + "\n")
+	headers, err := canonicalHeaders("alibaba", r, signed, nil)
+	if err != nil {
+		return "", err
 	}
 	hashed := r.Header.Get("x-acs-content-sha256")
 	if hashed == "" {
 		hashed = sha256Hex(body)
 	}
-	return strings.Join([]string{r.Method, strings.Join(segs, "/"), strings.Join(query, "&"),
-		headers.String(), strings.Join(signed, ";"), hashed}, "\n"), nil
+	return strings.Join([]string{r.Method, strings.Join(segs, "/"), query,
+		headers, strings.Join(signed, ";"), hashed}, "\n"), nil
 }

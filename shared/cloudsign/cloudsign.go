@@ -13,7 +13,11 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -87,6 +91,43 @@ func headerValue(r *http.Request, name string) (string, bool) {
 		return "", false
 	}
 	return strings.Join(v, ","), true
+}
+
+// canonicalQuery is the query string as Huawei's and Alibaba's canonical requests write it:
+// keys and then values sorted, each RFC 3986-encoded, joined by "&".
+func canonicalQuery(cloud, raw string) (string, error) {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return "", fmt.Errorf("cloudsign: %s: query: %w", cloud, err)
+	}
+	var query []string
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		vals := slices.Clone(q[k])
+		slices.Sort(vals)
+		for _, v := range vals {
+			query = append(query, rfc3986(k)+"="+rfc3986(v))
+		}
+	}
+	return strings.Join(query, "&"), nil
+}
+
+// canonicalHeaders writes "name:value\n" for each signed header, the value trimmed and passed
+// through value when set (Tencent lower-cases it); a signed header the request lacks is an
+// error.
+func canonicalHeaders(cloud string, r *http.Request, signed []string, value func(string) string) (string, error) {
+	var headers strings.Builder
+	for _, h := range signed {
+		v, ok := headerValue(r, h)
+		if !ok {
+			return "", fmt.Errorf("cloudsign: %s: signed header %s missing", cloud, h)
+		}
+		v = strings.TrimSpace(v)
+		if value != nil {
+			v = value(v)
+		}
+		headers.WriteString(h + ":" + v + "\n")
+	}
+	return headers.String(), nil
 }
 
 // rfc3986 percent-encodes s leaving only the unreserved characters (A-Z a-z 0-9 - _ . ~),

@@ -2,7 +2,6 @@ package cloudsign
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -122,26 +121,14 @@ func huaweiCanonicalRequest(r *http.Request, body []byte, signed []string) (stri
 	if !strings.HasSuffix(uri, "/") {
 		uri += "/"
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	query, err := canonicalQuery("huawei", r.URL.RawQuery)
 	if err != nil {
-		return "", fmt.Errorf("cloudsign: huawei: query: %w", err)
+		return "", err
 	}
-	var query []string
-	for _, k := range slices.Sorted(maps.Keys(q)) {
-		vals := slices.Clone(q[k])
-		slices.Sort(vals)
-		for _, v := range vals {
-			query = append(query, rfc3986(k)+"="+rfc3986(v))
-		}
+	headers, err := canonicalHeaders("huawei", r, signed, nil)
+	if err != nil {
+		return "", err
 	}
-	var headers strings.Builder
-	for _, h := range signed {
-		v, ok := headerValue(r, h)
-		if !ok {
-			return "", fmt.Errorf("cloudsign: huawei: signed header %s missing", h)
-		}
-		headers.WriteString(h + ":" + strings.TrimSpace(v) + "\n")
-	}
-	return strings.Join([]string{r.Method, uri, strings.Join(query, "&"), headers.String(),
+	return strings.Join([]string{r.Method, uri, query, headers,
 		strings.Join(signed, ";"), sha256Hex(body)}, "\n"), nil
 }

@@ -117,15 +117,11 @@ func tencentCanonicalRequest(r *http.Request, body []byte, signed []string) (str
 	if r.Method == http.MethodGet {
 		query = r.URL.RawQuery
 	}
-	var headers strings.Builder
-	for _, h := range signed {
-		v, ok := headerValue(r, h)
-		if !ok {
-			return "", fmt.Errorf("cloudsign: tencent: signed header %s missing", h)
-		}
-		headers.WriteString(h + ":" + strings.ToLower(strings.TrimSpace(v)) + "\n")
+	headers, err := canonicalHeaders("tencent", r, signed, strings.ToLower)
+	if err != nil {
+		return "", err
 	}
-	return strings.Join([]string{r.Method, "/", query, headers.String(),
+	return strings.Join([]string{r.Method, "/", query, headers,
 		strings.Join(slices.Clone(signed), ";"), sha256Hex(body)}, "\n"), nil
 }
 
