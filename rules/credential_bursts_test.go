@@ -24,12 +24,7 @@ func TestCredentialBursts(t *testing.T) {
 		return fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":%s,"eventTime":"2026-11-21T13:3%d:%02dZ","eventSource":%q,"eventName":%q,"awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.88","userAgent":"aws-cli/2.22.4","requestParameters":%s,%s"responseElements":null,"requestID":"req-%04d","eventID":"0000%04d-1e77-426c-abd3-5ca20d903380","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}`,
 			identity, i/60, i%60, source, name, params, errField, i, i)
 	}
-	cases := []struct {
-		name   string
-		rule   string
-		events []string
-		alerts bool
-	}{
+	runBursts(t, []burst{
 		{name: "20 different secrets read one by one", rule: "secrets-bulk-retrieval", alerts: true, events: seq(20, func(i int) string {
 			return record(i, iamUser, "secretsmanager.amazonaws.com", "GetSecretValue",
 				fmt.Sprintf(`{"secretId":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:stratus-red-team-retrieve-secret-%d-4Rzn83"}`, i), "")
@@ -53,8 +48,22 @@ func TestCredentialBursts(t *testing.T) {
 		{name: "application polls its one SecureString parameter", rule: "ssm-secure-parameters-burst", alerts: false, events: seq(40, func(i int) string {
 			return record(i, appRole, "ssm.amazonaws.com", "GetParameter", `{"name":"/prod/orders/db-password","withDecryption":true}`, "")
 		})},
-	}
-	for _, tc := range cases {
+	})
+}
+
+// burst is one replayed sequence: the events, in order, and whether rule must alert on them.
+type burst struct {
+	name   string
+	rule   string
+	events []string
+	alerts bool
+}
+
+// runBursts replays each burst through a fresh Detector of the pack with a memory counter and
+// checks that its rule alerted (at least once) or stayed quiet.
+func runBursts(t *testing.T, bursts []burst) {
+	t.Helper()
+	for _, tc := range bursts {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := rules.NewDetector(compilePack(t), &rules.MemoryCounter{})
 			if err != nil {

@@ -1,12 +1,8 @@
 package pack_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
-
-	"github.com/trailguard/trailguard/shared/rules"
-	"github.com/trailguard/trailguard/shared/trail"
 )
 
 // TestStratusBursts replays whole sequences through a Detector with a memory counter for the
@@ -30,12 +26,7 @@ func TestStratusBursts(t *testing.T) {
 	}
 	const bucket = "stratus-red-team-ransomware-bucket-wlcudc"
 	s3Key := func(i int) string { return fmt.Sprintf("ransom-victim-%02d.docx", i) }
-	cases := []struct {
-		name   string
-		rule   string
-		events []string
-		alerts bool
-	}{
+	runBursts(t, []burst{
 		{name: "51 objects deleted one by one (Stratus individual deletion)", rule: "s3-objects-mass-deleted", alerts: true, events: seq(51, func(i int) string {
 			return record(i, iamUser, "s3.amazonaws.com", "DeleteObject", "Data",
 				fmt.Sprintf(`{"bucketName":%q,"Host":"%s.s3.us-east-1.amazonaws.com","key":%q,"x-id":"DeleteObject"}`, bucket, bucket, s3Key(i)), "")
@@ -85,32 +76,5 @@ func TestStratusBursts(t *testing.T) {
 		{name: "an application polls its sending quota", rule: "ses-enumeration", alerts: false, events: seq(30, func(i int) string {
 			return record(i, appRole, "ses.amazonaws.com", "GetSendQuota", "Management", `null`, "")
 		})},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			d, err := rules.NewDetector(compilePack(t), &rules.MemoryCounter{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got int
-			for _, raw := range tc.events {
-				rec, err := trail.DecodeRecord([]byte(raw))
-				if err != nil {
-					t.Fatalf("decode: %v\n%s", err, raw)
-				}
-				alerts, err := d.Detect(context.Background(), rec)
-				if err != nil {
-					t.Fatalf("detect: %v", err)
-				}
-				for _, a := range alerts {
-					if a.Kind == tc.rule {
-						got++
-					}
-				}
-			}
-			if (got > 0) != tc.alerts {
-				t.Errorf("%s raised %d alerts over %d events, want alerts: %t", tc.rule, got, len(tc.events), tc.alerts)
-			}
-		})
-	}
+	})
 }
