@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -17,25 +16,6 @@ import (
 	"github.com/trailguard/trailguard/shared/trail"
 	"github.com/trailguard/trailguard/shared/turnaway"
 )
-
-// envelopeSource is the first "source" key of an event: the envelope's (the record's own is
-// eventSource).
-var envelopeSource = regexp.MustCompile(`"source":\s*"[^"]*"`)
-
-// withSource is a sample event exactly as recorded, but for its envelope source.
-func withSource(t testing.TB, dir, file, source string) []byte {
-	t.Helper()
-	raw := localtest.Event(t, dir, file)
-	loc := envelopeSource.FindIndex(raw)
-	if loc == nil {
-		t.Fatalf("%s: no source", file)
-	}
-	quoted, err := json.Marshal(source)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(append(append([]byte{}, raw[:loc[0]]...), append([]byte(`"source": `), quoted...)...), raw[loc[1]:]...)
-}
 
 // Only AWS can speak for AWS: a real sign-in record under a source that is not aws.signin
 // is rejected — one log line, one count, no alert, no error (nothing to retry) — whatever
@@ -69,7 +49,7 @@ func TestForgedSourcesAreRejected(t *testing.T) {
 			logs := &bytes.Buffer{}
 			counters := &metrics.Counters{}
 			h.Log, h.Metrics = slog.New(slog.NewJSONHandler(logs, nil)), counters
-			if err := h.Handle(context.Background(), withSource(t, "logincheck", tt.file, tt.source)); err != nil {
+			if err := h.Handle(context.Background(), localtest.EventWithSource(t, "logincheck", tt.file, tt.source)); err != nil {
 				t.Fatalf("Handle = %v, want nil (a forged event is not retried)", err)
 			}
 			if got := rec.Kinds(); strings.Join(got, ",") != strings.Join(tt.wantKinds, ",") {
@@ -107,7 +87,7 @@ func TestForgedSourceIsLoggedSanitized(t *testing.T) {
 	logs := &bytes.Buffer{}
 	h.Log = slog.New(slog.NewJSONHandler(logs, nil))
 	source := "com.evil\n{\"decision\":\"pass\"}\u202e\u0007" + strings.Repeat("x", 300)
-	if err := h.Handle(context.Background(), withSource(t, "logincheck", "untrusted-ipv4.json", source)); err != nil {
+	if err := h.Handle(context.Background(), localtest.EventWithSource(t, "logincheck", "untrusted-ipv4.json", source)); err != nil {
 		t.Fatal(err)
 	}
 	lines := logLines(t, logs)
@@ -124,7 +104,7 @@ func TestForgedSourceIsLoggedSanitized(t *testing.T) {
 // source): it is malformed, failed naming the field, and ends in the dead-letter queue.
 func TestEmptySourceIsMalformed(t *testing.T) {
 	rec := &alerttest.Recorder{}
-	err := newHandler(t, rec).Handle(context.Background(), withSource(t, "logincheck", "untrusted-ipv4.json", ""))
+	err := newHandler(t, rec).Handle(context.Background(), localtest.EventWithSource(t, "logincheck", "untrusted-ipv4.json", ""))
 	var fe *trail.FieldError
 	if !errors.Is(err, trail.ErrMalformed) || !errors.As(err, &fe) || fe.Field != "source" {
 		t.Fatalf("Handle = %v, want a malformed-event error naming source", err)

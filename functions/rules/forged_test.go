@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,27 +14,6 @@ import (
 	"github.com/trailguard/trailguard/shared/trail"
 	"github.com/trailguard/trailguard/shared/turnaway"
 )
-
-// envelopeSource is the first "source" key of an event: the envelope's (the record's own is
-// eventSource).
-var envelopeSource = regexp.MustCompile(`"source":\s*"[^"]*"`)
-
-// withSource is a sample event exactly as recorded, but for its envelope source.
-func withSource(t testing.TB, file, source string) []byte {
-	t.Helper()
-	raw := localtest.Event(t, "rules", file)
-	loc := envelopeSource.FindIndex(raw)
-	if loc == nil {
-		t.Fatalf("%s: no source", file)
-	}
-	quoted, err := json.Marshal(source)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := append([]byte{}, raw[:loc[0]]...)
-	out = append(append(out, `"source": `...), quoted...)
-	return append(out, raw[loc[1]:]...)
-}
 
 // Only AWS can speak for AWS: a real CloudTrail record under a source that is not AWS's, or
 // a sign-in under any source but aws.signin, is rejected — one log line, one count, no rule
@@ -63,7 +41,7 @@ func TestForgedSourcesAreRejected(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.source, func(t *testing.T) {
 			h, rec, logs, m := newHandlerWithMetrics(t, rules.Selection{})
-			if err := h.Handle(context.Background(), withSource(t, tt.file, tt.source)); err != nil {
+			if err := h.Handle(context.Background(), localtest.EventWithSource(t, "rules", tt.file, tt.source)); err != nil {
 				t.Fatalf("Handle = %v, want nil", err)
 			}
 			if got := rec.Kinds(); !slices.Equal(got, tt.wantKinds) {
@@ -99,7 +77,7 @@ func TestForgedSourcesAreRejected(t *testing.T) {
 func TestForgedSourceIsLoggedSanitized(t *testing.T) {
 	h, _, logs := newHandler(t, rules.Selection{})
 	source := "com.evil\n{\"decision\":\"pass\"}\u202e\u0007" + strings.Repeat("x", 300)
-	if err := h.Handle(context.Background(), withSource(t, "trail-stopped.json", source)); err != nil {
+	if err := h.Handle(context.Background(), localtest.EventWithSource(t, "rules", "trail-stopped.json", source)); err != nil {
 		t.Fatal(err)
 	}
 	var l map[string]any
@@ -116,7 +94,7 @@ func TestForgedSourceIsLoggedSanitized(t *testing.T) {
 // it is malformed, failed naming the field, and ends in the dead-letter queue.
 func TestEmptySourceIsMalformed(t *testing.T) {
 	h, rec, _ := newHandler(t, rules.Selection{})
-	err := h.Handle(context.Background(), withSource(t, "trail-stopped.json", ""))
+	err := h.Handle(context.Background(), localtest.EventWithSource(t, "rules", "trail-stopped.json", ""))
 	var fe *trail.FieldError
 	if !errors.Is(err, trail.ErrMalformed) || !errors.As(err, &fe) || fe.Field != "source" {
 		t.Fatalf("Handle = %v, want a malformed-event error naming source", err)

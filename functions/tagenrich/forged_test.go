@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -15,27 +14,6 @@ import (
 	"github.com/trailguard/trailguard/shared/trail"
 	"github.com/trailguard/trailguard/shared/turnaway"
 )
-
-// envelopeSource is the first "source" key of an event: the envelope's (the record's own is
-// eventSource).
-var envelopeSource = regexp.MustCompile(`"source":\s*"[^"]*"`)
-
-// withSource is a sample event exactly as recorded, but for its envelope source.
-func withSource(t testing.TB, dir, file, source string) []byte {
-	t.Helper()
-	raw := localtest.Event(t, dir, file)
-	loc := envelopeSource.FindIndex(raw)
-	if loc == nil {
-		t.Fatalf("%s: no source", file)
-	}
-	quoted, err := json.Marshal(source)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := append([]byte{}, raw[:loc[0]]...)
-	out = append(append(out, `"source": `...), quoted...)
-	return append(out, raw[loc[1]:]...)
-}
 
 // Only AWS can speak for AWS: a real CloudTrail record under a source that is not AWS's is
 // rejected — one log line, one count, nothing recorded, no tag read, no alert, no error
@@ -61,7 +39,7 @@ func TestForgedSourcesAreRejected(t *testing.T) {
 			f.h.AlertOn = []tagCond{{"project", "apollo"}, {"env", "prod"}}
 			logs := &bytes.Buffer{}
 			f.h.Log = slog.New(slog.NewJSONHandler(logs, nil))
-			if err := f.h.Handle(context.Background(), withSource(t, tt.dir, tt.file, tt.source)); err != nil {
+			if err := f.h.Handle(context.Background(), localtest.EventWithSource(t, tt.dir, tt.file, tt.source)); err != nil {
 				t.Fatalf("Handle = %v, want nil", err)
 			}
 			recorded := len(f.store.All())
@@ -97,7 +75,7 @@ func TestForgedSourceIsLoggedSanitized(t *testing.T) {
 	logs := &bytes.Buffer{}
 	f.h.Log = slog.New(slog.NewJSONHandler(logs, nil))
 	source := "com.evil\n{\"decision\":\"record\"}\u202e\u0007" + strings.Repeat("x", 300)
-	if err := f.h.Handle(context.Background(), withSource(t, "tagenrich", "ec2-1-run-instances.json", source)); err != nil {
+	if err := f.h.Handle(context.Background(), localtest.EventWithSource(t, "tagenrich", "ec2-1-run-instances.json", source)); err != nil {
 		t.Fatal(err)
 	}
 	var l map[string]any
@@ -114,7 +92,7 @@ func TestForgedSourceIsLoggedSanitized(t *testing.T) {
 // it is malformed, failed naming the field, and ends in the dead-letter queue.
 func TestEmptySourceIsMalformed(t *testing.T) {
 	f := newFixture(t, nil)
-	err := f.h.Handle(context.Background(), withSource(t, "tagenrich", "ec2-1-run-instances.json", ""))
+	err := f.h.Handle(context.Background(), localtest.EventWithSource(t, "tagenrich", "ec2-1-run-instances.json", ""))
 	var fe *trail.FieldError
 	if !errors.Is(err, trail.ErrMalformed) || !errors.As(err, &fe) || fe.Field != "source" {
 		t.Fatalf("Handle = %v, want a malformed-event error naming source", err)
