@@ -10,14 +10,6 @@ import (
 	"github.com/trailguard/trailguard/shared/alert"
 )
 
-// loadHandler is logincheck as main.go builds it under Lambda (the local allowlist: the
-// documentation networks 198.51.100.0/24 and 2001:db8:1::/48 trusted, the rest not), its
-// alerts through tap to sender.
-func loadHandler(t *testing.T, tap *loadtest.Tap) *Handler {
-	h := newHandler(t, tap)
-	return h
-}
-
 // TestLoadInMemory replays LOADTEST_EVENTS sign-ins (3,000 in make test, a million in make
 // loadtest) with 50 invocations in flight through the SNS wire fake and the in-memory ledger,
 // one in 20 delivered twice: every finding raised is sent once, none twice, none lost.
@@ -36,20 +28,12 @@ func TestLoadEmulators(t *testing.T) {
 		map[string]*loadtest.Requests{"DynamoDB": reqs})
 }
 
+// runLoad drives logincheck as the tests build it (the local allowlist: the documentation
+// networks 198.51.100.0/24 and 2001:db8:1::/48 trusted, the rest not), its alerts through the
+// load test's tap to the SNS wire fake.
 func runLoad(t *testing.T, name string, n int, ledger alert.Ledger, reqs map[string]*loadtest.Requests) {
-	topic := loadtest.NewTopic(t)
-	tap := &loadtest.Tap{Next: topic.Sender(ledger)}
-	h := loadHandler(t, tap)
-	res := loadtest.Run(context.Background(), n, loadtest.NewSource(loadtest.SignIns, 1),
-		func(ctx context.Context, raw []byte) error { return h.Handle(ctx, json.RawMessage(raw)) })
-	if reqs == nil {
-		reqs = map[string]*loadtest.Requests{}
-	}
-	reqs["SNS"] = topic.Requests
-	loadtest.Report(t, name, res, reqs)
-	findings := loadtest.CheckAlerts(t, tap.Raised(), topic.Sent(t))
-	if findings == 0 {
-		t.Errorf("%s: no alert raised: the load exercised nothing", name)
-	}
-	t.Logf("LOADTEST %s: %d distinct findings sent once each", name, findings)
+	loadtest.Alerting(t, name, n, loadtest.NewSource(loadtest.SignIns, 1), ledger, reqs, func(tap *loadtest.Tap) func(context.Context, []byte) error {
+		h := newHandler(t, tap)
+		return func(ctx context.Context, raw []byte) error { return h.Handle(ctx, json.RawMessage(raw)) }
+	})
 }

@@ -43,19 +43,8 @@ func runLoad(t *testing.T, name string, n int, ledger alert.Ledger, counts rules
 	if err != nil {
 		t.Fatal(err)
 	}
-	topic := loadtest.NewTopic(t)
-	tap := &loadtest.Tap{Next: topic.Sender(ledger)}
-	h := &Handler{Rules: d, Alerts: tap, Log: slog.New(slog.DiscardHandler), Metrics: &metrics.Counters{Function: "rules"}}
-	res := loadtest.Run(context.Background(), n, loadtest.NewSource(loadtest.APICalls, 2),
-		func(ctx context.Context, raw []byte) error { return h.Handle(ctx, json.RawMessage(raw)) })
-	if reqs == nil {
-		reqs = map[string]*loadtest.Requests{}
-	}
-	reqs["SNS"] = topic.Requests
-	loadtest.Report(t, name, res, reqs)
-	findings := loadtest.CheckAlerts(t, tap.Raised(), topic.Sent(t))
-	if findings == 0 {
-		t.Errorf("%s: no alert raised: the load exercised nothing", name)
-	}
-	t.Logf("LOADTEST %s: %d distinct findings sent once each", name, findings)
+	loadtest.Alerting(t, name, n, loadtest.NewSource(loadtest.APICalls, 2), ledger, reqs, func(tap *loadtest.Tap) func(context.Context, []byte) error {
+		h := &Handler{Rules: d, Alerts: tap, Log: slog.New(slog.DiscardHandler), Metrics: &metrics.Counters{Function: "rules"}}
+		return func(ctx context.Context, raw []byte) error { return h.Handle(ctx, json.RawMessage(raw)) }
+	})
 }

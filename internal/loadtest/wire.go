@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -90,4 +91,25 @@ func Dynamo(t testing.TB) (*dynamodb.Client, *Requests) {
 func Table(t testing.TB, logicalID string) string {
 	t.Helper()
 	return testenv.CreateTable(t, testenv.DynamoDB(t), logicalID)
+}
+
+// Alerting replays n events of src through an alerting handler, built by handler around the
+// publisher it must use (a Tap in front of the SNS wire fake's Sender on ledger), reports the
+// run with reqs and SNS's requests, and checks every finding raised was sent exactly once.
+func Alerting(t *testing.T, name string, n int, src *Source, ledger alert.Ledger, reqs map[string]*Requests,
+	handler func(alerts *Tap) func(context.Context, []byte) error) {
+	t.Helper()
+	topic := NewTopic(t)
+	tap := &Tap{Next: topic.Sender(ledger)}
+	res := Run(context.Background(), n, src, handler(tap))
+	if reqs == nil {
+		reqs = map[string]*Requests{}
+	}
+	reqs["SNS"] = topic.Requests
+	Report(t, name, res, reqs)
+	findings := CheckAlerts(t, tap.Raised(), topic.Sent(t))
+	if findings == 0 {
+		t.Errorf("%s: no alert raised: the load exercised nothing", name)
+	}
+	t.Logf("LOADTEST %s: %d distinct findings sent once each", name, findings)
 }
