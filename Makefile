@@ -7,7 +7,7 @@ GO        ?= go
 FUNCTIONS := logincheck tagenrich partitions rules aggregate godview cloudpoll
 BIN       := bin
 LDFLAGS   := -s -w
-GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)"
+GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc,lambda -trimpath -ldflags "$(LDFLAGS)"
 
 .PHONY: build local demo test bench loadtest coldstart lint clean $(addprefix build-,$(FUNCTIONS))
 

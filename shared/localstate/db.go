@@ -4,8 +4,9 @@
 // contract suites in internal/storecontract run against both). It is a real database people
 // can open: `sqlite3 DIR/trailguard.db 'select event_name, sum(count) from counters group by 1'`.
 //
-// The driver is modernc.org/sqlite (pure Go, so builds stay static); functions link it only in
-// local builds (files tagged !lambda), never in their Lambda bootstrap.
+// The driver is modernc.org/sqlite (pure Go, so builds stay static). It is linked only into
+// builds without the "lambda" tag (driver.go); the Lambda bootstraps (make build) carry the
+// tag, so Open there fails with "unknown driver" and no SQLite code ships to Lambda.
 package localstate
 
 import (
@@ -15,8 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // FileName is the database file inside the state directory.
