@@ -12,14 +12,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/trailguard/trailguard/shared/localstate"
 	"github.com/trailguard/trailguard/shared/testenv"
 )
 
-// stateImpls are the State implementations under the same contract: in memory, and DynamoDB
-// on the table template.yaml declares (dynalite; skipped without it, failed under CI).
+// stateImpls are the State implementations under the same contract: in memory, SQLite in a
+// -state directory (shared/localstate), and DynamoDB on the table template.yaml declares
+// (dynalite; skipped without it, failed under CI).
 func stateImpls(t *testing.T) map[string]func(t *testing.T, now func() time.Time) State {
 	return map[string]func(t *testing.T, now func() time.Time) State{
 		"memory": func(*testing.T, func() time.Time) State { return &MemoryState{} },
+		"sqlite": func(t *testing.T, now func() time.Time) State {
+			db, err := localstate.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			s, err := localstate.NewCloudState(t.Context(), db, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
 		"dynamodb": func(t *testing.T, now func() time.Time) State {
 			client := testenv.DynamoDB(t)
 			return &DynamoState{Client: client, Table: testenv.CreateTable(t, client, "CloudPollTable"), Now: now}
@@ -57,19 +71,23 @@ func TestStateCursor(t *testing.T) {
 	}
 }
 
-// TestDynamoCursorOnlyMovesForward: a poll that finishes after a later one (impossible with
+// TestCursorOnlyMovesForward: a poll that finishes after a later one (impossible with
 // reserved concurrency 1, but a redeploy can overlap) does not move the cursor back.
-func TestDynamoCursorOnlyMovesForward(t *testing.T) {
-	s := stateImpls(t)["dynamodb"](t, time.Now)
-	t0 := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	ctx := t.Context()
-	for _, at := range []time.Time{t0.Add(time.Minute), t0, t0.Add(time.Minute)} {
-		if err := s.SetCursor(ctx, "tc-main", at); err != nil {
-			t.Fatalf("SetCursor(%s): %v", at, err)
-		}
-	}
-	if c, err := s.Cursor(ctx, "tc-main"); err != nil || !c.Equal(t0.Add(time.Minute)) {
-		t.Errorf("cursor %s, %v; want %s", c, err, t0.Add(time.Minute))
+func TestCursorOnlyMovesForward(t *testing.T) {
+	for name, newState := range stateImpls(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newState(t, time.Now)
+			t0 := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+			ctx := t.Context()
+			for _, at := range []time.Time{t0.Add(time.Minute), t0, t0.Add(time.Minute)} {
+				if err := s.SetCursor(ctx, "tc-main", at); err != nil {
+					t.Fatalf("SetCursor(%s): %v", at, err)
+				}
+			}
+			if c, err := s.Cursor(ctx, "tc-main"); err != nil || !c.Equal(t0.Add(time.Minute)) {
+				t.Errorf("cursor %s, %v; want %s", c, err, t0.Add(time.Minute))
+			}
+		})
 	}
 }
 
@@ -98,57 +116,66 @@ func TestStateSeen(t *testing.T) {
 	}
 }
 
-// TestDynamoSeenConcurrently: of many pollers marking the same events at once, exactly one
-// wins each event.
-func TestDynamoSeenConcurrently(t *testing.T) {
-	s := stateImpls(t)["dynamodb"](t, time.Now)
-	const pollers, events = 8, 20
-	var wins [events]atomic.Int32
-	var wg sync.WaitGroup
-	for range pollers {
-		wg.Go(func() {
+// TestSeenConcurrently: of many pollers marking the same events at once, exactly one wins
+// each event.
+func TestSeenConcurrently(t *testing.T) {
+	for name, newState := range stateImpls(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newState(t, time.Now)
+			const pollers, events = 8, 20
+			var wins [events]atomic.Int32
+			var wg sync.WaitGroup
+			for range pollers {
+				wg.Go(func() {
+					for e := range events {
+						first, err := s.MarkSeen(context.Background(), "tencent#ev-"+string(rune('a'+e)), time.Now().Add(time.Hour))
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if first {
+							wins[e].Add(1)
+						}
+					}
+				})
+			}
+			wg.Wait()
 			for e := range events {
-				first, err := s.MarkSeen(context.Background(), "tencent#ev-"+string(rune('a'+e)), time.Now().Add(time.Hour))
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if first {
-					wins[e].Add(1)
+				if n := wins[e].Load(); n != 1 {
+					t.Errorf("event %d marked first by %d pollers, want 1", e, n)
 				}
 			}
 		})
 	}
-	wg.Wait()
-	for e := range events {
-		if n := wins[e].Load(); n != 1 {
-			t.Errorf("event %d marked first by %d pollers, want 1", e, n)
-		}
-	}
 }
 
-// TestDynamoSeenExpired: DynamoDB deletes expired items only eventually (dynalite never), so
-// a mark past its expiry is absent: Seen says no and MarkSeen takes it again.
-func TestDynamoSeenExpired(t *testing.T) {
-	var clock atomic.Int64
-	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	clock.Store(start.Unix())
-	now := func() time.Time { return time.Unix(clock.Load(), 0) }
-	s := stateImpls(t)["dynamodb"](t, now)
-	ctx := t.Context()
-	const key = "alibaba#expiring"
-	if first, err := s.MarkSeen(ctx, key, start.Add(48*time.Hour)); err != nil || !first {
-		t.Fatalf("mark: %v, %v", first, err)
-	}
-	clock.Store(start.Add(48*time.Hour + time.Second).Unix())
-	if seen, err := s.Seen(ctx, key); err != nil || seen {
-		t.Errorf("expired mark: seen %v, %v; want false", seen, err)
-	}
-	if first, err := s.MarkSeen(ctx, key, now().Add(48*time.Hour)); err != nil || !first {
-		t.Errorf("re-mark of an expired item: %v, %v; want true", first, err)
-	}
-	if seen, _ := s.Seen(ctx, key); !seen {
-		t.Error("re-marked item not seen")
+// TestSeenExpired: DynamoDB deletes expired items only eventually (dynalite never), so a mark
+// past its expiry is absent: Seen says no and MarkSeen takes it again. SQLite keeps the same
+// rule.
+func TestSeenExpired(t *testing.T) {
+	for _, name := range []string{"sqlite", "dynamodb"} {
+		t.Run(name, func(t *testing.T) {
+			var clock atomic.Int64
+			start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+			clock.Store(start.Unix())
+			now := func() time.Time { return time.Unix(clock.Load(), 0) }
+			s := stateImpls(t)[name](t, now)
+			ctx := t.Context()
+			const key = "alibaba#expiring"
+			if first, err := s.MarkSeen(ctx, key, start.Add(48*time.Hour)); err != nil || !first {
+				t.Fatalf("mark: %v, %v", first, err)
+			}
+			clock.Store(start.Add(48*time.Hour + time.Second).Unix())
+			if seen, err := s.Seen(ctx, key); err != nil || seen {
+				t.Errorf("expired mark: seen %v, %v; want false", seen, err)
+			}
+			if first, err := s.MarkSeen(ctx, key, now().Add(48*time.Hour)); err != nil || !first {
+				t.Errorf("re-mark of an expired item: %v, %v; want true", first, err)
+			}
+			if seen, _ := s.Seen(ctx, key); !seen {
+				t.Error("re-marked item not seen")
+			}
+		})
 	}
 }
 
