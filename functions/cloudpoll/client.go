@@ -61,10 +61,13 @@ func classify(err error, status int) error {
 	return err
 }
 
-// Client fetches one page of a source's events. Now is the signing clock.
+// Client fetches one page of a source's events. Now is the signing clock; Pace, when set,
+// spaces each source's requests under its cloud's rate (RequestRate: ActionTrail's 2 per
+// second), one bucket per source.
 type Client struct {
 	HTTP *http.Client
 	Now  func() time.Time
+	Pace map[string]*Pacer // by cloud
 }
 
 // Fetch reads the page at cursor ("" for the first) of the window.
@@ -72,6 +75,9 @@ func (c *Client) Fetch(ctx context.Context, src Source, cred cloudsign.Credentia
 	req, body, signer, err := buildRequest(ctx, src, cred, w, cursor)
 	if err != nil {
 		return cloudaudit.Page{}, err
+	}
+	if err := c.Pace[src.Cloud].Wait(ctx, src.Name); err != nil {
+		return cloudaudit.Page{}, fmt.Errorf("waiting for the rate limit: %w", err)
 	}
 	if err := signer.Sign(req, body, c.Now()); err != nil {
 		return cloudaudit.Page{}, fmt.Errorf("sign: %w", err)
@@ -93,6 +99,15 @@ func (c *Client) Fetch(ctx context.Context, src Source, cred cloudsign.Credentia
 		return cloudaudit.Page{}, classify(fmt.Errorf("%s: HTTP %d", src.Cloud, resp.StatusCode), resp.StatusCode)
 	}
 	return page, nil
+}
+
+// NewPacers is a Pacer per paced cloud (RequestRate), burst 1: requests at most 1/rate apart.
+func NewPacers(now func() time.Time, sleep func(context.Context, time.Duration) error) map[string]*Pacer {
+	out := map[string]*Pacer{}
+	for cloud, rate := range RequestRate {
+		out[cloud] = &Pacer{Rate: rate, Burst: 1, Now: now, Sleep: sleep}
+	}
+	return out
 }
 
 // buildRequest builds one page request as each API takes it (and as shared/cloudfake checks).

@@ -80,7 +80,7 @@ func main() {
 	}
 	h := &Handler{
 		Sources: cfg.sources,
-		Fetch:   &Client{HTTP: &http.Client{Timeout: 20 * time.Second}, Now: time.Now},
+		Fetch:   &Client{HTTP: &http.Client{Timeout: 20 * time.Second}, Now: time.Now, Pace: NewPacers(time.Now, sleep)},
 		State:   &MemoryState{},
 		SignIn: signin.Checker{Allow: allow, FailedSignIn: cfg.FailedSignIn, RootSignIn: cfg.RootSignIn,
 			SignInWithoutMFA: cfg.SignInWithoutMFA},
