@@ -1,0 +1,142 @@
+package localstate_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/trailguard/trailguard/internal/storecontract"
+	"github.com/trailguard/trailguard/shared/counters"
+	"github.com/trailguard/trailguard/shared/localstate"
+)
+
+// open opens a fresh state directory, closed at the test's end.
+func open(t *testing.T) *localstate.DB {
+	t.Helper()
+	db, err := localstate.Open(filepath.Join(t.TempDir(), "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestCountersContract(t *testing.T) {
+	storecontract.Counters(t, func(t *testing.T) storecontract.CountersStore {
+		c, err := localstate.NewCounters(context.Background(), open(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}, func(t *testing.T, s storecontract.CountersStore, account, hour string) []counters.Row {
+		h, err := time.Parse(counters.HourLayout, hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.(*localstate.Counters).Rows(context.Background(), h, h.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.DeleteFunc(rows, func(r counters.Row) bool { return r.Account != account })
+	})
+}
+
+// TestCounterColumnsFollowKey: the table's columns are counters.Key's json names, whichever
+// fields Key has, and a state made before a field was added gains its column.
+func TestCounterColumnsFollowKey(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE counters (hour TEXT NOT NULL DEFAULT '', account TEXT NOT NULL DEFAULT '', count INTEGER NOT NULL DEFAULT 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL.ExecContext(ctx, `CREATE UNIQUE INDEX counters_key ON counters (hour, account)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL.ExecContext(ctx, `INSERT INTO counters VALUES ('2026-11-20T08', '111122223333', 5)`); err != nil {
+		t.Fatal(err)
+	}
+	c, err := localstate.NewCounters(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.SQL.QueryContext(ctx, `SELECT name FROM pragma_table_info('counters') ORDER BY cid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != "count" {
+			got = append(got, n)
+		}
+	}
+	rows.Close()
+	want := localstate.CounterColumns()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("columns %v, want counters.Key's %v", got, want)
+	}
+	// The old row is the counter with the new dimensions empty: a new count adds to it.
+	tally := counters.NewTally()
+	tally.Add(&counters.Key{Hour: "2026-11-20T08", Account: "111122223333"})
+	if _, err := c.Apply(ctx, counters.FileID{Bucket: "b", Key: "k", ETag: "e"}, tally); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := time.Parse(counters.HourLayout, "2026-11-20T08")
+	all, err := c.Rows(ctx, h, h.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 || all[0].Count != 6 {
+		t.Errorf("rows %+v, want the old counter at 6", all)
+	}
+}
+
+// TestCountersSeenByAnotherOpen: a state written by one process is read by the next (the
+// aggregate run, then godview).
+func TestCountersSeenByAnotherOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "state")
+	write := func(etag string) {
+		db, err := localstate.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		c, err := localstate.NewCounters(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tally := counters.NewTally()
+		tally.Add(&counters.Key{Hour: "2026-11-20T08", Account: "111122223333", EventName: "GetObject"})
+		if _, err := c.Apply(ctx, counters.FileID{Bucket: "b", Key: "k", ETag: etag}, tally); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("e1")
+	write("e1")
+	write("e2")
+	db, err := localstate.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := localstate.NewCounters(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest, err := c.LatestHour(ctx)
+	if err != nil || latest != "2026-11-20T08" {
+		t.Fatalf("latest hour %q, %v", latest, err)
+	}
+	var n int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT sum(count) FROM counters WHERE event_name = 'GetObject'`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("GetObject count %d (%v), want 2: e1 twice counts once, e2 once", n, err)
+	}
+}
