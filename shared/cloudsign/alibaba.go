@@ -59,6 +59,9 @@ func (s Alibaba) Sign(r *http.Request, body []byte, now time.Time) error {
 	r.Header.Set("x-acs-date", now.UTC().Format(AlibabaDateFormat))
 	r.Header.Set("x-acs-signature-nonce", nonce)
 	r.Header.Set("x-acs-content-sha256", sha256Hex(body))
+	if s.Token != "" {
+		r.Header.Set("x-acs-security-token", s.Token)
+	}
 	signed := alibabaHeadersToSign(r)
 	sig, err := alibabaSignature(r, body, signed, s.Secret)
 	if err != nil {

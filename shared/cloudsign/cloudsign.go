@@ -27,6 +27,9 @@ import (
 type Credentials struct {
 	KeyID  string
 	Secret string
+	// Token is the security token of temporary credentials (Alibaba STS AssumeRole: sent as
+	// x-acs-security-token, signed with the rest); empty for a long-term key pair.
+	Token string
 }
 
 // Signer signs an outgoing request in place: it sets the scheme's date headers and the

@@ -169,6 +169,30 @@ func TestAlibabaUnsignedACSHeaderRefused(t *testing.T) {
 	}
 }
 
+// TestAlibabaSecurityToken: temporary (STS) credentials send their token as
+// x-acs-security-token, signed, so it cannot be swapped without breaking the signature.
+func TestAlibabaSecurityToken(t *testing.T) {
+	sts := Alibaba{Credentials: Credentials{KeyID: "STS.KEY", Secret: "sts-secret", Token: "token-1"}, Action: "ListTagResources", Version: "2014-05-26"}
+	secrets := secretsOf("STS.KEY", "sts-secret")
+	r := mustRequest(t, http.MethodPost, "https://ecs.cn-shanghai.aliyuncs.com/?RegionId=cn-shanghai&ResourceType=instance&ResourceId.1=i-1", "")
+	if err := sts.Sign(r, nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Header.Get("x-acs-security-token"); got != "token-1" {
+		t.Fatalf("x-acs-security-token %q", got)
+	}
+	if !strings.Contains(r.Header.Get("Authorization"), "x-acs-security-token") {
+		t.Errorf("token not signed: %s", r.Header.Get("Authorization"))
+	}
+	if _, err := VerifyAlibaba(r, nil, secrets, t0, AlibabaSkew); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	r.Header.Set("x-acs-security-token", "token-2")
+	if _, err := VerifyAlibaba(r, nil, secrets, t0, AlibabaSkew); !errors.Is(err, ErrSignature) {
+		t.Errorf("swapped token: %v, want ErrSignature", err)
+	}
+}
+
 func BenchmarkSign(b *testing.B) {
 	body := []byte(`{"StartTime":1795000000,"EndTime":1795003600,"MaxResults":50}`)
 	for _, sc := range schemes() {

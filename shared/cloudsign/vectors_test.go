@@ -63,7 +63,7 @@ func TestHuaweiSDKVectors(t *testing.T) {
 func TestAlibabaDocVector(t *testing.T) {
 	r := mustRequest(t, http.MethodPost,
 		"https://ecs.cn-shanghai.aliyuncs.com/?ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai", "")
-	s := Alibaba{Credentials: Credentials{"YourAccessKeyId", "YourAccessKeySecret"}, Action: "RunInstances", Version: "2014-05-26",
+	s := Alibaba{Credentials: Credentials{KeyID: "YourAccessKeyId", Secret: "YourAccessKeySecret"}, Action: "RunInstances", Version: "2014-05-26",
 		Nonce: func() string { return "3156853299f313e23d1673dc12e1703d" }}
 	at := time.Date(2023, 10, 26, 10, 22, 32, 0, time.UTC)
 	if err := s.Sign(r, nil, at); err != nil {
