@@ -1,6 +1,6 @@
 // Package counters keeps the hourly "god view" of a trail: how many calls each principal made
-// from each source, per account, event name, resource type, error code and event type, hour by
-// hour, as the delivered log files are counted.
+// from each source, per account, region, event source and name, resource type, error code,
+// event type and cloud, hour by hour, as the delivered log files are counted.
 //
 // A Parser takes from each record only the fields the counters need, in the pass that validates
 // it; a Tally adds the records of one file per distinct counter; a Table (DynamoDB) stages the
@@ -13,14 +13,16 @@
 // a '#' or '%' inside a value is percent-encoded and an empty value is "-", so keys are unique and
 // never empty; a key longer than DynamoDB allows ends in a hash instead.
 //
-//	activity counter   pk = A#<account>#<hour>   sk = <principal>#<source>#<event>#<resource type>#<error>#<event type>
-//	                   ip_pk = IP#<source>#<hour>   ip_sk = <account>#<principal>#<event>#<resource type>#<error>#<event type>
+//	activity counter   pk = A#<account>#<hour>   sk = <principal>#<source>#<event>#<resource type>#<error>#<event type>#<region>#<event source>#<cloud>
+//	                   ip_pk = IP#<source>#<hour>   ip_sk = <account>#<principal>#<event>#<resource type>#<error>#<event type>#<region>#<event source>#<cloud>
 //	principal total    pk = P#<account>#<hour>   sk = <principal>      day_pk = <account>#<day>
 //	rule counter       pk = R#<rule>#<hour>      sk = <subject>        (failed sign-ins per source, access denied per principal)
 //
 // Every item has count (N), the dimensions as plain attributes (hour, account, principal,
-// source_ip, event_name, resource_type, error_code, event_type; rule, subject), and expires_at
-// (TTL: the end of its hour plus the retention). Hours are UTC, "2006-01-02T15"; days "2006-01-02".
+// source_ip, event_name, resource_type, error_code, event_type, region, event_source, cloud;
+// rule, subject), and expires_at (TTL: the end of its hour plus the retention). The cloud is
+// empty ("-" in keys) for AWS, the only cloud CloudTrail writes; region and event source are
+// awsRegion and eventSource as written. Hours are UTC, "2006-01-02T15"; days "2006-01-02".
 // The questions a dashboard asks are each one Query:
 //
 //   - all activity of account A in hour H: the table, pk = A#A#H (Table.AccountHour);

@@ -50,13 +50,13 @@ func fileTally(scale int) (*counters.Tally, map[counters.Key]int64) {
 	}
 	for i := range 10 {
 		p := fmt.Sprintf("arn:aws:iam::111122223333:user/p%d", i)
-		add(counters.Key{hour, "111122223333", p, fmt.Sprintf("192.0.2.%d", i%3), "GetObject", "AWS::S3::Object", "", "AwsApiCall"}, (i+1)*scale)
-		add(counters.Key{hour, "111122223333", p, "192.0.2.9", "CreateUser", "AWS::IAM::User", "AccessDenied", "AwsApiCall"}, scale)
+		add(counters.Key{hour, "111122223333", p, fmt.Sprintf("192.0.2.%d", i%3), "GetObject", "AWS::S3::Object", "", "AwsApiCall", "us-east-1", "s3.amazonaws.com", ""}, (i+1)*scale)
+		add(counters.Key{hour, "111122223333", p, "192.0.2.9", "CreateUser", "AWS::IAM::User", "AccessDenied", "AwsApiCall", "us-east-1", "iam.amazonaws.com", ""}, scale)
 		for range scale {
 			t.AddRule("access-denied", hour, p, "111122223333")
 		}
 	}
-	add(counters.Key{hour, "111122223333", "arn:aws:iam::111122223333:user/alice", "203.0.113.66", "ConsoleLogin", "", "", "AwsConsoleSignIn"}, 2*scale)
+	add(counters.Key{hour, "111122223333", "arn:aws:iam::111122223333:user/alice", "203.0.113.66", "ConsoleLogin", "", "", "AwsConsoleSignIn", "", "", ""}, 2*scale)
 	for range 2 * scale {
 		t.AddRule("failed-sign-ins", hour, "203.0.113.66", "111122223333")
 	}
@@ -244,8 +244,8 @@ func TestTableQueries(t *testing.T) {
 	tb := table(t, client, testenv.CreateTable(t, client, "CountersTable"))
 	tl, _ := fileTally(1)
 	// The next hour, and another account using one of the sources.
-	next := counters.Key{"2026-11-20T09", "111122223333", "arn:aws:iam::111122223333:user/p9", "192.0.2.0", "ListBuckets", "", "", "AwsApiCall"}
-	other := counters.Key{hour, "444455556666", "arn:aws:iam::444455556666:user/bob", "192.0.2.0", "GetObject", "AWS::S3::Object", "", "AwsApiCall"}
+	next := counters.Key{"2026-11-20T09", "111122223333", "arn:aws:iam::111122223333:user/p9", "192.0.2.0", "ListBuckets", "", "", "AwsApiCall", "", "", ""}
+	other := counters.Key{hour, "444455556666", "arn:aws:iam::444455556666:user/bob", "192.0.2.0", "GetObject", "AWS::S3::Object", "", "AwsApiCall", "", "", ""}
 	for range 7 {
 		tl.Add(&next)
 	}

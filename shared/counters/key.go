@@ -8,8 +8,11 @@ import (
 	"strings"
 )
 
-// Key is one counter's dimensions: the hour of eventTime (UTC, "2006-01-02T15") and the six
-// columns of the hourly "group by" audit query.
+// Key is one counter's dimensions: the hour of eventTime (UTC, "2006-01-02T15") and the
+// columns of the hourly "group by" audit query. Region, EventSource and Cloud came last (the
+// god view's regions and services, other clouds' records): a log file is one account and
+// region and an event name has one event source, so they split almost no counter in two.
+// Every field has a json tag: the local SQL store derives its columns from them.
 type Key struct {
 	Hour         string `json:"hour"`
 	Account      string `json:"account"`
@@ -19,15 +22,23 @@ type Key struct {
 	ResourceType string `json:"resource_type"`
 	ErrorCode    string `json:"error_code"`
 	EventType    string `json:"event_type"`
+	Region       string `json:"region"`       // awsRegion
+	EventSource  string `json:"event_source"` // eventSource: the service ("s3.amazonaws.com")
+	Cloud        string `json:"cloud"`        // the record's cloud; empty means AWS (CloudTrail writes none)
 }
 
-func (k *Key) values() [8]string {
-	return [...]string{k.Hour, k.Account, k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType}
+// keyFields is the number of a Key's values.
+const keyFields = 11
+
+func (k *Key) values() [keyFields]string {
+	return [...]string{k.Hour, k.Account, k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType,
+		k.Region, k.EventSource, k.Cloud}
 }
 
 // fields points at k's values, in the order of values.
-func (k *Key) fields() [8]*string {
-	return [...]*string{&k.Hour, &k.Account, &k.Principal, &k.SourceIP, &k.EventName, &k.ResourceType, &k.ErrorCode, &k.EventType}
+func (k *Key) fields() [keyFields]*string {
+	return [...]*string{&k.Hour, &k.Account, &k.Principal, &k.SourceIP, &k.EventName, &k.ResourceType, &k.ErrorCode, &k.EventType,
+		&k.Region, &k.EventSource, &k.Cloud}
 }
 
 // Row is one counter and its count, as local mode prints it and as the queries return it.

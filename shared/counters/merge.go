@@ -105,27 +105,44 @@ func (t *Table) stage(ctx context.Context, file FileID, tally *Tally) (written, 
 	return written, already, nil
 }
 
-// appendStaged encodes one counter of a stage: the six values after account and hour,
+// stagedFields are the values of a staged counter after account and hour, in their encoded
+// order. Stages written before Region, EventSource and Cloud joined the Key (no "v" attribute)
+// hold the first six.
+func stagedFields(k *Key) [keyFields - 2]*string {
+	return [...]*string{&k.Principal, &k.SourceIP, &k.EventName, &k.ResourceType, &k.ErrorCode, &k.EventType,
+		&k.Region, &k.EventSource, &k.Cloud}
+}
+
+// stageVersion is the "v" of the stages written now: every staged field.
+const stageVersion = 2
+
+// appendStaged encodes one counter of a stage: its values after account and hour,
 // length-prefixed, then the count.
 func appendStaged(b *bytes.Buffer, k *Key, count int64) {
 	var tmp [binary.MaxVarintLen64]byte
-	for _, v := range [...]string{k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType} {
-		b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(v)))])
-		b.WriteString(v)
+	for _, v := range stagedFields(k) {
+		b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(*v)))])
+		b.WriteString(*v)
 	}
 	b.Write(tmp[:binary.PutUvarint(tmp[:], uint64(count))])
 }
 
-// readStaged adds a stage's counters to t.
-func readStaged(t *Tally, g group, blob []byte) error {
+// readStaged adds a stage's counters to t; version is the stage's "v" (0: a stage of the
+// six-value layout, written before the deployment that added the rest).
+func readStaged(t *Tally, g group, blob []byte, version int) error {
 	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(blob)))
 	if err != nil {
 		return fmt.Errorf("stage of %s %s: %w", g.account, g.hour, err)
 	}
 	r := bytes.NewReader(raw)
 	k := Key{Account: g.account, Hour: g.hour}
+	fields := stagedFields(&k)
+	n := len(fields)
+	if version < stageVersion {
+		n = 6
+	}
 	for r.Len() > 0 {
-		for _, p := range [...]*string{&k.Principal, &k.SourceIP, &k.EventName, &k.ResourceType, &k.ErrorCode, &k.EventType} {
+		for _, p := range fields[:n] {
 			n, err := binary.ReadUvarint(r)
 			if err != nil || n > uint64(r.Len()) {
 				return fmt.Errorf("stage of %s %s: truncated", g.account, g.hour)
@@ -176,7 +193,7 @@ func (t *Table) putStage(ctx context.Context, g group, sk string, raw []byte, n 
 			attrPK: &types.AttributeValueMemberS{Value: stagePK(g)}, attrSK: &types.AttributeValueMemberS{Value: sk},
 			"account": &types.AttributeValueMemberS{Value: g.account}, "hour": &types.AttributeValueMemberS{Value: g.hour},
 			"t": &types.AttributeValueMemberB{Value: z.Bytes()}, "n": &types.AttributeValueMemberN{Value: strconv.Itoa(n)},
-			attrExpires: exp,
+			"v": &types.AttributeValueMemberN{Value: strconv.Itoa(stageVersion)}, attrExpires: exp,
 		},
 		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
 		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
@@ -394,7 +411,8 @@ func (t *Table) applyPlan(ctx context.Context, g group, pk string, p mergePlan, 
 		if !ok {
 			return fmt.Errorf("counters table %s: stage %s / %s has no counts", t.Name, pk, sk)
 		}
-		if err := readStaged(merged, g, blob.Value); err != nil {
+		v, _ := strconv.Atoi(numStr(got.Item, "v"))
+		if err := readStaged(merged, g, blob.Value, v); err != nil {
 			return err
 		}
 	}

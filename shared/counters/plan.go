@@ -8,7 +8,7 @@ import (
 
 // Item kinds, the first part of every partition key.
 const (
-	kindActivity  = "A" // one counter: account × hour × (principal, source, event, resource type, error, event type)
+	kindActivity  = "A" // one counter: account × hour × (principal, source, event, resource type, error, event type, region, event source, cloud)
 	kindPrincipal = "P" // one principal's total in one hour, for "busiest principals of a day"
 	kindRule      = "R" // a threshold rule's counter: rule × hour × subject
 )
@@ -71,9 +71,10 @@ func plan(t *Tally, what int) (iter.Seq[*write], []RuleCount) {
 				attrs: []attr{
 					{"hour", k.Hour}, {"account", k.Account}, {"principal", k.Principal}, {"source_ip", k.SourceIP},
 					{"event_name", k.EventName}, {"resource_type", k.ResourceType}, {"error_code", k.ErrorCode},
-					{"event_type", k.EventType},
+					{"event_type", k.EventType}, {"region", k.Region}, {"event_source", k.EventSource}, {"cloud", k.Cloud},
 					{attrIPPK, sourcePK(k.SourceIP, k.Hour)},
-					{attrIPSK, joinKey(maxSK, k.Account, k.Principal, k.EventName, k.ResourceType, k.ErrorCode, k.EventType)},
+					{attrIPSK, joinKey(maxSK, k.Account, k.Principal, k.EventName, k.ResourceType, k.ErrorCode, k.EventType,
+						k.Region, k.EventSource, k.Cloud)},
 				},
 			}) {
 				return
@@ -105,7 +106,8 @@ func plan(t *Tally, what int) (iter.Seq[*write], []RuleCount) {
 func activityPK(account, hour string) string { return joinKey(maxPK, kindActivity, account, hour) }
 
 func activitySK(k *Key) string {
-	return joinKey(maxSK, k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType)
+	return joinKey(maxSK, k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType,
+		k.Region, k.EventSource, k.Cloud)
 }
 
 func principalPK(account, hour string) string { return joinKey(maxPK, kindPrincipal, account, hour) }

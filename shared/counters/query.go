@@ -24,6 +24,9 @@ type storedRow struct {
 	ResourceType string `dynamodbav:"resource_type"`
 	ErrorCode    string `dynamodbav:"error_code"`
 	EventType    string `dynamodbav:"event_type"`
+	Region       string `dynamodbav:"region"`
+	EventSource  string `dynamodbav:"event_source"`
+	Cloud        string `dynamodbav:"cloud"`
 	Count        int64  `dynamodbav:"count"`
 }
 
@@ -108,5 +111,7 @@ func (t *Table) rows(ctx context.Context, in *dynamodb.QueryInput) ([]Row, error
 }
 
 func (s *storedRow) key() Key {
-	return Key{s.Hour, s.Account, s.Principal, s.SourceIP, s.EventName, s.ResourceType, s.ErrorCode, s.EventType}
+	return Key{Hour: s.Hour, Account: s.Account, Principal: s.Principal, SourceIP: s.SourceIP, EventName: s.EventName,
+		ResourceType: s.ResourceType, ErrorCode: s.ErrorCode, EventType: s.EventType, Region: s.Region,
+		EventSource: s.EventSource, Cloud: s.Cloud}
 }

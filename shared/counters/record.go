@@ -10,11 +10,11 @@ import (
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
-// Record is what the counters take from one CloudTrail record. Its strings may point into
-// the log reader's buffer: they are valid until the next record is read (Tally.Add copies).
+// Record is what the counters take from one CloudTrail record (its Key; the event source, which
+// the aggregator's rules also read, is Key.EventSource). Its strings may point into the log
+// reader's buffer: they are valid until the next record is read (Tally.Add copies).
 type Record struct {
 	Key
-	EventSource string
 }
 
 // Parser reads the few fields the counters need from a record in the same pass that
@@ -25,7 +25,8 @@ type Record struct {
 //   - principal: userIdentity's ARN, else its principal ID (else the Identity Center user,
 //     the invoking service, the user name: trail.UserIdentity.Principal);
 //   - resource type: the type of the first resources entry that has one;
-//   - source IP, event name, error code, event type: the fields as written.
+//   - source IP, event name, error code, event type, event source, region (awsRegion), cloud:
+//     the fields as written (cloud is empty in CloudTrail's records: AWS).
 //
 // Keys are matched exactly, as CloudTrail writes them (Go's JSON decoders would also take "Arn"
 // for arn; Python's json, like this parser, does not). A record without eventTime, eventName or
@@ -50,9 +51,9 @@ type Parser struct {
 
 // rawFields are the string tokens found (quotes included), as slices of the buffer.
 type rawFields struct {
-	eventTime, eventName, eventSource, eventType, sourceIP, errorCode, recipient, cloud []byte
-	idType, arn, principalID, accountID, userName, invokedBy, onBehalfOfUser            []byte
-	resourceType                                                                        []byte
+	eventTime, eventName, eventSource, eventType, sourceIP, errorCode, recipient, cloud, region []byte
+	idType, arn, principalID, accountID, userName, invokedBy, onBehalfOfUser                    []byte
+	resourceType                                                                                []byte
 }
 
 // Record returns the last record parsed; valid until the next Parse.
@@ -60,7 +61,7 @@ func (p *Parser) Record() *Record { return &p.rec }
 
 // Fields returns the last record parsed as a trail.Record filled in part: the fields the
 // parser keeps (eventTime, eventSource, eventName, eventType, errorCode, sourceIPAddress,
-// recipientAccountId, cloud; userIdentity's type, arn, principalId, accountId, userName,
+// recipientAccountId, awsRegion, cloud; userIdentity's type, arn, principalId, accountId, userName,
 // invokedBy and onBehalfOf.userId), with the values trail.DecodeRecord gives them, unless
 // Ambiguous. They cover rules.PrefilterFields, so the detection rules can say whether a record
 // is worth decoding in full (rules.Engine.Admits), and the rest of an alert's fingerprint
@@ -202,17 +203,12 @@ func (p *Parser) topMember(key, b []byte, i int) (int, error) {
 		return p.str(b, i, &p.raw.errorCode, "errorCode")
 	case "recipientAccountId":
 		return p.str(b, i, &p.raw.recipient, "recipientAccountId")
+	case "awsRegion":
+		return p.optional(b, i, &p.raw.region, "awsRegion")
 	case "cloud":
-		// Not CloudTrail's (cloudaudit's records name their cloud), but a decoder reads it
-		// into trail.Record.Cloud, part of an alert's fingerprint. The counters do not need
-		// it: of another type, the record is Ambiguous rather than malformed.
-		if b[i] == '"' {
-			return p.str(b, i, &p.raw.cloud, "cloud")
-		}
-		if b[i] != 'n' {
-			p.ambiguous = true
-		}
-		return p.sc.Value(b, i)
+		// Not CloudTrail's (cloudaudit's records name their cloud); a decoder reads it into
+		// trail.Record.Cloud, part of an alert's fingerprint.
+		return p.optional(b, i, &p.raw.cloud, "cloud")
 	case "userIdentity":
 		if p.seenIdentity {
 			p.ambiguous = true
@@ -234,7 +230,7 @@ func (p *Parser) topMember(key, b []byte, i int) (int, error) {
 // The kept members' keys, and a mask of their lengths (keys are shorter than 64 bytes).
 var (
 	topKeys = []string{"eventTime", "eventName", "eventSource", "eventType", "sourceIPAddress", "errorCode",
-		"recipientAccountId", "userIdentity", "resources", "cloud"}
+		"recipientAccountId", "userIdentity", "resources", "cloud", "awsRegion"}
 	identityKeys   = []string{"type", "arn", "principalId", "accountId", "userName", "invokedBy", "onBehalfOf"}
 	onBehalfOfKeys = []string{"userId"}
 	topKeyLens     = lengths(topKeys)
@@ -366,6 +362,18 @@ func (p *Parser) resourceMember(key, b []byte, i int) (int, error) {
 	return p.sc.Value(b, i)
 }
 
+// optional keeps a string member the counters can do without (awsRegion, cloud): of another
+// type, the record is counted without it and is Ambiguous rather than malformed.
+func (p *Parser) optional(b []byte, i int, dst *[]byte, field string) (int, error) {
+	if b[i] == '"' {
+		return p.str(b, i, dst, field)
+	}
+	if b[i] != 'n' {
+		p.ambiguous = true
+	}
+	return p.sc.Value(b, i)
+}
+
 // str keeps the string token at b[i] in *dst; null leaves it unset; another type is an error.
 func (p *Parser) str(b []byte, i int, dst *[]byte, field string) (int, error) {
 	switch b[i] {
@@ -412,7 +420,7 @@ func (p *Parser) derive() error {
 		p.obo.UserID = text(r.onBehalfOfUser)
 		id.OnBehalfOf = &p.obo
 	}
-	rec.RecipientAccountID, rec.Cloud = text(r.recipient), text(r.cloud)
+	rec.RecipientAccountID, rec.Cloud, rec.AWSRegion = text(r.recipient), text(r.cloud), text(r.region)
 	rec.EventTime, rec.EventSource, rec.EventName = text(r.eventTime), text(r.eventSource), text(r.eventName)
 	rec.EventType, rec.ErrorCode, rec.SourceIPAddress = text(r.eventType), text(r.errorCode), text(r.sourceIP)
 	p.rec = Record{
@@ -425,8 +433,10 @@ func (p *Parser) derive() error {
 			ResourceType: text(r.resourceType),
 			ErrorCode:    rec.ErrorCode,
 			EventType:    rec.EventType,
+			Region:       rec.AWSRegion,
+			EventSource:  rec.EventSource,
+			Cloud:        rec.Cloud,
 		},
-		EventSource: rec.EventSource,
 	}
 	if p.rec.Account == "" {
 		return &trail.FieldError{Field: "recipientAccountId", Problem: "missing, and so is userIdentity.accountId"}

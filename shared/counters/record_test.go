@@ -22,7 +22,7 @@ func TestParserFieldRules(t *testing.T) {
 		service = `"userIdentity":{"type":"AWSService","invokedBy":"cloudtrail.amazonaws.com"}`
 		center  = `"userIdentity":{"type":"IdentityCenterUser","arn":"","accountId":"111122223333","onBehalfOf":{"userId":"f4e8a4c8-c0a1-70b5","identityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-93670a1b2c"},"credentialId":"6e2b"}`
 	)
-	base := `"eventTime":"2026-11-20T07:58:43Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","sourceIPAddress":"203.0.113.9","eventType":"AwsApiCall"`
+	base := `"eventTime":"2026-11-20T07:58:43Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.9","eventType":"AwsApiCall"`
 	tests := []struct {
 		name string
 		rec  string
@@ -30,30 +30,34 @@ func TestParserFieldRules(t *testing.T) {
 		err  string // a field the error names
 	}{
 		{name: "IAM user: ARN, identity account", rec: `{` + base + `,` + iamUser + `}`,
-			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "203.0.113.9", "GetObject", "", "", "AwsApiCall"}},
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "203.0.113.9", "GetObject", "", "", "AwsApiCall", "eu-west-1", "s3.amazonaws.com", ""}},
 		{name: "assumed role, recipient account wins, first typed resource", rec: `{` + base + `,` + role + `,"errorCode":"AccessDenied","recipientAccountId":"999988887777","resources":[{"ARN":"x"},{"type":""},{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::b/k"},{"type":"AWS::S3::Bucket"}]}`,
-			want: Key{"2026-11-20T07", "999988887777", "arn:aws:sts::111122223333:assumed-role/deploy/ci", "203.0.113.9", "GetObject", "AWS::S3::Object", "AccessDenied", "AwsApiCall"}},
+			want: Key{"2026-11-20T07", "999988887777", "arn:aws:sts::111122223333:assumed-role/deploy/ci", "203.0.113.9", "GetObject", "AWS::S3::Object", "AccessDenied", "AwsApiCall", "eu-west-1", "s3.amazonaws.com", ""}},
 		{name: "root", rec: `{` + base + `,` + root + `}`,
-			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:root", "203.0.113.9", "GetObject", "", "", "AwsApiCall"}},
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:root", "203.0.113.9", "GetObject", "", "", "AwsApiCall", "eu-west-1", "s3.amazonaws.com", ""}},
 		{name: "no ARN: principal ID", rec: `{` + base + `,` + noARN + `}`,
-			want: Key{"2026-11-20T07", "444455556666", "AIDANOARN", "203.0.113.9", "GetObject", "", "", "AwsApiCall"}},
+			want: Key{"2026-11-20T07", "444455556666", "AIDANOARN", "203.0.113.9", "GetObject", "", "", "AwsApiCall", "eu-west-1", "s3.amazonaws.com", ""}},
 		{name: "AWS service: invoking service, recipient account", rec: `{"eventTime":"2026-11-20T23:59:59Z","eventName":"AssumeRole","sourceIPAddress":"cloudtrail.amazonaws.com","eventType":"AwsApiCall",` + service + `,"recipientAccountId":"111122223333"}`,
-			want: Key{"2026-11-20T23", "111122223333", "cloudtrail.amazonaws.com", "cloudtrail.amazonaws.com", "AssumeRole", "", "", "AwsApiCall"}},
+			want: Key{"2026-11-20T23", "111122223333", "cloudtrail.amazonaws.com", "cloudtrail.amazonaws.com", "AssumeRole", "", "", "AwsApiCall", "", "", ""}},
 		{name: "Identity Center user", rec: `{"eventTime":"2026-11-20T16:05:22Z","eventName":"UserAuthentication","sourceIPAddress":"2001:db8::44","eventType":"AwsServiceEvent",` + center + `,"recipientAccountId":"111122223333"}`,
-			want: Key{"2026-11-20T16", "111122223333", "f4e8a4c8-c0a1-70b5", "2001:db8::44", "UserAuthentication", "", "", "AwsServiceEvent"}},
+			want: Key{"2026-11-20T16", "111122223333", "f4e8a4c8-c0a1-70b5", "2001:db8::44", "UserAuthentication", "", "", "AwsServiceEvent", "", "", ""}},
 		{name: "AWS Internal, nulls, other fields of every type", rec: `{"eventTime":"2026-11-20T07:00:00Z","eventName":"Decrypt","sourceIPAddress":"AWS Internal","errorCode":null,"resources":null,"requestParameters":{"a":[1,-2.5e3,true,false,null,{"b":"\u00e9"}]},"readOnly":true,` + iamUser + `}`,
-			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "AWS Internal", "Decrypt", "", "", ""}},
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "AWS Internal", "Decrypt", "", "", "", "", "", ""}},
 		{name: "offset time in UTC", rec: `{"eventTime":"2026-11-20T01:30:00+02:00","eventName":"X",` + iamUser + `}`,
-			want: Key{"2026-11-19T23", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", ""}},
+			want: Key{"2026-11-19T23", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", "", "", "", ""}},
 		{name: "fractional seconds", rec: `{"eventTime":"2026-11-20T07:58:43.123Z","eventName":"X",` + iamUser + `}`,
-			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", ""}},
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", "", "", "", ""}},
 		{name: "escaped strings decoded", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventName":"Get\u004fbject","sourceIPAddress":"a\"b\\c","userIdentity":{"arn":"arn:aws:iam::111122223333:user\/a\u00e9"},"recipientAccountId":"111122223333"}`,
-			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/aé", `a"b\c`, "GetObject", "", "", ""}},
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/aé", `a"b\c`, "GetObject", "", "", "", "", "", ""}},
 		{name: "whitespace everywhere", rec: " {\n \"eventTime\" : \"2026-11-20T07:58:43Z\" ,\t\"eventName\":\"X\" , \"userIdentity\" : { \"accountId\" : \"1\" } } ",
-			want: Key{"2026-11-20T07", "1", "", "", "X", "", "", ""}},
+			want: Key{"2026-11-20T07", "1", "", "", "X", "", "", "", "", "", ""}},
+		{name: "another cloud's record: region, service and cloud kept", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventSource":"ecs.aliyuncs.com","eventName":"StopInstance","awsRegion":"cn-hangzhou","cloud":"alibaba","recipientAccountId":"1234567890"}`,
+			want: Key{"2026-11-20T07", "1234567890", "", "", "StopInstance", "", "", "", "cn-hangzhou", "ecs.aliyuncs.com", "alibaba"}},
+		{name: "region of another type: counted without it", rec: `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","awsRegion":7,` + iamUser + `}`,
+			want: Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", "", "", "", ""}},
 		{name: "missing eventTime", rec: `{"eventName":"X",` + iamUser + `}`, err: "eventTime"},
 		{name: "export form eventTime, UTC", rec: `{"eventTime":"2025-01-21 17:49:47.000000000","eventName":"X",` + iamUser + `}`,
-			want: Key{"2025-01-21T17", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", ""}},
+			want: Key{"2025-01-21T17", "111122223333", "arn:aws:iam::111122223333:user/alice", "", "X", "", "", "", "", "", ""}},
 		{name: "eventTime not a time", rec: `{"eventTime":"21/01/2025 17:49","eventName":"X",` + iamUser + `}`, err: "eventTime"},
 		{name: "eventTime an impossible date", rec: `{"eventTime":"2026-02-31T07:58:43Z","eventName":"X",` + iamUser + `}`, err: "eventTime"},
 		{name: "eventTime out of range", rec: `{"eventTime":"2026-13-20T07:58:43Z","eventName":"X",` + iamUser + `}`, err: "eventTime"},
@@ -150,7 +154,7 @@ func TestParserAgreesWithTrailOnCorpus(t *testing.T) {
 			}
 		}
 		want := Key{tm.UTC().Format(HourLayout), full.Account(), full.UserIdentity.Principal(), full.SourceIPAddress,
-			full.EventName, rtype, full.ErrorCode, full.EventType}
+			full.EventName, rtype, full.ErrorCode, full.EventType, full.AWSRegion, full.EventSource, full.Cloud}
 		if got := p.Record().Key; got != want {
 			t.Errorf("line %d:\n got %+v\nwant %+v", line, got, want)
 		}
@@ -231,7 +235,8 @@ func FuzzParser(f *testing.F) {
 			}
 		}
 		tm, terr := trail.ParseTime(str(m, "eventTime")) // the one definition of a valid time
-		want := Key{tm.UTC().Format(HourLayout), account, principal, str(m, "sourceIPAddress"), str(m, "eventName"), rtype, str(m, "errorCode"), str(m, "eventType")}
+		want := Key{tm.UTC().Format(HourLayout), account, principal, str(m, "sourceIPAddress"), str(m, "eventName"), rtype, str(m, "errorCode"), str(m, "eventType"),
+			str(m, "awsRegion"), str(m, "eventSource"), str(m, "cloud")}
 		tl := NewTally() // the tally repairs invalid UTF-8 the way json.Unmarshal does
 		tl.Add(&p.Record().Key)
 		if got := tl.Rows()[0].Key; terr != nil || got != want {

@@ -206,5 +206,6 @@ func (t *Tally) Rules() []RuleCount {
 func compareKeys(a, b *Key) int {
 	return cmp.Or(cmp.Compare(a.Hour, b.Hour), cmp.Compare(a.Account, b.Account), cmp.Compare(a.Principal, b.Principal),
 		cmp.Compare(a.SourceIP, b.SourceIP), cmp.Compare(a.EventName, b.EventName), cmp.Compare(a.ResourceType, b.ResourceType),
-		cmp.Compare(a.ErrorCode, b.ErrorCode), cmp.Compare(a.EventType, b.EventType))
+		cmp.Compare(a.ErrorCode, b.ErrorCode), cmp.Compare(a.EventType, b.EventType), cmp.Compare(a.Region, b.Region),
+		cmp.Compare(a.EventSource, b.EventSource), cmp.Compare(a.Cloud, b.Cloud))
 }

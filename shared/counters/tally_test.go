@@ -8,7 +8,7 @@ import (
 )
 
 func TestTallyCountsPerDistinctKey(t *testing.T) {
-	a := Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "203.0.113.9", "GetObject", "AWS::S3::Object", "", "AwsApiCall"}
+	a := Key{"2026-11-20T07", "111122223333", "arn:aws:iam::111122223333:user/alice", "203.0.113.9", "GetObject", "AWS::S3::Object", "", "AwsApiCall", "", "", ""}
 	b := a
 	b.ErrorCode = "AccessDenied"
 	// Values that would collide if the parts were simply joined.
@@ -123,7 +123,7 @@ func TestFileMarker(t *testing.T) {
 // TestMemoryExactlyOnce: the local store has the table's exactly-once rule.
 func TestMemoryExactlyOnce(t *testing.T) {
 	ctx := context.Background()
-	k := Key{"2026-11-20T07", "1", "p", "203.0.113.9", "ConsoleLogin", "", "", "AwsConsoleSignIn"}
+	k := Key{"2026-11-20T07", "1", "p", "203.0.113.9", "ConsoleLogin", "", "", "AwsConsoleSignIn", "", "", ""}
 	file := func(n int) *Tally {
 		tl := NewTally()
 		for range n {

@@ -22,6 +22,10 @@ const (
 
 var orgHour = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 
+// orgRegionNames are the organization's regions: a log file is one account and region, so its
+// counters all have that region.
+var orgRegionNames = [orgRegions]string{"us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"}
+
 // orgFile is one log file of the organization hour: its identity and its tally.
 type orgFile struct {
 	id    counters.FileID
@@ -53,6 +57,7 @@ func orgHourFiles() (files []orgFile, records int) {
 						Hour: at.UTC().Format(counters.HourLayout), Account: acct,
 						Principal: strings.ReplaceAll(s.Identity.Principal, g.Accounts()[0], acct),
 						SourceIP:  s.SourceIP, EventName: s.EventName, ResourceType: s.ResourceType, ErrorCode: s.ErrorCode, EventType: s.EventType,
+						Region: orgRegionNames[r], EventSource: s.EventSource,
 					}
 					t.Add(&k)
 					switch {
@@ -64,7 +69,7 @@ func orgHourFiles() (files []orgFile, records int) {
 					records++
 				}
 				key := fmt.Sprintf("AWSLogs/o-abc123/%s/CloudTrail/%s/2026/11/20/%s_CloudTrail_%s_20261120T08%02d00Z_%04d.json.gz",
-					acct, []string{"us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"}[r], acct, "r", 5*i, a*10+r)
+					acct, orgRegionNames[r], acct, "r", 5*i, a*10+r)
 				files = append(files, orgFile{id: counters.FileID{Bucket: "org-trail", Key: key, ETag: fmt.Sprintf("%032x", len(files))}, tally: t})
 			}
 		}
@@ -79,6 +84,13 @@ func orgHourFiles() (files []orgFile, records int) {
 func BenchmarkWriteUnitsOrgHour(b *testing.B) {
 	files, records := orgHourFiles()
 	ctx := context.Background()
+	seen := map[counters.Key]bool{} // the hour's distinct counters: what the merge writes
+	for _, f := range files {
+		for _, r := range f.tally.Rows() {
+			seen[r.Key] = true
+		}
+	}
+	distinct := len(seen)
 	for b.Loop() {
 		db := newWCUTable()
 		tb := &counters.Table{Client: db, Name: "counters", Retention: 90 * 24 * time.Hour, Concurrency: 1,
@@ -99,5 +111,6 @@ func BenchmarkWriteUnitsOrgHour(b *testing.B) {
 		b.ReportMetric(perM(float64(db.Calls["UpdateItem"]+db.Calls["PutItem"]+db.Calls["DeleteItem"])), "writes/Mrec")
 		b.ReportMetric(perM(db.RCU), "RCU/Mrec")
 		b.ReportMetric(float64(len(files)), "files")
+		b.ReportMetric(float64(distinct), "counters")
 	}
 }
