@@ -50,10 +50,10 @@ func TestAlibabaLookup(t *testing.T) {
 	member := aliARN(t, AlibabaECSInstance, "cn-shanghai", aliMember, "i-uf6member")
 	got := src.Lookup(context.Background(), []Ref{{ARN: homeECS}, {ARN: homeSLB}, {ARN: untagged}, {ARN: member}, {ARN: "acs:oss:cn-hangzhou:1:bucket/b"}})
 	want := map[string]Answer{
-		homeECS:  {Tags: Tags{"project": "apollo", "owner": "ops"}, Found: true},
-		homeSLB:  {Tags: Tags{"project": "apollo"}, Found: true},
-		untagged: {},
-		member:   {Tags: Tags{"project": "gemini"}, Found: true},
+		homeECS:                          {Tags: Tags{"project": "apollo", "owner": "ops"}, Found: true},
+		homeSLB:                          {Tags: Tags{"project": "apollo"}, Found: true},
+		untagged:                         {},
+		member:                           {Tags: Tags{"project": "gemini"}, Found: true},
 		"acs:oss:cn-hangzhou:1:bucket/b": {},
 	}
 	for arn, w := range want {
