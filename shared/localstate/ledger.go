@@ -527,3 +527,18 @@ func (l *Ledger) Counts(ctx context.Context, a *alert.Alert) (total, suppressed 
 	}
 	return total, suppressed, nil
 }
+
+// Folded reports the alerts of a's flood folded and not yet reported in a digest (a digest a
+// flush holds counts until its Commit); -1 when the state cannot be read.
+func (l *Ledger) Folded(a *alert.Alert) int {
+	var n int
+	err := l.db.SQL.QueryRow(`SELECT folded + d_folded + flush_folded FROM alert_floods WHERE flood_key = ?`,
+		a.FloodKey()).Scan(&n)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0
+	case err != nil:
+		return -1
+	}
+	return n
+}

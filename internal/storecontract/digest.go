@@ -1,0 +1,387 @@
+package storecontract
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trailguard/trailguard/shared/alert"
+)
+
+// folder is what a ledger that can say how many alerts a flood holds folded offers (the memory
+// and SQLite ledgers); the suite checks it where a ledger has it.
+type folder interface {
+	Folded(a *alert.Alert) int
+}
+
+// SignInAlerts are the two alerts logincheck raises for one failed sign-in from an address
+// outside ALLOWED_CIDRS: failed-sign-in (MEDIUM) and untrusted-source-ip (HIGH); a success
+// raises the second only.
+func SignInAlerts(eventID, ip, outcome string) []alert.Alert {
+	failed, untrusted := Sample(), Sample()
+	failed.Kind, failed.Severity, failed.Title = "failed-sign-in", alert.Medium, "failed sign-in"
+	for _, a := range []*alert.Alert{&failed, &untrusted} {
+		a.EventID, a.SourceIP, a.Outcome = eventID, ip, outcome
+		a.Principal, a.User = "arn:aws:iam::111122223333:user/alice", "alice"
+	}
+	if outcome == "Success" {
+		return []alert.Alert{untrusted}
+	}
+	return []alert.Alert{failed, untrusted}
+}
+
+// floodOf200 delivers 200 failed sign-ins for alice from 200 addresses of one IPv6 /64,
+// 10 seconds apart from T0, and then nothing more; successAt, when not negative, adds a
+// successful sign-in after that event.
+func floodOf200(t *testing.T, s *alert.Sender, clock *time.Time, round, successAt int) {
+	t.Helper()
+	for i := range 200 {
+		*clock = T0.Add(time.Duration(i) * 10 * time.Second)
+		ip := fmt.Sprintf("2a02:1810:4d02:a100:%x:%x:%x:%x", 0x1000+i, i*7, i*13, 0xffff-i)
+		if err := s.Publish(context.Background(), SignInAlerts(fmt.Sprintf("ev-%d", i), ip, "Failure")); err != nil {
+			t.Fatalf("round %d event %d: %v", round, i, err)
+		}
+		if i == successAt {
+			if err := s.Publish(context.Background(), SignInAlerts("ev-success", "2a02:1810:4d02:a100::1", "Success")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// DigestLedger runs the flood control and flood digest contract (alert.LedgerOptions.FloodCap,
+// alert.DigestLedger) through a real Sender: floods fold into a digest carried by the next
+// alert or sent by the flush once, even when sends fail or flushes and alerts race. The
+// ledgers newLedger makes must be alert.DigestLedgers.
+func DigestLedger(t *testing.T, newLedger NewLedger) {
+	t.Run("FloodFoldsIntoDigest", func(t *testing.T) { floodFoldsIntoDigest(t, newLedger) })
+	t.Run("FloodDigestSurvivesFailedSend", func(t *testing.T) { floodDigestSurvivesFailedSend(t, newLedger) })
+	t.Run("FlushedWhenFloodStops", func(t *testing.T) { digestFlushedWhenFloodStops(t, newLedger) })
+	t.Run("OnceUnderRaces", func(t *testing.T) { digestOnceUnderRaces(t, newLedger) })
+	t.Run("FlushRetriesFailedPublish", func(t *testing.T) { digestFlushRetriesFailedPublish(t, newLedger) })
+	t.Run("AfterFailedCarrier", func(t *testing.T) { digestAfterFailedCarrier(t, newLedger) })
+}
+
+func newDigestLedger(t *testing.T, newLedger NewLedger, o alert.LedgerOptions) alert.Ledger {
+	l := newLedger(t, o)
+	if _, ok := l.(alert.DigestLedger); !ok {
+		t.Fatalf("%T is not an alert.DigestLedger", l)
+	}
+	return l
+}
+
+func floodOptions(capacity int) alert.LedgerOptions {
+	return alert.LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: capacity}
+}
+
+// floodFoldsIntoDigest: 200 failed sign-ins for one principal from 200 addresses of one IPv6
+// /64 inside the window send FloodCap alerts per kind, the last saying folding has begun; a
+// successful sign-in in the middle of the flood is sent (another outcome); a redelivery of the
+// whole flood sends and counts nothing; the first sign-in after the window carries the digest:
+// how many were folded, the /64, since when.
+func floodFoldsIntoDigest(t *testing.T, newLedger NewLedger) {
+	ctx := context.Background()
+	pub, clock := &Publisher{}, T0
+	l := newDigestLedger(t, newLedger, floodOptions(3))
+	s := QuietSender(l, pub, &clock)
+	floodOf200(t, s, &clock, 1, 100)
+	perKind := map[string]int{}
+	for _, a := range pub.Sent {
+		perKind[a.Kind+"/"+a.Outcome]++
+	}
+	if len(pub.Sent) != 7 || perKind["failed-sign-in/Failure"] != 3 || perKind["untrusted-source-ip/Failure"] != 3 || perKind["untrusted-source-ip/Success"] != 1 {
+		t.Fatalf("sent %d alerts %v, want 3 per kind of failure and the success", len(pub.Sent), perKind)
+	}
+	for _, a := range pub.Sent {
+		if folding := !a.FoldingUntil.IsZero(); folding != (a.EventID == "ev-2") {
+			t.Errorf("alert %s %s: folding until %v; only the third of each kind announces folding", a.Kind, a.EventID, a.FoldingUntil)
+		}
+	}
+	third := pub.Sent[5]
+	if m := alert.Render(third); !strings.Contains(m.SMS, "folding till 11:02") {
+		t.Errorf("the alert reaching the cap does not announce folding: %q", m.SMS)
+	}
+	probe := SignInAlerts("x", "2a02:1810:4d02:a100::9", "Failure")
+	if f, ok := l.(folder); ok {
+		if n := f.Folded(&probe[0]); n != 197 {
+			t.Errorf("folded %d failed-sign-in alerts, want 197", n)
+		}
+	}
+
+	floodOf200(t, s, &clock, 2, -1) // Lambda redelivers the whole flood
+	if len(pub.Sent) != 7 {
+		t.Fatalf("a redelivery sent %d more alerts", len(pub.Sent)-7)
+	}
+
+	clock = T0.Add(61 * time.Minute)
+	if err := s.Publish(ctx, SignInAlerts("ev-after", "2a02:1810:4d02:a100::42", "Failure")); err != nil {
+		t.Fatal(err)
+	}
+	digests := pub.Sent[7:]
+	if len(digests) != 2 {
+		t.Fatalf("after the window: %d alerts, want one digest per kind", len(digests))
+	}
+	for _, d := range digests {
+		if d.Folded != 197 || d.FoldedFrom != "2a02:1810:4d02:a100::/64" || !d.FoldedSince.Equal(T0.Add(30*time.Second)) {
+			t.Errorf("digest %s: +%d from %q since %v, want +197 from the /64 since 10:02:30", d.Kind, d.Folded, d.FoldedFrom, d.FoldedSince)
+		}
+		m := alert.Render(d)
+		if want := "+197 from 2a02:1810:4d02:a100::/64 since 10:02"; !strings.Contains(m.SMS, want) {
+			t.Errorf("SMS %q lacks %q", m.SMS, want)
+		}
+		if !strings.Contains(m.SMS, "IP:2a02:1810:4d02:a100::42") || len(m.SMS) > alert.MaxSMSBytes {
+			t.Errorf("SMS %q (%d bytes)", m.SMS, len(m.SMS))
+		}
+		if !strings.Contains(m.Email, "197 more alerts of this kind for this principal were folded since 2026-11-21 10:02 UTC, from 2a02:1810:4d02:a100::/64") {
+			t.Errorf("email lacks the digest:\n%s", m.Email)
+		}
+	}
+	if f, ok := l.(folder); ok {
+		if n := f.Folded(&probe[0]); n != 0 {
+			t.Errorf("%d folded alerts left after the digest, want 0", n)
+		}
+	}
+}
+
+// floodDigestSurvivesFailedSend: when the alert carrying a digest is not delivered, the digest
+// goes back to the ledger and the retry reports it.
+func floodDigestSurvivesFailedSend(t *testing.T, newLedger NewLedger) {
+	ctx := context.Background()
+	l := newDigestLedger(t, newLedger, floodOptions(1))
+	claim := func(id, ip string, at time.Duration) (alert.Alert, alert.Claim) {
+		a := AlertFor(id)
+		a.SourceIP = ip
+		c, err := l.Claim(ctx, &a, T0.Add(at), T0.Add(at+30*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, c
+	}
+	a, c := claim("e1", "198.51.100.1", 0)
+	if c.Action != alert.Send || c.FoldingUntil.IsZero() {
+		t.Fatalf("first: %v, folding until %v", c.Action, c.FoldingUntil)
+	}
+	if err := l.Commit(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	for i, ip := range []string{"198.51.100.2", "198.51.100.3", "198.51.100.200"} {
+		if _, c := claim(fmt.Sprintf("f%d", i), ip, time.Minute); c.Action != alert.Suppress || !c.Fold {
+			t.Fatalf("fold %d: %v fold=%v", i, c.Action, c.Fold)
+		}
+	}
+	a, c = claim("after", "198.51.100.9", 61*time.Minute)
+	if c.Action != alert.Send || c.Folded != 3 || c.FoldedFrom != "198.51.100.0/24" {
+		t.Fatalf("after the window: %v +%d from %q", c.Action, c.Folded, c.FoldedFrom)
+	}
+	if err := l.Release(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	a, c = claim("after", "198.51.100.9", 62*time.Minute)
+	if c.Action != alert.Send || c.Folded != 3 || c.FoldedFrom != "198.51.100.0/24" || !c.FoldedSince.Equal(T0.Add(time.Minute)) {
+		t.Fatalf("retry: %v +%d from %q since %v, want the digest again", c.Action, c.Folded, c.FoldedFrom, c.FoldedSince)
+	}
+	if err := l.Commit(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// digestFlushedWhenFloodStops: a flood of 200 failed sign-ins that stops is reported by the
+// scheduled flush: nothing while its window is open; after it, exactly one digest per kind with
+// the count, the /64, the start and the flood's severity; a second flush sends nothing; a
+// redelivery of the whole flood sends and counts nothing, and the next alert of the flood
+// carries no digest (it was reported).
+func digestFlushedWhenFloodStops(t *testing.T, newLedger NewLedger) {
+	ctx := context.Background()
+	pub, clock := &Publisher{}, T0
+	l := newDigestLedger(t, newLedger, floodOptions(3))
+	s := QuietSender(l, pub, &clock)
+	floodOf200(t, s, &clock, 1, -1)
+	if len(pub.Sent) != 6 {
+		t.Fatalf("the flood sent %d alerts, want 3 per kind", len(pub.Sent))
+	}
+
+	if f, err := s.FlushDigests(ctx, T0.Add(58*time.Minute)); err != nil || f.Sent != 0 {
+		t.Fatalf("flush inside the window: %+v, %v; want nothing sent", f, err)
+	}
+	f, err := s.FlushDigests(ctx, T0.Add(65*time.Minute)) // the first scheduled flush after 11:02
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests := pub.Sent[6:]
+	if f.Sent != 2 || len(digests) != 2 {
+		t.Fatalf("flush after the window: %+v, %d alerts; want one digest per kind", f, len(digests))
+	}
+	severity := map[string]alert.Severity{"failed-sign-in": alert.Medium, "untrusted-source-ip": alert.High}
+	for _, d := range digests {
+		if d.Folded != 197 || d.FoldedFrom != "2a02:1810:4d02:a100::/64" || !d.FoldedSince.Equal(T0.Add(30*time.Second)) {
+			t.Errorf("digest %s: +%d from %q since %v, want +197 from the /64 since 10:02:30", d.Kind, d.Folded, d.FoldedFrom, d.FoldedSince)
+		}
+		if d.Severity != severity[d.Kind] || d.Account != "111122223333" || d.User != "alice" || d.Outcome != "Failure" {
+			t.Errorf("digest %s: severity %s account %s user %s outcome %s", d.Kind, d.Severity, d.Account, d.User, d.Outcome)
+		}
+		m := alert.Render(d)
+		if want := "+197 from 2a02:1810:4d02:a100::/64 since 10:02"; !strings.Contains(m.SMS, want) || len(m.SMS) > alert.MaxSMSBytes {
+			t.Errorf("SMS %q lacks %q or is too long", m.SMS, want)
+		}
+		if !strings.Contains(m.Email, "the flood stopped") {
+			t.Errorf("email does not say the flood stopped:\n%s", m.Email)
+		}
+	}
+
+	if f, err := s.FlushDigests(ctx, T0.Add(70*time.Minute)); err != nil || f.Sent != 0 {
+		t.Fatalf("second flush: %+v, %v; want nothing sent", f, err)
+	}
+	floodOf200(t, s, &clock, 2, -1) // Lambda redelivers the whole flood
+	if f, err := s.FlushDigests(ctx, T0.Add(75*time.Minute)); err != nil || f.Sent != 0 || len(pub.Sent) != 8 {
+		t.Fatalf("after a redelivery: flush %+v, %v, %d alerts; want nothing more", f, err, len(pub.Sent))
+	}
+	if fl, ok := l.(folder); ok {
+		probe := SignInAlerts("x", "2a02:1810:4d02:a100::9", "Failure")
+		if n := fl.Folded(&probe[0]); n != 0 {
+			t.Errorf("%d folded alerts left after the flush, want 0", n)
+		}
+	}
+	clock = T0.Add(80 * time.Minute)
+	if err := s.Publish(ctx, SignInAlerts("ev-late", "2a02:1810:4d02:a100::42", "Failure")); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range pub.Sent[8:] {
+		if a.Folded != 0 {
+			t.Errorf("late alert %s carries +%d already flushed", a.Kind, a.Folded)
+		}
+	}
+	if len(pub.Sent) != 10 {
+		t.Errorf("late alert: %d alerts sent, want 2", len(pub.Sent)-8)
+	}
+}
+
+// digestOnceUnderRaces: after floods stop, two flushes and a late alert of each flood run at
+// once; every flood's digest is reported exactly once, by whichever got there first (a digest
+// carried by the late alert, or sent by one of the flushes).
+func digestOnceUnderRaces(t *testing.T, newLedger NewLedger) {
+	ctx := context.Background()
+	pub, clock := &Publisher{}, T0
+	l := newDigestLedger(t, newLedger, floodOptions(1))
+	s := QuietSender(l, pub, &clock)
+	const floods = 8
+	flood := func(p, i int, id string) alert.Alert {
+		a := AlertFor(id)
+		a.Principal, a.User = fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", p), fmt.Sprintf("u%d", p)
+		a.SourceIP = fmt.Sprintf("203.0.113.%d", i)
+		return a
+	}
+	for p := range floods {
+		for i := range 5 {
+			clock = T0.Add(time.Duration(i) * time.Minute)
+			if err := s.Publish(ctx, []alert.Alert{flood(p, i, fmt.Sprintf("p%d-e%d", p, i))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	before := len(pub.Sent)
+	late := T0.Add(66 * time.Minute)
+	clock = late
+	var wg sync.WaitGroup
+	errs := make(chan error, floods+2)
+	for range 2 {
+		wg.Go(func() {
+			if _, err := s.FlushDigests(ctx, late); err != nil {
+				errs <- err
+			}
+		})
+	}
+	for p := range floods {
+		wg.Go(func() {
+			if err := s.Publish(ctx, []alert.Alert{flood(p, 99, fmt.Sprintf("p%d-late", p))}); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	reported := map[string]int{}
+	for _, a := range pub.Sent[before:] {
+		reported[a.User] += a.Folded
+	}
+	for p := range floods {
+		if n := reported[fmt.Sprintf("u%d", p)]; n != 4 {
+			t.Errorf("flood u%d: %d folded alerts reported, want 4 exactly once", p, n)
+		}
+	}
+	if f, err := s.FlushDigests(ctx, late.Add(5*time.Minute)); err != nil || f.Sent != 0 {
+		t.Errorf("a later flush: %+v, %v; want nothing", f, err)
+	}
+}
+
+// digestFlushRetriesFailedPublish: a digest whose publish fails is released, not lost: the
+// flush reports the failure, and the next flush sends it, once.
+func digestFlushRetriesFailedPublish(t *testing.T, newLedger NewLedger) {
+	ctx := context.Background()
+	pub, clock := &Publisher{}, T0
+	l := newDigestLedger(t, newLedger, floodOptions(1))
+	s := QuietSender(l, pub, &clock)
+	for i, ip := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.200"} {
+		clock = T0.Add(time.Duration(i) * time.Minute)
+		a := AlertFor(fmt.Sprintf("e%d", i))
+		a.SourceIP = ip
+		if err := s.Publish(ctx, []alert.Alert{a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub.Fail = true
+	f, err := s.FlushDigests(ctx, T0.Add(65*time.Minute))
+	if err == nil || f.Failed != 1 || f.Sent != 0 {
+		t.Fatalf("failing flush: %+v, %v; want one failed digest and an error", f, err)
+	}
+	pub.Fail = false
+	if f, err := s.FlushDigests(ctx, T0.Add(70*time.Minute)); err != nil || f.Sent != 1 {
+		t.Fatalf("next flush: %+v, %v; want the digest", f, err)
+	}
+	d := pub.Sent[len(pub.Sent)-1]
+	if d.Folded != 3 || d.FoldedFrom != "198.51.100.0/24" || !d.FoldedSince.Equal(T0.Add(time.Minute)) {
+		t.Errorf("digest +%d from %q since %v, want +3 from the /24 since 10:03", d.Folded, d.FoldedFrom, d.FoldedSince)
+	}
+	if f, err := s.FlushDigests(ctx, T0.Add(75*time.Minute)); err != nil || f.Sent != 0 {
+		t.Errorf("third flush: %+v, %v; want nothing", f, err)
+	}
+}
+
+// digestAfterFailedCarrier: the alert after the window took the digest but was not delivered,
+// and the flood stops there (no retry comes): the flush sends the digest.
+func digestAfterFailedCarrier(t *testing.T, newLedger NewLedger) {
+	ctx := context.Background()
+	l := newDigestLedger(t, newLedger, floodOptions(1))
+	claim := func(id string, at time.Duration) (alert.Alert, alert.Claim) {
+		a := AlertFor(id)
+		a.SourceIP = "198.51.100." + strconv.Itoa(int(at/time.Minute))
+		c, err := l.Claim(ctx, &a, T0.Add(at), T0.Add(at+30*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, c
+	}
+	a, c := claim("e1", 0)
+	if err := l.Commit(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	claim("f1", time.Minute)
+	claim("f2", 2*time.Minute)
+	a, c = claim("after", 61*time.Minute)
+	if c.Folded != 2 {
+		t.Fatalf("the alert after the window carries +%d, want +2", c.Folded)
+	}
+	if err := l.Release(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	pub, clock := &Publisher{}, T0.Add(70*time.Minute)
+	if f, err := QuietSender(l, pub, &clock).FlushDigests(ctx, clock); err != nil || f.Sent != 1 || pub.Sent[0].Folded != 2 {
+		t.Fatalf("flush: %+v, %v, %v; want the +2 digest", f, err, pub.Sent)
+	}
+}

@@ -1,0 +1,142 @@
+package localstate
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trailguard/trailguard/internal/storecontract"
+	"github.com/trailguard/trailguard/shared/alert"
+)
+
+// openState opens a fresh state directory for one test.
+func openState(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newLedger(t *testing.T, o alert.LedgerOptions) alert.Ledger {
+	l, err := openState(t).Ledger(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func ledgerCounts(t *testing.T, l alert.Ledger, a *alert.Alert) (int, int) {
+	total, suppressed, err := l.(*Ledger).Counts(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return total, suppressed
+}
+
+// TestLedgerContract: the SQLite ledger passes the same contract as the memory and DynamoDB
+// ledgers (internal/storecontract).
+func TestLedgerContract(t *testing.T) { storecontract.Ledger(t, newLedger, ledgerCounts) }
+
+// TestDigestLedgerContract: flood control and flood digests, as the other ledgers.
+func TestDigestLedgerContract(t *testing.T) { storecontract.DigestLedger(t, newLedger) }
+
+func TestLedgerRejectsInvalidOptions(t *testing.T) {
+	if _, err := openState(t).Ledger(alert.LedgerOptions{Window: -time.Second}); err == nil {
+		t.Fatal("a negative window was accepted")
+	}
+}
+
+// TestRedeliveryAcrossRunsSendsOnce: a local run delivers an event and exits; a second run on
+// the same state directory (the replay run again) delivers it again and sends nothing, through
+// a real Sender.
+func TestRedeliveryAcrossRunsSendsOnce(t *testing.T) {
+	dir := t.TempDir()
+	opts := alert.LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour}
+	pub := &storecontract.Publisher{}
+	a := storecontract.AlertFor("ev-1")
+	for run := range 2 {
+		db, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := db.Ledger(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := storecontract.T0.Add(time.Duration(run) * 2 * time.Hour) // past the window: only the event claim stops it
+		if err := storecontract.QuietSender(l, pub, &clock).Publish(context.Background(), []alert.Alert{a}); err != nil {
+			t.Fatalf("run %d: %v", run+1, err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(pub.Sent) != 1 {
+		t.Fatalf("sent %d alerts over two runs of one event, want 1", len(pub.Sent))
+	}
+}
+
+// TestTwoProcessesClaimOnce: two local processes (two DBs on one state directory) deliver the
+// same event at once, many times over: exactly one Send per event, the other claims in flight
+// or duplicates; and distinct events of one finding: one Send, the rest suppressed.
+func TestTwoProcessesClaimOnce(t *testing.T) {
+	dir := t.TempDir()
+	opts := alert.LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour}
+	var ledgers [2]*Ledger
+	for i := range ledgers {
+		db, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if ledgers[i], err = db.Ledger(opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	for _, sameEvent := range []bool{true, false} {
+		var (
+			wg      sync.WaitGroup
+			mu      sync.Mutex
+			actions = map[alert.Action]int{}
+		)
+		for i := range 16 {
+			wg.Go(func() {
+				a := storecontract.AlertFor("e-same")
+				a.Principal = "arn:aws:iam::111122223333:user/carol" // apart from the other round
+				if !sameEvent {
+					a = storecontract.AlertFor("e-" + string(rune('a'+i)))
+				}
+				l := ledgers[i%2]
+				c, err := l.Claim(ctx, &a, storecontract.T0, storecontract.T0.Add(time.Minute))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if c.Action == alert.Send {
+					if err := l.Commit(ctx, &a, c); err != nil {
+						t.Error(err)
+					}
+				}
+				mu.Lock()
+				actions[c.Action]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if actions[alert.Send] != 1 {
+			t.Errorf("same event=%v: decisions %v, want exactly one send", sameEvent, actions)
+		}
+		if !sameEvent && actions[alert.Suppress] != 15 {
+			t.Errorf("distinct events: decisions %v, want 15 suppressed", actions)
+		}
+		if sameEvent && actions[alert.InFlight]+actions[alert.Duplicate] != 15 {
+			t.Errorf("same event: decisions %v, want 15 in flight or duplicate", actions)
+		}
+	}
+}
