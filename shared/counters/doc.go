@@ -17,6 +17,8 @@
 //	                   ip_pk = IP#<source>#<hour>   ip_sk = <account>#<principal>#<event>#<resource type>#<error>#<event type>#<region>#<event source>#<cloud>
 //	principal total    pk = P#<account>#<hour>   sk = <principal>      day_pk = <account>#<day>
 //	rule counter       pk = R#<rule>#<hour>      sk = <subject>        (failed sign-ins per source, access denied per principal)
+//	hour summary       pk = H#<hour>             sk = t#<account>  count, errors, denied (N), plan (N), s (B)
+//	                                             sk = d#<account>  plan (N), s (B)
 //
 // Every item has count (N), the dimensions as plain attributes (hour, account, principal,
 // source_ip, event_name, resource_type, error_code, event_type, region, event_source, cloud;
@@ -28,6 +30,8 @@
 //   - all activity of account A in hour H: the table, pk = A#A#H (Table.AccountHour);
 //   - everything from source IP X in hour H, across accounts: index BySourceIP (ip_pk, ip_sk),
 //     ip_pk = IP#X#H (Table.SourceHour);
+//   - every account's summary of hour H (Table.HourSummaries): pk = H#H, the god view's read
+//     (below);
 //   - the busiest principals of account A over day D: index ByAccountDay (day_pk, count), which
 //     holds only the principal totals, one per principal and hour: day_pk = A#D, at most 24 items
 //     per principal, summed by Table.BusiestPrincipals (descending by count, so the busiest
@@ -74,6 +78,32 @@
 //	  - A merge's memory is bounded: it reads the stages of its plan one at a time, and a plan
 //	    takes stages up to Budget distinct counters (default 100,000); a bigger account-hour is
 //	    merged in several plans.
+//
+// # Hour summaries (why: the god view's read cost)
+//
+// A dashboard refresh over a day compares it with the week before: 8 days × 24 hours of every
+// account. Read as counters (one Query per account-hour, every counter item), that is 3,840
+// Queries for 20 accounts, each the size of the account-hour's counters, and each of the
+// dashboard's 9 widgets read it again. So each merge also writes its account-hour's Summary, two
+// small items in the hour's partition: the totals item (count, errors, access denied, the regions'
+// counts and the distinct principals and sources as hash sets: HashSet, at most MaxHashes
+// each) and the detail item (the SummaryTop busiest principals with their sources, sources with
+// their principals, event names, services, error codes and access denied by principal), both
+// flate-compressed JSON in s. The god view reads one Query per hour across accounts: the detail
+// for the hours it shows, the totals alone (begins_with t#) for the hours it compares against.
+//
+//   - Written once per plan, after the plan's counter writes and before the plan is marked done,
+//     as a put conditional on the item holding no later plan's summary (plan <= this one). The
+//     first plan's summary is its merged tally's; a later plan's (a late file, a merge cut by the
+//     budget) is read back from the account-hour's counters (one strongly consistent Query) and
+//     so includes every plan before it: a late file's merge replaces the summary with an exact
+//     one, a merge finishing an older plan late cannot overwrite a newer summary, and a retried
+//     merge rewrites the same content. Nothing is added twice.
+//   - Bounded: lists of SummaryTop entries, sets of MaxHashes hashes (a bigger set keeps its
+//     smallest hashes and its size: unions are then estimated, k minimum values, within a few
+//     percent). Summed over hours, a list entry is exact when it is in the top of every hour it
+//     appears in (always, when an hour has at most SummaryTop distinct values); a source not
+//     kept by a saturated set may be shown as new.
 //
 // # Memory ceiling
 //

@@ -2,6 +2,7 @@ package counters_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -135,6 +136,7 @@ func TestTableExactlyOnce(t *testing.T) {
 		t.Errorf("merge %+v, want 1 account-hour, 1 plan of 1 stage, %d items written", flushed, t1.Len()+11)
 	}
 	equalCounts(t, "after the redelivery and the merge", accountRows(t, tb), want1)
+	checkSummary(t, tb, "after the first merge", 1)
 	// Delivered again after its hour was merged: staged again? No: its stage is there, taken.
 	if _, err := tb.Apply(ctx, f1, t1); err != nil {
 		t.Fatal(err)
@@ -169,6 +171,7 @@ func TestTableExactlyOnce(t *testing.T) {
 		wantBoth[k] = n + want2[k]
 	}
 	equalCounts(t, "after the retried merge", accountRows(t, tb), wantBoth)
+	checkSummary(t, tb, "after the retried merge", 2)
 
 	// A late file (another region's, delivered after the hour was merged) for the same hour.
 	if _, err := tb.Apply(ctx, f3, t3); err != nil {
@@ -181,6 +184,7 @@ func TestTableExactlyOnce(t *testing.T) {
 		wantBoth[k] += n
 	}
 	equalCounts(t, "after the late file", accountRows(t, tb), wantBoth)
+	checkSummary(t, tb, "after the late file", 3)
 	busiest, err := tb.BusiestPrincipals(ctx, "111122223333", "2026-11-20", 1)
 	if err != nil || len(busiest) != 1 || busiest[0].Count != 6*(10+1) {
 		t.Errorf("busiest %v (error %v), want p9 with 66 calls", busiest, err)
@@ -227,6 +231,40 @@ func TestTableMergeBudget(t *testing.T) {
 		t.Errorf("second flush %+v (error %v), want nothing written", f, err)
 	}
 	equalCounts(t, "after the merges", accountRows(t, tb), want)
+	checkSummary(t, tb, "after the budgeted merges", 4)
+}
+
+// checkSummary: the account-hour's summary, as the dashboard reads it (one Query of the
+// hour), is the summary of its counters as they are, written by the last plan.
+func checkSummary(t *testing.T, tb *counters.Table, label string, plan int) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := tb.AccountHour(ctx, "111122223333", hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := counters.Summarize(rows)
+	got, err := tb.HourSummaries(ctx, hour, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || len(want) != 1 {
+		t.Fatalf("%s: %d summaries, want 1", label, len(got))
+	}
+	if got[0].Plan != plan {
+		t.Errorf("%s: summary of plan %d, want %d", label, got[0].Plan, plan)
+	}
+	got[0].Plan = 0
+	g, _ := json.Marshal(got[0])
+	w, _ := json.Marshal(want[0])
+	if string(g) != string(w) {
+		t.Errorf("%s: summary\n%s\nwant\n%s", label, g, w)
+	}
+	totals, err := tb.HourSummaries(ctx, hour, false)
+	if err != nil || len(totals) != 1 || totals[0].Detail != nil || totals[0].Count != want[0].Count ||
+		totals[0].Principals.Size() != want[0].Principals.Size() {
+		t.Errorf("%s: totals only %+v (error %v)", label, totals, err)
+	}
 }
 
 func ruleTotals(rs []counters.RuleResult) []string {

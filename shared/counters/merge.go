@@ -393,8 +393,8 @@ func (t *Table) FlushGroup(ctx context.Context, account, hour string) (Flushed, 
 	return out, fmt.Errorf("counters table %s: %s %s: merges keep racing", t.Name, account, hour)
 }
 
-// applyPlan adds up a plan's stages and writes the sum under the plan's marker, then marks it
-// done.
+// applyPlan adds up a plan's stages and writes the sum under the plan's marker, then the
+// account-hour's summary, then marks it done.
 func (t *Table) applyPlan(ctx context.Context, g group, pk string, p mergePlan, stages map[string]map[string]types.AttributeValue, out *Flushed) error {
 	merged := NewTally()
 	for _, sk := range p.stages {
@@ -422,6 +422,9 @@ func (t *Table) applyPlan(ctx context.Context, g group, pk string, p mergePlan, 
 	if err != nil {
 		return err
 	}
+	if err := t.summarize(ctx, g, p.seq, merged); err != nil {
+		return err
+	}
 	_, err = t.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(t.Name),
 		Key:                       itemKey(pk, p.sk),
@@ -436,6 +439,33 @@ func (t *Table) applyPlan(ctx context.Context, g group, pk string, p mergePlan, 
 	out.Stages += len(p.stages)
 	out.Written += applied.Written
 	return nil
+}
+
+// summarize writes the account-hour's summary once plan seq's counts are written. The first
+// plan's counts are the whole account-hour: its summary is the merged tally's. A later plan
+// (a late file, a merge cut by the budget) adds to counters already written: its summary is
+// read back from the account-hour's counters (one strongly consistent Query), so it is exact
+// and includes every plan up to seq.
+func (t *Table) summarize(ctx context.Context, g group, seq int, merged *Tally) error {
+	z := newSummarizer(g.account, g.hour)
+	if seq <= 1 {
+		for k, n := range merged.counters() {
+			z.add(&k, n)
+		}
+	} else {
+		rows, err := t.rows(ctx, &dynamodb.QueryInput{
+			KeyConditionExpression:    aws.String("pk = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: activityPK(g.account, g.hour)}},
+			ConsistentRead:            aws.Bool(true),
+		})
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			z.add(&rows[i].Key, rows[i].Count)
+		}
+	}
+	return t.putSummary(ctx, z.summary(), seq)
 }
 
 // queryAll reads a partition to its end, strongly consistent (a plan another flush just wrote

@@ -35,6 +35,8 @@ type wcuTable struct {
 	WCU     struct{ Table, Index int64 }
 	Calls   map[string]int64
 	RCU     float64
+	// QueryRCU is the part of RCU the Queries cost.
+	QueryRCU float64
 }
 
 type wcuIndex struct {
@@ -332,7 +334,7 @@ func (c *exprCtx) cond(expr string) (bool, error) {
 				_, ok = c.item[c.name(strings.TrimSuffix(strings.TrimPrefix(term, "attribute_exists("), ")"))]
 			default:
 				f := strings.Fields(term)
-				if len(f) != 3 || f[1] != "=" {
+				if len(f) != 3 || (f[1] != "=" && f[1] != "<=") {
 					return false, fmt.Errorf("wcu fake: condition %q", term)
 				}
 				a, err := c.operand(f[0])
@@ -341,6 +343,18 @@ func (c *exprCtx) cond(expr string) (bool, error) {
 					break
 				}
 				b, err := c.operand(f[2])
+				if f[1] == "<=" {
+					x, _ := a.(*types.AttributeValueMemberN)
+					y, _ := b.(*types.AttributeValueMemberN)
+					if err != nil || x == nil || y == nil {
+						ok = false
+						break
+					}
+					xn, _ := strconv.ParseInt(x.Value, 10, 64)
+					yn, _ := strconv.ParseInt(y.Value, 10, 64)
+					ok = xn <= yn
+					break
+				}
 				ok = err == nil && equalAV(a, b)
 			}
 			all = all && ok
@@ -446,30 +460,60 @@ func (w *wcuTable) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...fu
 	return &dynamodb.GetItemOutput{Item: maps.Clone(item)}, nil
 }
 
-// Query answers "pk = :pk" on the table (no index, no filter, no paging): what the write path
-// reads.
+// Query answers "pk = :pk", optionally "AND begins_with(sk, :x)", on the table (no index;
+// the filter on expiry is not applied: nothing expires in the benchmarks). It bills as DynamoDB
+// does: per response page (at most 1 MB of items), the items' total size rounded up to 4 KB,
+// one read unit per 4 KB strongly consistent, half eventually consistent.
 func (w *wcuTable) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.Calls["Query"]++
-	if in.IndexName != nil || strings.TrimSpace(aws.ToString(in.KeyConditionExpression)) != "pk = :pk" {
-		return nil, fmt.Errorf("wcu fake: query %q on %v not supported", aws.ToString(in.KeyConditionExpression), aws.ToString(in.IndexName))
+	cond := strings.TrimSpace(aws.ToString(in.KeyConditionExpression))
+	prefix := ""
+	switch {
+	case in.IndexName != nil:
+		return nil, fmt.Errorf("wcu fake: query on index %v not supported", aws.ToString(in.IndexName))
+	case cond == "pk = :pk":
+	case strings.HasPrefix(cond, "pk = :pk AND begins_with(sk, ") && strings.HasSuffix(cond, ")"):
+		v := strings.TrimSuffix(strings.TrimPrefix(cond, "pk = :pk AND begins_with(sk, "), ")")
+		prefix = in.ExpressionAttributeValues[v].(*types.AttributeValueMemberS).Value
+	default:
+		return nil, fmt.Errorf("wcu fake: query %q not supported", cond)
 	}
 	pk := in.ExpressionAttributeValues[":pk"].(*types.AttributeValueMemberS).Value
 	var keys [][2]string
 	for k := range w.items {
-		if k[0] == pk {
+		if k[0] == pk && strings.HasPrefix(k[1], prefix) {
 			keys = append(keys, k)
 		}
 	}
 	slices.SortFunc(keys, func(a, b [2]string) int { return strings.Compare(a[1], b[1]) })
+	if start := in.ExclusiveStartKey; start != nil {
+		after := start["sk"].(*types.AttributeValueMemberS).Value
+		i, _ := slices.BinarySearchFunc(keys, after, func(k [2]string, sk string) int { return strings.Compare(k[1], sk) })
+		for i < len(keys) && keys[i][1] <= after {
+			i++
+		}
+		keys = keys[i:]
+	}
 	out := &dynamodb.QueryOutput{}
 	size := 0
 	for _, k := range keys {
+		if size >= 1<<20 {
+			out.LastEvaluatedKey = map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: out.Items[len(out.Items)-1]["sk"].(*types.AttributeValueMemberS).Value},
+			}
+			break
+		}
 		out.Items = append(out.Items, maps.Clone(w.items[k]))
 		size += itemSize(w.items[k])
 	}
 	out.Count = int32(len(out.Items))
-	w.RCU += float64(max(1, (size+4095)/4096)) / 2
+	rcu := float64(max(1, (size+4095)/4096))
+	if !aws.ToBool(in.ConsistentRead) {
+		rcu /= 2
+	}
+	w.RCU += rcu
+	w.QueryRCU += rcu
 	return out, nil
 }
