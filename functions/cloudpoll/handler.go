@@ -49,6 +49,12 @@ type Handler struct {
 	State   State
 	SignIn  signin.Checker
 	Rules   detector // nil: no rules
+	// Counts takes every new event into the god view's counters, per cloud (counters.Table in
+	// AWS, localstate.Counters under -state, counters.Memory in a local run); nil: not counted.
+	Counts countStore
+	// Changes records write events in the change log, with Alibaba ECS and SLB tags
+	// (changeLog); nil: no change log.
+	Changes *changeLog
 	Alerts  publisher
 	Log     *slog.Logger
 	Metrics counter
@@ -108,6 +114,7 @@ func (h *Handler) poll(ctx context.Context, src Source, secrets Secrets) error {
 		from = now.Add(-h.Lookback - src.delay)
 	}
 	w := Window{From: from, To: now}
+	res := h.Changes.resolver(src, cred)
 	log.InfoContext(ctx, "polling", "from", w.From, "to", w.To)
 	var errs []error
 	pages, cursor := 0, ""
@@ -121,7 +128,7 @@ func (h *Handler) poll(ctx context.Context, src Source, secrets Secrets) error {
 		}
 		pages++
 		for _, raw := range page.Events {
-			if err := h.process(ctx, log, src, raw); err != nil {
+			if err := h.process(ctx, log, src, res, raw); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -162,8 +169,9 @@ func (h *Handler) fetch(ctx context.Context, src Source, cred cloudsign.Credenti
 
 // process runs one event through the checks, once: an event already processed (an earlier,
 // overlapping window) is skipped; one that fails (an alert not published, a rule not
-// evaluated) is not marked, so the next poll tries it again.
-func (h *Handler) process(ctx context.Context, log *slog.Logger, src Source, raw json.RawMessage) error {
+// evaluated, its count or change records not written) is not marked, so the next poll tries
+// it again. res reads the tags of the source's resources (nil: none).
+func (h *Handler) process(ctx context.Context, log *slog.Logger, src Source, res tagResolver, raw json.RawMessage) error {
 	rec, err := cloudaudit.Normalize(src.Cloud, raw, cloudaudit.Options{Region: src.Region})
 	if err != nil {
 		// No event ID: nothing to deduplicate on, and nothing a check could name. Logged with
@@ -197,6 +205,16 @@ func (h *Handler) process(ctx context.Context, log *slog.Logger, src Source, raw
 		h.Metrics.Add("RuleErrors", 1)
 		return fmt.Errorf("event %s: rules: %w", rec.EventID, detectErr)
 	}
+	// The count and the change records are exactly-once writes of their own (a marker per
+	// event, a conditional put per event and resource), made before the event is marked seen:
+	// one that fails leaves the event unmarked, and the retry adds only what is missing.
+	counted, err := h.count(ctx, rec)
+	if err != nil {
+		return fmt.Errorf("event %s: %w", rec.EventID, err)
+	}
+	if err := h.Changes.record(ctx, elog, res, rec); err != nil {
+		return fmt.Errorf("event %s: change log: %w", rec.EventID, err)
+	}
 	first, err := h.State.MarkSeen(ctx, key, h.Now().Add(h.SeenFor))
 	if err != nil {
 		return fmt.Errorf("event %s: mark seen: %w", rec.EventID, err)
@@ -207,6 +225,9 @@ func (h *Handler) process(ctx context.Context, log *slog.Logger, src Source, raw
 	}
 	h.Metrics.Add("Events", 1)
 	h.Metrics.Add("Events."+src.Cloud, 1)
+	if counted {
+		h.Metrics.Add("EventsCounted", 1)
+	}
 	if len(alerts) == 0 {
 		elog.DebugContext(ctx, "event ok", "decision", "pass")
 	}
@@ -283,7 +304,7 @@ func (h *Handler) HandlePage(cloud, region string) func(ctx context.Context, raw
 		}
 		var errs []error
 		for _, ev := range page.Events {
-			if err := h.process(ctx, log, src, ev); err != nil {
+			if err := h.process(ctx, log, src, nil, ev); err != nil {
 				errs = append(errs, err)
 			}
 		}

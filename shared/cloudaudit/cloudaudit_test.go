@@ -37,6 +37,8 @@ func TestNormalizeSamples(t *testing.T) {
 		"alibaba/page-1.json": {
 			{id: "B7A1C2D3-E4F5-4061-8273-94A5B6C7D8E9", name: "DeleteInstance", idType: "IAMUser", user: "alice", account: "1234567890123456",
 				ip: "203.0.113.66", time: "2026-11-20T12:31:01Z", ro: "w", resource: "ACS::ECS::Instance i-bp1a2b3c4d5e6f7g8h9i"},
+			{id: "C8B2D3E4-F5A6-4172-9384-A5B6C7D8E9F0", name: "DeleteLoadBalancer", idType: "IAMUser", user: "alice", account: "1234567890123456",
+				ip: "203.0.113.66", time: "2026-11-20T12:30:40Z", ro: "w", resource: "ACS::SLB::LoadBalancer lb-bp1slbexample0001"},
 			{id: "A6F0B1C2-D3E4-4F50-9162-83A4B5C6D7E8", name: "ConsoleLogout", idType: "IAMUser", user: "alice", account: "1234567890123456",
 				ip: "203.0.113.66", time: "2026-11-20T12:30:01Z", ro: "w"},
 			{id: "95EFA0B1-C2D3-4E4F-8051-72939A4B5C6D", name: "ConsoleLogin", idType: "IAMUser", user: "alice", account: "1234567890123456",
