@@ -36,8 +36,8 @@ type changeLog struct {
 	// NewTags makes the tag source of an Alibaba source with its key pair; nil: no lookups.
 	NewTags func(src Source, cred cloudsign.Credentials) tags.Source
 	// Cache and Known are the resolver's (tags.NewCache, tags.MemoryKnown), shared by sources.
-	Cache   *tags.Cache
-	Known   interface {
+	Cache *tags.Cache
+	Known interface {
 		Get(ctx context.Context, arn string) (tags.Tags, bool, error)
 		Put(ctx context.Context, arn string, t tags.Tags) error
 	}
