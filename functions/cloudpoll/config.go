@@ -21,6 +21,14 @@ type Config struct {
 	FailedSignIn     bool          `envconfig:"ALERT_FAILED_SIGN_IN" default:"true"`
 	RootSignIn       bool          `envconfig:"ALERT_ROOT_SIGN_IN" default:"true"`
 	SignInWithoutMFA bool          `envconfig:"ALERT_SIGN_IN_WITHOUT_MFA" default:"true"`
+	// The god view's counters (aggregate's table): every polled event counts there, per cloud.
+	CountersTable        string `envconfig:"COUNTERS_TABLE"`
+	CounterRetentionDays int    `envconfig:"COUNTER_RETENTION_DAYS" default:"90"`
+	// The change log (tagenrich's table): write events, with Alibaba ECS and SLB tags.
+	ChangeTable         string        `envconfig:"CHANGE_TABLE"`
+	ChangeRetentionDays int           `envconfig:"CHANGE_RETENTION_DAYS" default:"180"`
+	TagKeys             []string      `envconfig:"TAG_KEYS" default:"project,cost-center,owner,env"`
+	TagCacheTTL         time.Duration `envconfig:"TAG_CACHE_TTL" default:"10m"`
 	// RULES_DIR, DISABLED_RULES, TRUSTED_ACCOUNTS, as the rules function reads them.
 	rules.Selection
 	// Embedded, not named: envconfig would prefix a named struct's variables (ALERT_…).
@@ -50,6 +58,12 @@ func loadConfig() (Config, *ipallow.List, error) {
 	}
 	if c.Lookback < 0 || c.Lookback > 7*24*time.Hour {
 		return c, nil, &config.Error{Var: "FIRST_POLL_LOOKBACK", Problem: "want a duration between 0 and 168h"}
+	}
+	if c.CounterRetentionDays < 1 {
+		return c, nil, &config.Error{Var: "COUNTER_RETENTION_DAYS", Problem: "want at least 1 day"}
+	}
+	if c.ChangeRetentionDays < 1 {
+		return c, nil, &config.Error{Var: "CHANGE_RETENTION_DAYS", Problem: "want at least 1 day"}
 	}
 	if config.UnderLambda() {
 		if c.SecretsFile != "" {

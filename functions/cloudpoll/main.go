@@ -20,11 +20,15 @@ import (
 
 	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/changelog"
 	"github.com/trailguard/trailguard/shared/cloudaudit"
+	"github.com/trailguard/trailguard/shared/cloudsign"
 	"github.com/trailguard/trailguard/shared/config"
+	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/localrun"
 	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/signin"
+	"github.com/trailguard/trailguard/shared/tags"
 )
 
 func main() {
@@ -41,6 +45,12 @@ func main() {
 		"ALERT_FAILED_SIGN_IN":      "alert on a failed sign-in (MEDIUM)",
 		"ALERT_ROOT_SIGN_IN":        "alert on a primary-account (root) sign-in (HIGH)",
 		"ALERT_SIGN_IN_WITHOUT_MFA": "alert on a sign-in without MFA (MEDIUM)",
+		"COUNTERS_TABLE":            "the god view's counters table: every polled event counts there, per cloud (unset: in memory)",
+		"COUNTER_RETENTION_DAYS":    "how long counters are kept (as aggregate's RETENTION_DAYS)",
+		"CHANGE_TABLE":              "the change log table: write events, with Alibaba ECS and SLB tags (unset: in memory)",
+		"CHANGE_RETENTION_DAYS":     "how long change records are kept (as tagenrich's RETENTION_DAYS)",
+		"TAG_KEYS":                  "tag keys the change log indexes (as tagenrich's)",
+		"TAG_CACHE_TTL":             "how long looked-up Alibaba tags are reused",
 	}}
 	app.Modes = "-cloud huawei|alibaba|tencent FILE…   run saved API response pages (one page per file) through the checks\n" +
 		"-poll                                 poll the SOURCES once (keys from SECRETS_FILE) and exit"
@@ -78,13 +88,15 @@ func main() {
 	if err != nil {
 		app.Fail(err)
 	}
+	changes := &changeLog{Store: &changelog.MemoryStore{}, Cache: tags.NewCache(cfg.TagCacheTTL, 10000, nil), Known: &tags.MemoryKnown{},
+		Metrics: app.Metrics, NewTags: alibabaTags}
 	h := &Handler{
 		Sources: cfg.sources,
 		Fetch:   &Client{HTTP: &http.Client{Timeout: 20 * time.Second}, Now: time.Now, Pace: NewPacers(time.Now, sleep)},
 		State:   &MemoryState{},
 		SignIn: signin.Checker{Allow: allow, FailedSignIn: cfg.FailedSignIn, RootSignIn: cfg.RootSignIn,
 			SignInWithoutMFA: cfg.SignInWithoutMFA},
-		Rules: detect, Alerts: sender, Log: app.Log, Metrics: app.Metrics,
+		Rules: detect, Alerts: sender, Log: app.Log, Metrics: app.Metrics, Counts: &counters.Memory{}, Changes: changes,
 		Now: time.Now, Sleep: sleep, Lookback: cfg.Lookback,
 		Backoff: 500 * time.Millisecond, MaxBackoff: 8 * time.Second, Margin: 5 * time.Second,
 		SeenFor: 48 * time.Hour,
@@ -111,7 +123,22 @@ func main() {
 				h.State = &DynamoState{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.PollTable, Now: time.Now}
 			}
 		}
-		app.Log.Info("cloudpoll ready", "sources", len(h.Sources), "allowlist_prefixes", allow.Len(), "state_table", cfg.PollTable)
+		if cfg.CountersTable != "" || cfg.ChangeTable != "" {
+			awsCfg, err := loadAWS()
+			if err != nil {
+				app.Fail("aws config:", err)
+			}
+			db := dynamodb.NewFromConfig(awsCfg)
+			if cfg.CountersTable != "" {
+				h.Counts = &counters.Table{Client: db, Name: cfg.CountersTable, Retention: time.Duration(cfg.CounterRetentionDays) * 24 * time.Hour}
+			}
+			if cfg.ChangeTable != "" {
+				changes.Store = &changelog.DynamoStore{Client: db, Table: cfg.ChangeTable, IndexKeys: cfg.TagKeys,
+					Retain: time.Duration(cfg.ChangeRetentionDays) * 24 * time.Hour}
+			}
+		}
+		app.Log.Info("cloudpoll ready", "sources", len(h.Sources), "allowlist_prefixes", allow.Len(), "state_table", cfg.PollTable,
+			"counters_table", cfg.CountersTable, "change_table", cfg.ChangeTable)
 		if *pollOnce {
 			err := h.HandleSchedule(ctx, nil)
 			_ = app.FlushMetrics()
@@ -129,4 +156,11 @@ func main() {
 		app.Fail(fmt.Sprintf("cloudpoll: -cloud %q: want huawei, alibaba or tencent (the cloud whose response pages the files are)", *cloud))
 	}
 	app.Serve(ctx, h.HandlePage(*cloud, *region))
+}
+
+// alibabaTags is the tag source of an Alibaba source: its key pair reads its own account's
+// ECS and SLB tags, and assumes the member role in the others.
+func alibabaTags(src Source, cred cloudsign.Credentials) tags.Source {
+	return &tags.Alibaba{HTTP: &http.Client{Timeout: 10 * time.Second}, Credentials: cred, Home: src.AccountID, MemberRole: src.MemberRole,
+		Now: time.Now, Sleep: sleep}
 }

@@ -30,6 +30,13 @@ type Source struct {
 	ProjectID string `json:"project_id"`
 	// SecretARN is the Secrets Manager secret holding the key pair (see Credentials).
 	SecretARN string `json:"secret_arn"`
+	// AccountID is, for Alibaba, the account the key pair belongs to: the tags of its resources
+	// are read with the key pair, those of any other account (a Resource Directory member)
+	// through STS AssumeRole of MemberRole there. Empty: every account is read with the key.
+	AccountID string `json:"account_id,omitempty"`
+	// MemberRole is the role assumed in member accounts for their tags
+	// (ResourceDirectoryAccountAccessRole when empty).
+	MemberRole string `json:"member_role,omitempty"`
 	// Delay overrides the cloud's delivery delay, the overlap of consecutive windows
 	// (Go duration, e.g. "10m").
 	Delay string `json:"delay,omitempty"`
