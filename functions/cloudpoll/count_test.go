@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/localstate"
+	"github.com/trailguard/trailguard/shared/testenv"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -133,6 +134,43 @@ func TestCounterKey(t *testing.T) {
 	} {
 		if _, err := counterKey(bad); !errors.Is(err, trail.ErrMalformed) {
 			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
+	}
+}
+
+// TestCountedOnceOnDynamoDB: the deployed stores on dynalite (the poll table, the counters
+// table of template.yaml): two overlapping polls of the three clouds, merged by the counters'
+// Flush, give each cloud's events once, in the accounts' hours.
+func TestCountedOnceOnDynamoDB(t *testing.T) {
+	client := testenv.DynamoDB(t)
+	f := startFakes(t)
+	r := newRig(t, f.sources, allSecrets, nil)
+	merged := time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC) // 12:00's hour has settled
+	table := &counters.Table{Client: client, Name: testenv.CreateTable(t, client, "CountersTable"), Retention: 90 * 24 * time.Hour,
+		Now: func() time.Time { return merged }}
+	r.h.Counts = table
+	r.h.State = &DynamoState{Client: client, Table: testenv.CreateTable(t, client, "CloudPollTable"), Now: time.Now}
+	for _, at := range []time.Time{firstPoll, secondPoll} {
+		if err := r.pollAt(t, at); err != nil {
+			t.Fatalf("poll at %s: %v", at, err)
+		}
+	}
+	if _, err := table.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, account := range []string{"0a1b2c3d4e5f60718293a4b5c6d7e8f9", aliHome, "100012345678"} {
+		rows, err := table.AccountHour(t.Context(), account, "2026-11-20T12")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows {
+			got[row.Cloud] += row.Count
+		}
+	}
+	for cloud, n := range f.events {
+		if got[cloud] != int64(n) {
+			t.Errorf("%s: %d counted, want %d", cloud, got[cloud], n)
 		}
 	}
 }
