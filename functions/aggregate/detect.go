@@ -25,6 +25,10 @@ type detector interface {
 	// these fields, when the fields alone say (rules.Detector.Fingerprints): a record whose
 	// findings the file has an alert of already need not be decoded either.
 	Fingerprints(rec *trail.Record, dst []string) ([]string, bool)
+	// Clears says, from these fields and the payload paths the admitted rules read in raw
+	// (rules.Detector.Clears), that no rule matches the record nor fails on it: it need not be
+	// decoded either.
+	Clears(rec *trail.Record, raw []byte) bool
 }
 
 // newDetector builds the same rules the rules function runs, so a record seen in real time and
@@ -55,6 +59,7 @@ type fileDetections struct {
 	skipped  int      // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
 	filtered int      // records no rule could match, by the fields the counters' parser kept (not decoded)
 	folded   int      // records folded into alerts of this file by the fields the parser kept (not decoded)
+	cleared  int      // records no rule matches by the kept fields and the payload paths the rules read (not decoded)
 	prints   []string // scratch for Fingerprints
 	logged   int      // rule errors logged
 	skipLog  int      // skipped records logged
@@ -114,7 +119,10 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 // second decode. Nor does a record whose alerts the kept fields say in full (rules known to
 // match, without threshold, fingerprinted by kept fields: Detector.Fingerprints) when the
 // file has an alert of each of its findings already: it is counted into them as decoding it
-// would have. Only the first record of such a finding is decoded, to build its alert. A
+// would have. Only the first record of such a finding is decoded, to build its alert. Nor
+// is a record the admitted rules, run on the kept fields and the few payload paths they read
+// (found in raw without decoding it), all say false on (Detector.Clears): a launch of a
+// t3.micro, an upload under the bucket's own key. A
 // record whose kept fields a full decoder could read otherwise (Parser.Ambiguous), or which
 // the rules would judge unusable (no identity: trail's Check; the parser has checked time and
 // event name), goes the whole way as before.
@@ -128,6 +136,10 @@ func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d dete
 		}
 		if f.foldKnown(d, fields) {
 			f.folded++
+			return nil
+		}
+		if d.Clears(fields, raw) {
+			f.cleared++
 			return nil
 		}
 	}

@@ -166,6 +166,7 @@ func (decodeEverything) Admits(*trail.Record) bool { return true }
 func (decodeEverything) Fingerprints(_ *trail.Record, dst []string) ([]string, bool) {
 	return dst, false
 }
+func (decodeEverything) Clears(*trail.Record, []byte) bool { return false }
 
 // fileAlerts runs the aggregator's log-file path over one gzipped file with the whole pack
 // (its own threshold counts) and returns what it found.
@@ -222,7 +223,7 @@ func TestFoldingAgreesWithDecodingEverything(t *testing.T) {
 			if fast.ruleErrs != full.ruleErrs || fast.skipped != full.skipped {
 				t.Errorf("rule errors %d, skipped %d; decoding everything: %d, %d", fast.ruleErrs, fast.skipped, full.ruleErrs, full.skipped)
 			}
-			t.Logf("%d alerts; %d records filtered, %d folded without decoding", len(got), fast.filtered, fast.folded)
+			t.Logf("%d alerts; %d records filtered, %d folded, %d cleared without decoding", len(got), fast.filtered, fast.folded, fast.cleared)
 			if name != "corpus" && len(data) > 1<<20 && fast.folded == 0 {
 				t.Error("nothing folded without decoding")
 			}

@@ -12,6 +12,11 @@ import (
 type Engine struct {
 	rules []*compiledRule
 	index prefilterIndex // which rules a record's event name leaves possible
+	// trees: per event name, the payload paths the rules that may run on it read (paths.go);
+	// otherTrees for names no rule pins. wholePayloads turns them off (tests compare).
+	trees         map[string]*payloadTrees
+	otherTrees    *payloadTrees
+	wholePayloads bool
 }
 
 type compiledRule struct {
@@ -25,6 +30,10 @@ type compiledRule struct {
 	// fingerprint's values read from foldBy (Detector.Fingerprints).
 	foldable bool
 	foldBy   []field
+	// reads: what the rule's expressions read of the record (paths.go); partial: its
+	// condition reads PrefilterFields and payload paths only (Engine.Clears).
+	reads   reads
+	partial bool
 }
 
 // Options are what a deployment tells the rules beyond the rules themselves.
@@ -65,6 +74,7 @@ func CompileWith(rules []*Rule, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.index = newPrefilterIndex(e.rules)
+	e.trees, e.otherTrees = payloadTreesByName(e.rules, e.index)
 	return e, nil
 }
 
@@ -82,20 +92,22 @@ func compileRule(env *cel.Env, r *Rule) (*compiledRule, error) {
 	}
 	c := &compiledRule{rule: r, when: when, filter: condOf(checked)}
 	c.foldBy, c.foldable = foldFields(r)
+	c.reads.add(checked)
+	c.partial = !c.reads.other
 	for i, p := range r.Fingerprint {
-		prg, err := compilePath(env, p)
+		prg, err := compilePath(env, p, &c.reads)
 		if err != nil {
 			return nil, r.errorf("fingerprint[%d] %s: %v", i, p, err)
 		}
 		c.fingerprint = append(c.fingerprint, prg)
 	}
 	if r.Distinct != "" {
-		if c.distinct, err = compilePath(env, r.Distinct); err != nil {
+		if c.distinct, err = compilePath(env, r.Distinct, &c.reads); err != nil {
 			return nil, r.errorf("distinct %s: %v", r.Distinct, err)
 		}
 	}
 	for i, p := range r.Tally {
-		prg, err := compilePath(env, p)
+		prg, err := compilePath(env, p, &c.reads)
 		if err != nil {
 			return nil, r.errorf("tally[%d] %s: %v", i, p, err)
 		}
@@ -104,16 +116,14 @@ func compileRule(env *cel.Env, r *Rule) (*compiledRule, error) {
 	return c, nil
 }
 
-// compilePath compiles a field path (userIdentity.arn) as a read of event.
-func compilePath(env *cel.Env, p string) (cel.Program, error) {
-	return compileExpr(env, "event."+strings.TrimPrefix(p, "event."), false)
-}
-
-func compileExpr(env *cel.Env, expr string, wantBool bool) (cel.Program, error) {
-	ast, err := checkExpr(env, expr, wantBool)
+// compilePath compiles a field path (userIdentity.arn) as a read of event, adding what it
+// reads to rd.
+func compilePath(env *cel.Env, p string, rd *reads) (cel.Program, error) {
+	ast, err := checkExpr(env, "event."+strings.TrimPrefix(p, "event."), false)
 	if err != nil {
 		return nil, err
 	}
+	rd.add(ast)
 	return env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 }
 

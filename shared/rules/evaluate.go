@@ -57,7 +57,7 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 // is reported in the error as an *EvalError, joined with the others; the matches of the
 // other rules are returned all the same.
 func (e *Engine) Evaluate(rec *trail.Record) ([]Match, error) {
-	act := &activation{ev: &eventValue{rec: rec}}
+	act := &activation{ev: &eventValue{rec: rec, trees: e.treesFor(rec.EventName)}}
 	var matches []Match
 	var errs []error
 	for c := range e.admitted(rec) { // the others cannot match (prefilter.go)

@@ -119,7 +119,9 @@ func decodeJSON(raw []byte, field string) (any, error) {
 // eventValue is what `event` is bound to for one evaluation: the record plus its payloads,
 // decoded at most once however many rules read them.
 type eventValue struct {
-	rec     *trail.Record
+	rec *trail.Record
+	// trees are the payload paths the rules that may run read (nil: decode payloads whole).
+	trees   *payloadTrees
 	decoded [numPayloads]bool
 	values  [numPayloads]any
 	errs    [numPayloads]error
@@ -170,7 +172,11 @@ func (e *eventValue) raw(i int) []byte {
 
 func (e *eventValue) payload(i int) (any, error) {
 	if !e.decoded[i] {
-		e.values[i], e.errs[i] = decodeJSON(e.raw(i), payloadNames[i])
+		var tree *pathTree
+		if e.trees != nil {
+			tree = e.trees[i]
+		}
+		e.values[i], e.errs[i] = decodePaths(e.raw(i), tree, payloadNames[i])
 		e.decoded[i] = true
 	}
 	return e.values[i], e.errs[i]
