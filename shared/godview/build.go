@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/trailguard/trailguard/shared/alert"
@@ -69,7 +68,8 @@ type Model struct {
 	Principals  []PrincipalStat
 	Sources     []SourceStat
 	EventNames  []Count
-	Services    []Count
+	Services    []Count // by event source (counters.ServiceOf); older counters by resource type
+	Regions     []RegionStat
 	ErrorCodes  []Count
 	Denied      []Count // access denied calls by principal
 	Alerts      []alert.Sent
@@ -138,6 +138,21 @@ type HeatCell struct {
 	Mean  float64 // usual calls at this hour (same hour, BaselineDays days before)
 	SD    float64
 	Z     float64
+	// Regions are the hour's calls per region, busiest first; NewRegions those of them the
+	// account made no call in during the BaselineDays days before the range (highlighted:
+	// activity in a region an account does not use is the classic sign of stolen keys).
+	Regions    []counters.RegionCount
+	NewRegions []string
+}
+
+// RegionStat is one region's calls over the range, across accounts.
+type RegionStat struct {
+	Region                string
+	Count, Errors, Denied int64
+	Accounts              int
+	// New: for at least one of its accounts, no call in that region in the BaselineDays
+	// days before the range.
+	New bool
 }
 
 // PrincipalStat is one of the busiest principals.
@@ -166,28 +181,21 @@ type Count struct {
 	Count int64
 }
 
-// IsAccessDenied says whether an error code is a refusal for lack of permission, as CIS AWS
-// Foundations 4.1 counts them (and the unauthorized-api-call rule): "AccessDenied*" or
-// "*UnauthorizedOperation".
-func IsAccessDenied(code string) bool {
-	return strings.HasPrefix(code, "AccessDenied") || strings.HasSuffix(code, "UnauthorizedOperation")
-}
+// IsAccessDenied says whether an error code is a refusal for lack of permission
+// (counters.IsAccessDenied: the summaries count denied calls with it).
+func IsAccessDenied(code string) bool { return counters.IsAccessDenied(code) }
 
-// Service is the AWS service of a resource type ("AWS::S3::Bucket" is "S3"): the counters
-// keep the resource type, not the event source. Calls without a resource are "(none)".
-func Service(resourceType string) string {
-	if resourceType == "" {
-		return "(none)"
-	}
-	parts := strings.Split(resourceType, "::")
-	if len(parts) >= 2 && parts[1] != "" {
-		return parts[1]
-	}
-	return resourceType
+// SummarySource is a Source that also keeps the counters as hour summaries
+// (counters.Summary, written by the counters' merge): Build reads those, one small item per
+// account and hour, instead of every counter. detail asks for the ranked lists (the hours
+// shown); without it only the totals (the hours compared against).
+type SummarySource interface {
+	Source
+	Summaries(ctx context.Context, from, to time.Time, detail bool) ([]counters.Summary, error)
 }
 
 // Window is the range of counters Build reads for r: the previous period (the KPIs) and the
-// BaselineDays days before r (the heatmap, new sources), up to r's end.
+// BaselineDays days before r (the heatmap, new sources and regions), up to r's end.
 func Window(r Range) Range {
 	from := r.From.AddDate(0, 0, -BaselineDays)
 	if p := r.Prev().From; p.Before(from) {
@@ -196,17 +204,18 @@ func Window(r Range) Range {
 	return Range{from, r.To}
 }
 
-// Build computes every panel of r from src. It reads the counters once (Window(r)), the
-// alerts and the changes once each.
+// Build computes every panel of r from src. It reads the counters once (Window(r)): as hour
+// summaries from a SummarySource (the totals for the hours before r, the detail for r's), else
+// as counter rows, summarized here the same way; then the alerts and the changes once each.
 func Build(ctx context.Context, src Source, r Range, opts Options) (Model, error) {
 	opts.defaults()
 	r = HourRange(r.From, r.To)
 	w := Window(r)
-	rows, err := src.Activity(ctx, w.From, w.To)
+	sums, err := readSummaries(ctx, src, w, r)
 	if err != nil {
 		return Model{}, fmt.Errorf("god view: read activity %s..%s: %w", w.From.Format(counters.HourLayout), w.To.Format(counters.HourLayout), err)
 	}
-	m := compute(rows, r, opts)
+	m := compute(sums, r, opts)
 	if m.Alerts, err = src.Alerts(ctx, r.From, r.To, opts.Alerts); err != nil {
 		return Model{}, fmt.Errorf("god view: read alerts: %w", err)
 	}
@@ -229,6 +238,27 @@ func Build(ctx context.Context, src Source, r Range, opts Options) (Model, error
 	return m, nil
 }
 
+// readSummaries reads the account-hour summaries of window w, with detail for r's hours.
+func readSummaries(ctx context.Context, src Source, w, r Range) ([]counters.Summary, error) {
+	ss, ok := src.(SummarySource)
+	if !ok {
+		rows, err := src.Activity(ctx, w.From, w.To)
+		if err != nil {
+			return nil, err
+		}
+		return counters.Summarize(rows), nil
+	}
+	before, err := ss.Summaries(ctx, w.From, r.From, false)
+	if err != nil {
+		return nil, err
+	}
+	shown, err := ss.Summaries(ctx, r.From, r.To, true)
+	if err != nil {
+		return nil, err
+	}
+	return append(before, shown...), nil
+}
+
 // hourIndex maps an hour string to its index relative to base (negative before it).
 type hourIndex struct{ base time.Time }
 
@@ -240,8 +270,8 @@ func (h hourIndex) of(hour string) (int, bool) {
 	return int(t.Sub(h.base) / time.Hour), true
 }
 
-// compute is Build's arithmetic over the counters, pure.
-func compute(rows []counters.Row, r Range, opts Options) Model {
+// compute is Build's arithmetic over the account-hour summaries, pure.
+func compute(sums []counters.Summary, r Range, opts Options) Model {
 	n := r.Hours()
 	m := Model{Range: r, SilentHours: opts.SilentHours}
 	for i := range n {
@@ -258,80 +288,111 @@ func compute(rows []counters.Row, r Range, opts Options) Model {
 	for _, a := range opts.Accounts {
 		perAccount[a] = make([]int64, n-earliest)
 	}
-	cur, old := newPeriodStats(), newPeriodStats()
+	var cur, old periodStats
 	errs := make([]int64, n)
+	cellRegions := map[string][][]counters.RegionCount{} // account → hour of the range → regions
+	type sourcesAt struct {
+		h   int
+		set counters.HashSet
+	}
+	var seenBefore []sourcesAt            // the source sets of the hours before the range
+	regionBefore := map[[2]string][]int{} // account, region → hours before the range with calls
+	regionFirst := map[[2]string]int{}    // account, region → first hour in the range
+	regions := map[string]*RegionStat{}   // over the range
+	regionAccounts := map[string]map[string]bool{}
 	principals := map[string]*PrincipalStat{}
-	principalSources := map[string]map[string]bool{}
+	principalSources := map[string][]counters.HashSet{}
 	sources := map[string]*SourceStat{}
 	sourceFirst := map[string]int{}
-	sourcePrincipals := map[string]map[string]bool{}
+	sourcePrincipals := map[string][]counters.HashSet{}
 	sourceAccounts := map[string]map[string]bool{}
-	sourceLastBefore := map[string]int{} // latest hour index < 0 a source was seen
 	events, services, codes, denied := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
 
-	for _, row := range rows {
-		h, ok := idx.of(row.Hour)
+	for i := range sums {
+		s := &sums[i]
+		h, ok := idx.of(s.Hour)
 		if !ok || h < earliest || h >= n {
 			continue
 		}
-		series := perAccount[row.Account]
+		series := perAccount[s.Account]
 		if series == nil {
 			series = make([]int64, n-earliest)
-			perAccount[row.Account] = series
+			perAccount[s.Account] = series
 		}
-		series[h-earliest] += row.Count
-		failed := row.ErrorCode != ""
-		isDenied := IsAccessDenied(row.ErrorCode)
+		series[h-earliest] += s.Count
 		if h < 0 {
-			if row.SourceIP != "" {
-				if last, ok := sourceLastBefore[row.SourceIP]; !ok || h > last {
-					sourceLastBefore[row.SourceIP] = h
-				}
+			seenBefore = append(seenBefore, sourcesAt{h, s.Sources})
+			for _, rc := range s.Regions {
+				k := [2]string{s.Account, rc.Region}
+				regionBefore[k] = append(regionBefore[k], h)
 			}
 			if h >= prevStart {
-				old.add(row, failed, isDenied)
+				old.add(s)
 			}
 			continue
 		}
-		cur.add(row, failed, isDenied)
-		if failed {
-			errs[h] += row.Count
-			codes[row.ErrorCode] += row.Count
+		cur.add(s)
+		errs[h] += s.Errors
+		if cellRegions[s.Account] == nil {
+			cellRegions[s.Account] = make([][]counters.RegionCount, n)
 		}
-		if isDenied {
-			denied[row.Principal] += row.Count
-		}
-		events[row.EventName] += row.Count
-		services[Service(row.ResourceType)] += row.Count
-
-		p := principals[row.Principal]
-		if p == nil {
-			p = &PrincipalStat{Principal: row.Principal, Series: make([]int64, n)}
-			principals[row.Principal] = p
-			principalSources[row.Principal] = map[string]bool{}
-		}
-		p.Count += row.Count
-		p.Series[h] += row.Count
-		if failed {
-			p.Errors += row.Count
-		}
-		if row.SourceIP != "" {
-			principalSources[row.Principal][row.SourceIP] = true
-			s := sources[row.SourceIP]
-			if s == nil {
-				s = &SourceStat{Source: row.SourceIP}
-				sources[row.SourceIP] = s
-				sourceFirst[row.SourceIP] = h
-				sourcePrincipals[row.SourceIP] = map[string]bool{}
-				sourceAccounts[row.SourceIP] = map[string]bool{}
+		cellRegions[s.Account][h] = append(cellRegions[s.Account][h], s.Regions...)
+		for _, rc := range s.Regions {
+			k := [2]string{s.Account, rc.Region}
+			if f, ok := regionFirst[k]; !ok || h < f {
+				regionFirst[k] = h
 			}
-			s.Count += row.Count
-			if failed {
-				s.Errors += row.Count
+			st := regions[rc.Region]
+			if st == nil {
+				st = &RegionStat{Region: rc.Region}
+				regions[rc.Region] = st
+				regionAccounts[rc.Region] = map[string]bool{}
 			}
-			sourceFirst[row.SourceIP] = min(sourceFirst[row.SourceIP], h)
-			sourcePrincipals[row.SourceIP][row.Principal] = true
-			sourceAccounts[row.SourceIP][row.Account] = true
+			st.Count += rc.Count
+			st.Errors += rc.Errors
+			st.Denied += rc.Denied
+			regionAccounts[rc.Region][s.Account] = true
+		}
+		d := s.Detail
+		if d == nil {
+			continue
+		}
+		for _, c := range d.Events {
+			events[c.Name] += c.Count
+		}
+		for _, c := range d.Services {
+			services[c.Name] += c.Count
+		}
+		for _, c := range d.ErrorCodes {
+			codes[c.Name] += c.Count
+		}
+		for _, c := range d.DeniedBy {
+			denied[c.Name] += c.Count
+		}
+		for _, ps := range d.Principals {
+			p := principals[ps.Principal]
+			if p == nil {
+				p = &PrincipalStat{Principal: ps.Principal, Series: make([]int64, n)}
+				principals[ps.Principal] = p
+			}
+			p.Count += ps.Count
+			p.Errors += ps.Errors
+			p.Series[h] += ps.Count
+			principalSources[ps.Principal] = append(principalSources[ps.Principal], ps.Sources)
+		}
+		for _, ss := range d.Sources {
+			src := sources[ss.Source]
+			if src == nil {
+				src = &SourceStat{Source: ss.Source}
+				sources[ss.Source] = src
+				sourceFirst[ss.Source] = h
+				sourceAccounts[ss.Source] = map[string]bool{}
+			}
+			src.Count += ss.Count
+			src.Errors += ss.Errors
+			sourceFirst[ss.Source] = min(sourceFirst[ss.Source], h)
+			sourcePrincipals[ss.Source] = append(sourcePrincipals[ss.Source], ss.Principals)
+			sourceAccounts[ss.Source][s.Account] = true
 		}
 	}
 
@@ -368,8 +429,8 @@ func compute(rows []counters.Row, r Range, opts Options) Model {
 		{Name: KPIEvents, Value: float64(cur.events), Prev: float64(old.events)},
 		{Name: KPIErrorRate, Value: pct(cur.errors, cur.events), Prev: pct(old.errors, old.events), Percent: true},
 		{Name: KPIDenied, Value: float64(cur.denied), Prev: float64(old.denied)},
-		{Name: KPIPrincipals, Value: float64(len(cur.principals)), Prev: float64(len(old.principals))},
-		{Name: KPISources, Value: float64(len(cur.sources)), Prev: float64(len(old.sources))},
+		{Name: KPIPrincipals, Value: float64(counters.Distinct(slices.Values(cur.principals))), Prev: float64(counters.Distinct(slices.Values(old.principals)))},
+		{Name: KPISources, Value: float64(counters.Distinct(slices.Values(cur.sources))), Prev: float64(counters.Distinct(slices.Values(old.sources)))},
 		{Name: KPISilent, Value: float64(len(m.Silent)), Prev: float64(len(prevSilent))},
 	}
 
@@ -402,6 +463,18 @@ func compute(rows []counters.Row, r Range, opts Options) Model {
 		}
 	}
 
+	// A region is new for an account when the account made no call in it in the
+	// BaselineDays days before its first call of the range.
+	newRegion := func(account, region string) bool {
+		first := regionFirst[[2]string{account, region}]
+		for _, h := range regionBefore[[2]string{account, region}] {
+			if h >= first-24*BaselineDays {
+				return false
+			}
+		}
+		return true
+	}
+
 	// Heatmap: every account, busiest first.
 	for _, a := range accounts {
 		s := perAccount[a]
@@ -416,13 +489,33 @@ func compute(rows []counters.Row, r Range, opts Options) Model {
 			mean := sum / BaselineDays
 			sd := math.Sqrt(max(sq/BaselineDays-mean*mean, 0))
 			x := s[h-earliest]
-			row.Cells[h] = HeatCell{Count: x, Mean: mean, SD: sd, Z: (float64(x) - mean) / max(sd, math.Sqrt(mean), 1)}
+			c := HeatCell{Count: x, Mean: mean, SD: sd, Z: (float64(x) - mean) / max(sd, math.Sqrt(mean), 1)}
+			if cr := cellRegions[a]; cr != nil {
+				c.Regions = mergeRegions(cr[h])
+				for _, rc := range c.Regions {
+					if rc.Region != "" && newRegion(a, rc.Region) {
+						c.NewRegions = append(c.NewRegions, rc.Region)
+					}
+				}
+			}
+			row.Cells[h] = c
 		}
 		m.Heatmap.Rows = append(m.Heatmap.Rows, row)
 	}
 
+	for name, st := range regions {
+		st.Accounts = len(regionAccounts[name])
+		for a := range regionAccounts[name] {
+			st.New = st.New || (name != "" && newRegion(a, name))
+		}
+		m.Regions = append(m.Regions, *st)
+	}
+	slices.SortFunc(m.Regions, func(a, b RegionStat) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Region, b.Region))
+	})
+
 	for name, p := range principals {
-		p.Sources = len(principalSources[name])
+		p.Sources = counters.Distinct(slices.Values(principalSources[name]))
 		m.Principals = append(m.Principals, *p)
 	}
 	slices.SortFunc(m.Principals, func(a, b PrincipalStat) int {
@@ -431,15 +524,26 @@ func compute(rows []counters.Row, r Range, opts Options) Model {
 	m.Principals = m.Principals[:min(opts.Top, len(m.Principals))]
 
 	for ip, s := range sources {
-		s.Principals, s.Accounts = len(sourcePrincipals[ip]), len(sourceAccounts[ip])
-		last, seen := sourceLastBefore[ip]
-		s.New = !seen || last < sourceFirst[ip]-24*BaselineDays
+		s.Principals, s.Accounts = counters.Distinct(slices.Values(sourcePrincipals[ip])), len(sourceAccounts[ip])
 		m.Sources = append(m.Sources, *s)
 	}
 	slices.SortFunc(m.Sources, func(a, b SourceStat) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Source, b.Source))
 	})
 	m.Sources = m.Sources[:min(opts.Top, len(m.Sources))]
+	// New: not seen in the BaselineDays days before its first call of the range (looked up
+	// for the listed sources only).
+	for i := range m.Sources {
+		s := &m.Sources[i]
+		h, first := counters.Hash(s.Source), sourceFirst[s.Source]
+		s.New = true
+		for _, b := range seenBefore {
+			if b.h >= first-24*BaselineDays && b.set.Has(h) {
+				s.New = false
+				break
+			}
+		}
+	}
 
 	m.EventNames = ranked(events, opts.Top)
 	m.Services = ranked(services, opts.Top)
@@ -448,28 +552,45 @@ func compute(rows []counters.Row, r Range, opts Options) Model {
 	return m
 }
 
+// mergeRegions adds up the regions of an account-hour (one summary per account-hour; several
+// when clouds share an account name), busiest first.
+func mergeRegions(rs []counters.RegionCount) []counters.RegionCount {
+	if len(rs) < 2 {
+		return rs
+	}
+	by := map[string]*counters.RegionCount{}
+	var out []counters.RegionCount
+	for _, r := range rs {
+		if c := by[r.Region]; c != nil {
+			c.Count += r.Count
+			c.Errors += r.Errors
+			c.Denied += r.Denied
+			continue
+		}
+		c := r
+		by[r.Region] = &c
+	}
+	for _, c := range by {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b counters.RegionCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Region, b.Region))
+	})
+	return out
+}
+
 // periodStats are a period's KPI sums.
 type periodStats struct {
 	events, errors, denied int64
-	principals, sources    map[string]bool
+	principals, sources    []counters.HashSet
 }
 
-func newPeriodStats() *periodStats {
-	return &periodStats{principals: map[string]bool{}, sources: map[string]bool{}}
-}
-
-func (p *periodStats) add(row counters.Row, failed, denied bool) {
-	p.events += row.Count
-	if failed {
-		p.errors += row.Count
-	}
-	if denied {
-		p.denied += row.Count
-	}
-	p.principals[row.Principal] = true
-	if row.SourceIP != "" {
-		p.sources[row.SourceIP] = true
-	}
+func (p *periodStats) add(s *counters.Summary) {
+	p.events += s.Count
+	p.errors += s.Errors
+	p.denied += s.Denied
+	p.principals = append(p.principals, s.Principals)
+	p.sources = append(p.sources, s.Sources)
 }
 
 func pct(part, whole int64) float64 {
@@ -482,9 +603,8 @@ func pct(part, whole int64) float64 {
 // ranked is the top n of counts, largest first, ties by name.
 func ranked(counts map[string]int64, n int) []Count {
 	out := make([]Count, 0, len(counts))
-	for k, v := range counts {
-		out = append(out, Count{k, v})
+	for _, c := range counters.TopN(counts, n) {
+		out = append(out, Count{c.Name, c.Count})
 	}
-	slices.SortFunc(out, func(a, b Count) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Name, b.Name)) })
-	return out[:min(n, len(out))]
+	return out
 }

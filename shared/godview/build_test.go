@@ -147,7 +147,7 @@ func TestBuildRankings(t *testing.T) {
 	}
 	for name, tc := range map[string]struct{ got, want []Count }{
 		"event names": {m.EventNames, []Count{{"DeleteBucket", 50}, {"DescribeInstances", 32}, {"ListBuckets", 20}, {"RunInstances", 6}, {"GetObject", 4}}},
-		"services":    {m.Services, []Count{{"S3", 74}, {"(none)", 32}, {"EC2", 6}}},
+		"services":    {m.Services, []Count{{"s3", 74}, {"ec2", 38}}}, // by event source
 		"error codes": {m.ErrorCodes, []Count{{"Client.UnauthorizedOperation", 6}, {"AccessDenied", 4}, {"ThrottlingException", 2}}},
 		"denied":      {m.Denied, []Count{{bob, 10}}},
 	} {
@@ -157,6 +157,35 @@ func TestBuildRankings(t *testing.T) {
 	}
 	if top := build(t, Options{Top: 2}); len(top.Principals) != 2 || len(top.Sources) != 2 || len(top.EventNames) != 2 {
 		t.Errorf("Top 2: %d principals, %d sources, %d event names", len(top.Principals), len(top.Sources), len(top.EventNames))
+	}
+}
+
+// TestBuildRegions: the regions of the range, and the account-hours in a region their account
+// had not used in the week before highlighted (carol's ap-southeast-2 calls in account B),
+// not bob's eu-west-1 (used the hour before the range).
+func TestBuildRegions(t *testing.T) {
+	m := build(t, Options{})
+	want := []RegionStat{
+		{Region: "us-east-1", Count: 70, Accounts: 1},
+		{Region: "ap-southeast-2", Count: 32, Errors: 2, Accounts: 1, New: true},
+		{Region: "eu-west-1", Count: 10, Errors: 10, Denied: 10, Accounts: 1},
+	}
+	if !reflect.DeepEqual(m.Regions, want) {
+		t.Errorf("regions\n got %+v\nwant %+v", m.Regions, want)
+	}
+	var highlighted []string
+	for _, r := range m.Heatmap.Rows {
+		for h, c := range r.Cells {
+			for _, reg := range c.NewRegions {
+				highlighted = append(highlighted, r.Account+" "+m.Hours[h].Format("15")+" "+reg)
+			}
+		}
+	}
+	if want := []string{acctB + " 13 ap-southeast-2"}; !reflect.DeepEqual(highlighted, want) {
+		t.Errorf("new regions %v, want %v", highlighted, want)
+	}
+	if c := m.Heatmap.Rows[1].Cells[0]; len(c.Regions) != 1 || c.Regions[0] != (counters.RegionCount{Region: "eu-west-1", Count: 6, Errors: 6, Denied: 6}) {
+		t.Errorf("account B 10:00 regions %+v", c.Regions)
 	}
 }
 

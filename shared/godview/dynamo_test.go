@@ -2,6 +2,7 @@ package godview
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -9,17 +10,42 @@ import (
 	"github.com/trailguard/trailguard/shared/counters"
 )
 
-// countingHours serves the fixture's rows per account-hour and counts the Queries.
+// countingHours serves the fixture's rows as the counters table does (summaries per hour,
+// counters per account-hour) and counts the Queries.
 type countingHours struct {
-	mu      sync.Mutex
-	rows    []counters.Row
-	queries int
+	mu                sync.Mutex
+	rows              []counters.Row
+	summaryQueries    int
+	detailQueries     int
+	accountHourQuerys int
+}
+
+func (c *countingHours) HourSummaries(_ context.Context, hour string, detail bool) ([]counters.Summary, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.summaryQueries++
+	if detail {
+		c.detailQueries++
+	}
+	var rows []counters.Row
+	for _, r := range c.rows {
+		if r.Hour == hour {
+			rows = append(rows, r)
+		}
+	}
+	sums := counters.Summarize(rows)
+	if !detail {
+		for i := range sums {
+			sums[i].Detail = nil
+		}
+	}
+	return sums, nil
 }
 
 func (c *countingHours) AccountHour(_ context.Context, account, hour string) ([]counters.Row, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.queries++
+	c.accountHourQuerys++
 	var out []counters.Row
 	for _, r := range c.rows {
 		if r.Account == account && r.Hour == hour {
@@ -29,8 +55,9 @@ func (c *countingHours) AccountHour(_ context.Context, account, hour string) ([]
 	return out, nil
 }
 
-// TestTablesSameAnswersAsMemory: the Tables source reads the same rows as the Memory source,
-// with one Query per account and hour of the window.
+// TestTablesSameAnswersAsMemory: the Tables source, reading hour summaries, builds the same
+// model as the Memory source over the counters, with one Query per hour of the window
+// (whatever the accounts), the ranked lists read for the range's hours only.
 func TestTablesSameAnswersAsMemory(t *testing.T) {
 	ctx := context.Background()
 	hours := &countingHours{rows: fixtureRows()}
@@ -41,16 +68,20 @@ func TestTablesSameAnswersAsMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := Build(ctx, &Memory{Rows: mem.Rows, History: mem.History}, fixtureRange, Options{SilentHours: 2})
-	for i := range want.KPIs {
-		if got.KPIs[i] != want.KPIs[i] {
-			t.Errorf("KPI %s: tables %+v, memory %+v", want.KPIs[i].Name, got.KPIs[i], want.KPIs[i])
-		}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("tables' model\n%+v\nmemory's\n%+v", got, want)
 	}
 	w := Window(fixtureRange)
-	if wantQ := 3 * int(w.To.Sub(w.From)/time.Hour); hours.queries != wantQ {
-		t.Errorf("%d Queries, want %d (3 accounts × %d hours)", hours.queries, wantQ, wantQ/3)
+	if wantQ := int(w.To.Sub(w.From) / time.Hour); hours.summaryQueries != wantQ || hours.detailQueries != fixtureRange.Hours() || hours.accountHourQuerys != 0 {
+		t.Errorf("%d summary Queries (%d with detail), %d account-hour Queries; want %d (%d), 0",
+			hours.summaryQueries, hours.detailQueries, hours.accountHourQuerys, wantQ, fixtureRange.Hours())
 	}
 	if got.NeedTag {
 		t.Error("no change log configured: NeedTag set")
+	}
+	// Activity still reads the counters: one Query per account and hour.
+	rows, err := tables.Activity(ctx, fixtureRange.From, fixtureRange.To)
+	if err != nil || hours.accountHourQuerys != 3*fixtureRange.Hours() || len(rows) == 0 {
+		t.Errorf("Activity: %d rows, %d Queries (error %v)", len(rows), hours.accountHourQuerys, err)
 	}
 }

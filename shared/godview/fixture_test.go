@@ -12,7 +12,8 @@ import (
 
 // The fixture: a 4-hour range (2026-03-10 10:00 to 14:00 UTC) of three accounts, its
 // previous period (06:00 to 10:00) and a week of history, with the answers worked out by hand
-// in build_test.go.
+// in build_test.go. Calls are in us-east-1 but for bob's (eu-west-1, before and during the
+// range) and carol's (ap-southeast-2, new to account B).
 const (
 	acctA = "111111111111"
 	acctB = "222222222222"
@@ -24,9 +25,22 @@ const (
 
 var fixtureRange = Range{time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC)}
 
+// eventSources are the fixture's services, as CloudTrail names them in eventSource.
+var eventSources = map[string]string{
+	"ListBuckets": "s3.amazonaws.com", "DeleteBucket": "s3.amazonaws.com", "GetObject": "s3.amazonaws.com",
+	"RunInstances": "ec2.amazonaws.com", "DescribeInstances": "ec2.amazonaws.com", "ListUsers": "iam.amazonaws.com",
+}
+
+// row is a counter of the fixture in us-east-1 (inRegion: another region).
 func row(at time.Time, account, principal, source, event, resourceType, errorCode string, n int64) counters.Row {
 	return counters.Row{Key: counters.Key{Hour: at.UTC().Format(counters.HourLayout), Account: account, Principal: principal,
-		SourceIP: source, EventName: event, ResourceType: resourceType, ErrorCode: errorCode, EventType: "AwsApiCall"}, Count: n}
+		SourceIP: source, EventName: event, ResourceType: resourceType, ErrorCode: errorCode, EventType: "AwsApiCall",
+		Region: "us-east-1", EventSource: eventSources[event]}, Count: n}
+}
+
+func inRegion(r counters.Row, region string) counters.Row {
+	r.Region = region
+	return r
 }
 
 func fixtureRows() []counters.Row {
@@ -43,17 +57,18 @@ func fixtureRows() []counters.Row {
 	// Previous period.
 	rows = append(rows,
 		row(at(-2), acctA, alice, "198.51.100.1", "ListBuckets", "AWS::S3::Bucket", "", 20),
-		row(at(-1), acctB, bob, "203.0.113.5", "GetObject", "AWS::S3::Object", "AccessDenied", 4),
+		inRegion(row(at(-1), acctB, bob, "203.0.113.5", "GetObject", "AWS::S3::Object", "AccessDenied", 4), "eu-west-1"),
 	)
 	// The range.
 	rows = append(rows,
 		row(at(0), acctA, alice, "198.51.100.1", "ListBuckets", "AWS::S3::Bucket", "", 10),
 		row(at(1), acctA, alice, "198.51.100.1", "ListBuckets", "AWS::S3::Bucket", "", 10),
 		row(at(2), acctA, alice, "192.0.2.77", "DeleteBucket", "AWS::S3::Bucket", "", 50),
-		row(at(0), acctB, bob, "203.0.113.5", "RunInstances", "AWS::EC2::Instance", "Client.UnauthorizedOperation", 6),
-		row(at(1), acctB, bob, "203.0.113.5", "GetObject", "AWS::S3::Object", "AccessDenied", 4),
-		row(at(3), acctB, carol, "203.0.113.5", "DescribeInstances", "", "", 30),
-		row(at(3), acctB, carol, "203.0.113.5", "DescribeInstances", "", "ThrottlingException", 2),
+		inRegion(row(at(0), acctB, bob, "203.0.113.5", "RunInstances", "AWS::EC2::Instance", "Client.UnauthorizedOperation", 6), "eu-west-1"),
+		inRegion(row(at(1), acctB, bob, "203.0.113.5", "GetObject", "AWS::S3::Object", "AccessDenied", 4), "eu-west-1"),
+		// carol works in a region account B had not used in the week before: highlighted.
+		inRegion(row(at(3), acctB, carol, "203.0.113.5", "DescribeInstances", "", "", 30), "ap-southeast-2"),
+		inRegion(row(at(3), acctB, carol, "203.0.113.5", "DescribeInstances", "", "ThrottlingException", 2), "ap-southeast-2"),
 		// Outside every window: never read.
 		row(at(4), acctA, alice, "198.51.100.1", "ListBuckets", "AWS::S3::Bucket", "", 1000),
 		row(at(-24*8), acctA, alice, "192.0.2.77", "ListBuckets", "AWS::S3::Bucket", "", 1000),

@@ -104,7 +104,7 @@ func Render(w io.Writer, m *Model, p Panel, v View) error {
 	case PanelSources:
 		renderSources(&b, m, inner, t)
 	case PanelEvents:
-		renderBars(&b, inner, t, "Event names", m.EventNames, "Services (by resource type)", m.Services)
+		renderBars(&b, inner, t, "Event names", m.EventNames, "Services", m.Services)
 	case PanelErrors:
 		renderBars(&b, inner, t, "Error codes", m.ErrorCodes, "Access denied by principal", m.Denied)
 	case PanelAlerts:
@@ -301,8 +301,13 @@ func renderHeatmap(b *strings.Builder, m *Model, v View, t theme) {
 		y := float64(i) * ch
 		fmt.Fprintf(b, `<text class="tg-ylabel" x="%d" y="%.1f" text-anchor="end" font-size="10" fill="%s">%s</text>`, left-4, y+ch/2+3, t.fg, esc(r.Account))
 		for h, c := range r.Cells {
-			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="%s" stroke-width="0.5"><title>%s %s: %d calls, usual %.1f (z %.1f)</title></rect>`,
-				float64(left)+float64(h)*cw, y, cw, ch, heatColour(c.Z, v.Dark), t.grid, esc(r.Account), hourText(m.Hours[h], v.Loc, 0), c.Count, c.Mean, c.Z)
+			stroke, width, inset, mark := t.grid, 0.5, 0.0, ""
+			if len(c.NewRegions) > 0 { // a region the account had not used: outlined inside the cell
+				stroke, width, inset, mark = t.newBadge, 2, 1, ` class="tg-newregion"`
+			}
+			fmt.Fprintf(b, `<rect%s x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="%s" stroke-width="%.1f"><title>%s %s: %d calls, usual %.1f (z %.1f)%s</title></rect>`,
+				mark, float64(left)+float64(h)*cw+inset, y+inset, max(cw-2*inset, 1), max(ch-2*inset, 1), heatColour(c.Z, v.Dark), stroke, width,
+				esc(r.Account), hourText(m.Hours[h], v.Loc, 0), c.Count, c.Mean, c.Z, esc(regionsText(c)))
 		}
 	}
 	step := hourLabels(n, cw)
@@ -311,6 +316,27 @@ func renderHeatmap(b *strings.Builder, m *Model, v View, t theme) {
 			float64(left)+(float64(h)+0.5)*cw, float64(rows)*ch+12, t.muted, hourText(m.Hours[h], v.Loc, n))
 	}
 	b.WriteString(`</svg>`)
+}
+
+// regionsText is a heatmap cell's regions for its tooltip: "; eu-west-1 6, us-east-1 2; new
+// region: eu-west-1".
+func regionsText(c HeatCell) string {
+	var parts []string
+	for _, r := range c.Regions {
+		name := r.Region
+		if name == "" {
+			name = "(no region)"
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", name, r.Count))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	out := "; " + strings.Join(parts, ", ")
+	if len(c.NewRegions) > 0 {
+		out += "; new region: " + strings.Join(c.NewRegions, ", ")
+	}
+	return out
 }
 
 // table opens a compact table whose text never widens the panel.

@@ -115,10 +115,11 @@ func TestRenderShowsFixtureValues(t *testing.T) {
 		{PanelKPIs, nil, []string{">112<", ">10.7%<", "vs 24", "▲ 88", "silent 2h: 333333333333"}},
 		{PanelActivity, nil, []string{">10:00<", ">13:00<", ">50<", "111111111111", "222222222222", `class="tg-errors"`}},
 		{PanelActivity, loc, []string{">11:00<", ">14:00<"}}, // Paris is UTC+1 in March
-		{PanelHeatmap, nil, []string{">111111111111<", ">333333333333<", "50 calls, usual 10.0 (z 12.6)"}},
+		{PanelHeatmap, nil, []string{">111111111111<", ">333333333333<", "50 calls, usual 10.0 (z 12.6); us-east-1 50<",
+			`class="tg-newregion"`, "32 calls, usual 0.0 (z 32.0); ap-southeast-2 32; new region: ap-southeast-2<"}},
 		{PanelPrincipals, nil, []string{alice, ">70<", carol, "tg-spark"}},
 		{PanelSources, nil, []string{"192.0.2.77 <span class=\"tg-new\"", ">203.0.113.5<"}},
-		{PanelEvents, nil, []string{">DeleteBucket<", ">S3<", ">74<"}},
+		{PanelEvents, nil, []string{">DeleteBucket<", ">s3<", ">74<", ">ec2<"}},
 		{PanelErrors, nil, []string{">Client.UnauthorizedOperation<", ">AccessDenied<"}},
 		{PanelAlerts, nil, []string{"root-sign-in", "HIGH", "192.0.2.77", "unauthorized-api-call"}},
 		{PanelChanges, nil, []string{"tag project=apollo", "arn:aws:s3:::apollo-logs", "owner=alice project=apollo"}},
