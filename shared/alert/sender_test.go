@@ -46,7 +46,7 @@ func newRig(t *testing.T, window time.Duration) *rig {
 }
 
 func (r *rig) counts(t *testing.T, a Alert) (int, int) {
-	return ledgers()[1].counts(t, r.ledger, &a)
+	return dynamoCounts(t, r.ledger, &a)
 }
 
 func TestSenderRedeliveryPublishesOnce(t *testing.T) {

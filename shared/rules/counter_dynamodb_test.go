@@ -1,4 +1,4 @@
-package rules
+package rules_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/trailguard/trailguard/internal/storecontract"
+	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/testenv"
 )
 
@@ -18,7 +20,7 @@ import (
 func TestDynamoCounter(t *testing.T) {
 	client := testenv.DynamoDB(t)
 	table := testenv.CreateTable(t, client, "AlertStateTable")
-	counterSteps(t, &DynamoCounter{Client: client, Table: table})
+	storecontract.RuleCounter(t, &rules.DynamoCounter{Client: client, Table: table})
 	ctx := context.Background()
 	expires := time.Date(2026, 11, 21, 10, 10, 0, 0, time.UTC)
 	item, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "rt#k"}}})

@@ -1,56 +1,13 @@
-package rules
+package rules_test
+
+// The Counter contract runs on every store from internal/storecontract (an external test
+// package: storecontract imports rules); shared/localstate runs it on the SQLite counter.
 
 import (
-	"context"
-	"slices"
 	"testing"
-	"time"
+
+	"github.com/trailguard/trailguard/internal/storecontract"
+	"github.com/trailguard/trailguard/shared/rules"
 )
 
-// counterSteps is what every Counter must do: count distinct members per key up to the
-// limit, idempotently, and say which members made the limit.
-func counterSteps(t *testing.T, c Counter) {
-	t.Helper()
-	ctx := context.Background()
-	expires := time.Date(2026, 11, 21, 10, 10, 0, 0, time.UTC)
-	steps := []struct {
-		key, member string
-		want        bool
-		members     []string // when reached: the set, if the store returns it (nil: either)
-		why         string
-	}{
-		{"rt#k", "e1", false, nil, "first event"},
-		{"rt#k", "e1", false, nil, "redelivered: counted once"},
-		{"rt#k", "e2", false, nil, "second event"},
-		{"rt#other", "x1", false, nil, "another key counts apart"},
-		{"rt#k", "e3", true, []string{"e1", "e2", "e3"}, "third event reaches the threshold and lists the set"},
-		{"rt#k", "e4", true, nil, "a fourth finds the count full"},
-		{"rt#k", "e2", true, nil, "a redelivered counted event"},
-		// A distinct rule's values: the same secret read twice is one value.
-		{"rt#d", "secret-a", false, nil, "first secret"},
-		{"rt#d", "secret-a", false, nil, "the same secret again"},
-		{"rt#d", "secret-b", false, nil, "second secret"},
-		{"rt#d", "secret-b", false, nil, "second secret again"},
-		{"rt#d", "secret-c", true, []string{"secret-a", "secret-b", "secret-c"}, "third distinct secret"},
-	}
-	for _, s := range steps {
-		reached, members, err := c.Add(ctx, s.key, s.member, 3, expires)
-		if err != nil {
-			t.Fatalf("%s: Add(%s, %s): %v", s.why, s.key, s.member, err)
-		}
-		if reached != s.want {
-			t.Errorf("%s: reached %t, want %t", s.why, reached, s.want)
-		}
-		if !reached && members != nil {
-			t.Errorf("%s: members %v below the threshold", s.why, members)
-		}
-		if s.members != nil {
-			got := slices.Sorted(slices.Values(members))
-			if !slices.Equal(got, s.members) {
-				t.Errorf("%s: members %v, want %v", s.why, got, s.members)
-			}
-		}
-	}
-}
-
-func TestMemoryCounter(t *testing.T) { counterSteps(t, &MemoryCounter{}) }
+func TestMemoryCounter(t *testing.T) { storecontract.RuleCounter(t, &rules.MemoryCounter{}) }
