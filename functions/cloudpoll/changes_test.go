@@ -69,6 +69,7 @@ func TestWriteEventsEnterTheChangeLog(t *testing.T) {
 	want := []string{
 		"DeleteInstance 1234567890123456 acs:ecs:cn-hangzhou:1234567890123456:instance/i-bp1a2b3c4d5e6f7g8h9i [project=apollo] lookup",
 		"DeleteLoadBalancer 1234567890123456 acs:slb:cn-hangzhou:1234567890123456:loadbalancer/lb-bp1slbexample0001 [env=prod,project=apollo] lookup",
+		"ModifyInstancesAttribute 100012345678 ins-3k5m7n9q [] none",
 		"StopInstance 5555666677778888 acs:ecs:cn-shanghai:5555666677778888:instance/i-uf6member [project=gemini] lookup",
 		"TerminateInstances 100012345678 ins-7x9k2m4p [] none",
 		"deleteServer 0a1b2c3d4e5f60718293a4b5c6d7e8f9 3e5a7c9b-1d2f-4a6b-8c0e-5f7a9b1c3d5e [] none",

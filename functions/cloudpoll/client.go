@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -139,8 +140,13 @@ func buildRequest(ctx context.Context, src Source, cred cloudsign.Credentials, w
 		}
 		return r, nil, cloudsign.Alibaba{Credentials: cred, Action: "LookupEvents", Version: "2020-07-06"}, nil
 	case cloudaudit.Tencent:
+		action := cmp.Or(src.API, TencentAPIs[0])
 		in := map[string]any{"StartTime": w.From.Unix(), "EndTime": w.To.Unix(), "MaxResults": pageSize[src.Cloud]}
-		if cursor != "" {
+		switch {
+		case cursor == "":
+		case action == "LookUpEvents":
+			in["NextToken"] = cursor // a string token
+		default:
 			n, err := strconv.ParseUint(cursor, 10, 64)
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("tencent cursor %q: %w", cursor, err)
@@ -153,7 +159,7 @@ func buildRequest(ctx context.Context, src Source, cred cloudsign.Credentials, w
 			return nil, nil, nil, err
 		}
 		r.Header.Set("Content-Type", "application/json")
-		return r, body, cloudsign.Tencent{Credentials: cred, Service: "cloudaudit", Action: "DescribeEvents", Version: "2019-03-19", Region: src.Region}, nil
+		return r, body, cloudsign.Tencent{Credentials: cred, Service: "cloudaudit", Action: action, Version: "2019-03-19", Region: src.Region}, nil
 	}
 	return nil, nil, nil, fmt.Errorf("unknown cloud %q", src.Cloud)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,4 +139,40 @@ func TestAlibabaPollPaced(t *testing.T) {
 		t.Errorf("%d requests, want at least 6", requests)
 	}
 	count.check(t, 2, requests)
+}
+
+// TestTencentLookUpEvents: a Tencent source reading LookUpEvents instead of DescribeEvents
+// pages through its string NextToken and counts the same events.
+func TestTencentLookUpEvents(t *testing.T) {
+	f := startFakes(t)
+	for i := range 60 {
+		sec := time.Date(2026, 11, 20, 12, 20, 0, 0, time.UTC).Add(time.Duration(i) * time.Second).Unix()
+		ev := fmt.Sprintf(`{"EventId":"gen-%03d","Username":"reader","EventTime":"%d","EventName":"DescribeInstances","EventSource":"cvm.tencentcloudapi.com",
+			"AccountID":100012345678,"SourceIPAddress":"198.51.100.7","ErrorCode":0,"EventRegion":"ap-guangzhou",
+			"CloudAuditEvent":"{\"userIdentity\":{\"type\":\"CAMUser\",\"principalId\":\"1\",\"accountId\":\"100012345678\",\"userName\":\"reader\"},\"actionType\":\"Read\",\"eventType\":\"ApiCall\"}"}`, i, sec)
+		if err := f.tencent.Add([]byte(ev)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := f.sources[2]
+	src.API = "LookUpEvents"
+	r := newRig(t, []Source{src}, allSecrets, nil)
+	if err := r.pollAt(t, secondPoll); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := int(r.metrics.Get("Events")), 60+f.events["tencent"]; got != want {
+		t.Errorf("%d events, want %d", got, want)
+	}
+	reqs := f.tencent.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want 2 pages", len(reqs))
+	}
+	for i, req := range reqs {
+		if req.Action != "LookUpEvents" || req.Error != "" {
+			t.Errorf("request %d: action %s, error %q", i, req.Action, req.Error)
+		}
+	}
+	if !strings.Contains(string(reqs[1].Body), `"NextToken":"50"`) {
+		t.Errorf("second page asked with %s, want the string token", reqs[1].Body)
+	}
 }

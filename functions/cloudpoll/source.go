@@ -30,6 +30,10 @@ type Source struct {
 	ProjectID string `json:"project_id"`
 	// SecretARN is the Secrets Manager secret holding the key pair (see Credentials).
 	SecretARN string `json:"secret_arn"`
+	// API is, for Tencent, the CloudAudit action read: DescribeEvents (the default) or
+	// LookUpEvents (2019-03-19 both; the same events, LookUpEvents' page token a string), for
+	// accounts whose key may call only the latter.
+	API string `json:"api,omitempty"`
 	// AccountID is, for Alibaba, the account the key pair belongs to: the tags of its resources
 	// are read with the key pair, those of any other account (a Resource Directory member)
 	// through STS AssumeRole of MemberRole there. Empty: every account is read with the key.
@@ -43,6 +47,9 @@ type Source struct {
 
 	delay time.Duration
 }
+
+// TencentAPIs are the CloudAudit actions a Tencent source can read, the default first.
+var TencentAPIs = []string{"DescribeEvents", "LookUpEvents"}
 
 // DefaultDelay is how late each cloud delivers events to its API, by its documentation and
 // experience: ActionTrail about 10 minutes (its LookupEvents reference: events are queryable
@@ -81,6 +88,8 @@ func ParseSources(s string) ([]Source, error) {
 			return nil, bad("secret_arn is required (the key pair is read from Secrets Manager, never from the environment)")
 		case src.Cloud == cloudaudit.Huawei && src.ProjectID == "":
 			return nil, bad("project_id is required for huawei")
+		case src.API != "" && (src.Cloud != cloudaudit.Tencent || !slices.Contains(TencentAPIs, src.API)):
+			return nil, bad(fmt.Sprintf("api %q: only a tencent source chooses its API, DescribeEvents or LookUpEvents", src.API))
 		}
 		seen[src.Name] = true
 		u, err := url.Parse(src.Endpoint)

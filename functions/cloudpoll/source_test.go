@@ -9,6 +9,9 @@ import (
 func TestParseSources(t *testing.T) {
 	ok := `[{"name":"a","cloud":"alibaba","endpoint":"https://actiontrail.cn-hangzhou.aliyuncs.com","secret_arn":"arn:aws:secretsmanager:us-east-1:111122223333:secret:a"},
 		{"name":"h","cloud":"huawei","endpoint":"https://cts.cn-north-4.myhuaweicloud.com","project_id":"p","secret_arn":"s","delay":"2m"}]`
+	if srcs, err := ParseSources(`[{"name":"t","cloud":"tencent","endpoint":"https://cloudaudit.tencentcloudapi.com","secret_arn":"s","api":"LookUpEvents"}]`); err != nil || srcs[0].API != "LookUpEvents" {
+		t.Errorf("LookUpEvents source: %+v %v", srcs, err)
+	}
 	srcs, err := ParseSources(ok)
 	if err != nil || len(srcs) != 2 || srcs[0].delay != 15*time.Minute || srcs[1].delay != 2*time.Minute {
 		t.Fatalf("%+v %v", srcs, err)
@@ -21,6 +24,8 @@ func TestParseSources(t *testing.T) {
 		{`[{"name":"x","cloud":"huawei","endpoint":"https://e","secret_arn":"s"}]`, "project_id is required"},
 		{`[{"name":"x","cloud":"tencent","endpoint":"ftp://e","secret_arn":"s"}]`, "not an http(s) URL"},
 		{`[{"name":"x","cloud":"tencent","endpoint":"https://e","secret_arn":"s","delay":"-1m"}]`, "delay"},
+		{`[{"name":"x","cloud":"tencent","endpoint":"https://e","secret_arn":"s","api":"GetEvents"}]`, `api "GetEvents"`},
+		{`[{"name":"x","cloud":"alibaba","endpoint":"https://e","secret_arn":"s","api":"LookUpEvents"}]`, `api "LookUpEvents"`},
 		{`[{"name":"x","cloud":"tencent","endpoint":"https://e","secret_arn":"s"},{"name":"x","cloud":"tencent","endpoint":"https://e","secret_arn":"s"}]`, "used twice"},
 	} {
 		if _, err := ParseSources(tt.in); err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "SOURCES") {

@@ -48,6 +48,13 @@ func TestNormalizeSamples(t *testing.T) {
 			{id: "73CD8E9F-A0B1-4C2D-8E3F-5071829A3B4C", name: "ConsoleLogin", idType: "Root", user: "root", account: "1234567890123456",
 				ip: "192.0.2.10", time: "2026-11-20T12:27:00Z", result: "Success", mfa: "No", ro: "w"},
 		},
+		// LookUpEvents: the same events as DescribeEvents (NextToken a string, null at the end).
+		"tencent/lookup-page-1.json": {
+			{id: "e5a2d3b1-6b3e-11f1-8a2c-525400e1c2d3", name: "ModifyInstancesAttribute", idType: "IAMUser", user: "carol", account: "100012345678",
+				ip: "198.51.100.10", time: "2026-11-20T12:30:30Z", ro: "w", resource: "cvm::cvm ins-3k5m7n9q"},
+			{id: "f6b3e4c2-6b3e-11f1-8a2c-525400e1c2d3", name: "ConsoleLogin", idType: "IAMUser", user: "carol", account: "100012345678",
+				ip: "198.51.100.10", time: "2026-11-20T12:29:30Z", result: "Success", mfa: "Yes", ro: "w", resource: "cam::cam carol"},
+		},
 		"tencent/page-1.json": {
 			{id: "d4f1c2a0-6b3e-11f1-8a2c-525400e1c2d3", name: "TerminateInstances", idType: "IAMUser", user: "alice", account: "100012345678",
 				ip: "203.0.113.66", time: "2026-11-20T12:31:01Z", ro: "w", resource: "cvm::cvm ins-7x9k2m4p"},
@@ -212,6 +219,28 @@ func TestDecodePage(t *testing.T) {
 	for _, body := range []string{`{}`, `{"traces":{}}`, `nope`} {
 		if _, err := DecodePage(Huawei, []byte(body)); err == nil {
 			t.Errorf("%s decoded", body)
+		}
+	}
+}
+
+// TestDecodeTencentTokens: DescribeEvents pages carry a numeric NextToken, LookUpEvents pages
+// a string one (null on the last page); a page not over without a usable token is malformed.
+func TestDecodeTencentTokens(t *testing.T) {
+	for _, tt := range []struct {
+		body, next string
+		bad        bool
+	}{
+		{`{"Response":{"ListOver":false,"NextToken":50,"Events":[]}}`, "50", false},
+		{`{"Response":{"ListOver":false,"NextToken":"eyJvZmZzZXQiOjUwfQ==","Events":[]}}`, "eyJvZmZzZXQiOjUwfQ==", false},
+		{`{"Response":{"ListOver":true,"NextToken":null,"Events":[]}}`, "", false},
+		{`{"Response":{"ListOver":true,"NextToken":0,"Events":[]}}`, "", false},
+		{`{"Response":{"ListOver":false,"NextToken":"","Events":[]}}`, "", true},
+		{`{"Response":{"ListOver":false,"NextToken":null,"Events":[]}}`, "", true},
+		{`{"Response":{"ListOver":false,"NextToken":-3,"Events":[]}}`, "", true},
+	} {
+		p, err := DecodePage(Tencent, []byte(tt.body))
+		if (err != nil) != tt.bad || p.Next != tt.next {
+			t.Errorf("%s: next %q, %v; want %q, error %v", tt.body, p.Next, err, tt.next, tt.bad)
 		}
 	}
 }

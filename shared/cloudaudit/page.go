@@ -27,8 +27,8 @@ func (e *APIError) Error() string {
 }
 
 // DecodePage reads one saved or received page: Huawei ListTraces {traces, meta_data{marker}},
-// Alibaba LookupEvents {Events, NextToken}, Tencent DescribeEvents {Response{Events,
-// NextToken, ListOver}}. An error answer in the cloud's shape is an *APIError; a page that is
+// Alibaba LookupEvents {Events, NextToken}, Tencent DescribeEvents and LookUpEvents
+// {Response{Events, NextToken, ListOver}}. An error answer in the cloud's shape is an *APIError; a page that is
 // not the cloud's shape is an error wrapping trail.ErrMalformed.
 func DecodePage(cloud string, body []byte) (Page, error) {
 	bad := func(err error) (Page, error) {
@@ -76,10 +76,13 @@ func DecodePage(cloud string, body []byte) (Page, error) {
 		}
 		return Page{Events: *p.Events, Next: p.NextToken}, nil
 	case Tencent:
+		// DescribeEvents' NextToken is a number, LookUpEvents' a string (tencentcloud-sdk-go
+		// cloudaudit/v20190319 models.go: DescribeEventsResponseParams.NextToken *uint64,
+		// LookUpEventsResponseParams.NextToken *string); both pages carry the same Events.
 		var p struct {
 			Response *struct {
 				Events    *[]json.RawMessage
-				NextToken json.Number
+				NextToken json.RawMessage
 				ListOver  bool
 				Error     *struct{ Code, Message string }
 			}
@@ -98,10 +101,20 @@ func DecodePage(cloud string, body []byte) (Page, error) {
 		}
 		out := Page{Events: *p.Response.Events}
 		if !p.Response.ListOver {
-			if _, err := strconv.ParseUint(p.Response.NextToken.String(), 10, 64); err != nil {
-				return bad(fmt.Errorf("NextToken %q: %w", p.Response.NextToken, err))
+			tok := p.Response.NextToken
+			var s string
+			switch {
+			case len(tok) > 0 && tok[0] == '"':
+				if err := json.Unmarshal(tok, &s); err != nil || s == "" {
+					return bad(fmt.Errorf("NextToken %s: not a token", tok))
+				}
+			default:
+				if _, err := strconv.ParseUint(string(tok), 10, 64); err != nil {
+					return bad(fmt.Errorf("NextToken %q: %w", tok, err))
+				}
+				s = string(tok)
 			}
-			out.Next = p.Response.NextToken.String()
+			out.Next = s
 		}
 		return out, nil
 	}

@@ -26,6 +26,9 @@ import (
 type Request struct {
 	Method, Path, Query string
 	Body                []byte
+	// Action is the API action asked for, where the API names it in a header (Tencent
+	// X-TC-Action).
+	Action string
 	// KeyID is the access key ID that signed it, when one could be read.
 	KeyID string
 	// Error is the error code answered, empty when a page was returned.

@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/trailguard/trailguard/shared/cloudsign"
 )
 
-// Tencent is a fake Tencent Cloud CloudAudit endpoint serving DescribeEvents 2019-03-19
+// Tencent is a fake Tencent Cloud CloudAudit endpoint serving DescribeEvents 2019-03-19, and
+// LookUpEvents of the same version (its request and answer as DescribeEvents', but NextToken
+// a string both ways, null on the last page, and an optional Mode "standard"|"quick";
+// tencentcloud-sdk-go cloudaudit/v20190319 models.go LookUpEventsRequestParams and
+// LookUpEventsResponseParams). Request.Action records the action. DescribeEvents:
 // (https://www.tencentcloud.com/document/api/629/45390; tencentcloud-sdk-go
 // cloudaudit/v20190319/models.go): POST / with a JSON body {StartTime, EndTime (Unix seconds),
 // NextToken (number), MaxResults (at most 50)}, headers X-TC-Action DescribeEvents and
@@ -99,17 +104,25 @@ func (f *Tencent) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail("RequestLimitExceeded", "Your current request times equals to `20` in a second, which exceeds the frequency limit `20` for a second. Please reduce the frequency of calls.")
 		return
 	}
-	if r.Method != http.MethodPost || r.Header.Get("X-TC-Action") != "DescribeEvents" || r.Header.Get("X-TC-Version") != "2019-03-19" {
+	action := r.Header.Get("X-TC-Action")
+	if r.Method != http.MethodPost || (action != "DescribeEvents" && action != "LookUpEvents") || r.Header.Get("X-TC-Version") != "2019-03-19" {
 		fail("InvalidAction", "The action requested was invalid or not found.")
 		return
 	}
+	rec.Action = action
+	lookUp := action == "LookUpEvents"
 	var in struct {
 		StartTime, EndTime *uint64
-		NextToken          *uint64
+		NextToken          json.RawMessage
 		MaxResults         *uint64
+		Mode               *string
 	}
 	if err := json.Unmarshal(body, &in); err != nil || in.StartTime == nil || in.EndTime == nil {
 		fail("InvalidParameter", "StartTime and EndTime are required Unix seconds.")
+		return
+	}
+	if lookUp && in.Mode != nil && *in.Mode != "standard" && *in.Mode != "quick" {
+		fail("InvalidParameterValue", "Mode must be standard or quick.")
 		return
 	}
 	limit := uint64(10)
@@ -126,9 +139,20 @@ func (f *Tencent) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			matching = append(matching, e.raw)
 		}
 	}
+	// DescribeEvents' NextToken is a number, LookUpEvents' a string; the other form is refused
+	// as the SDK's types would refuse it.
 	offset := uint64(0)
-	if in.NextToken != nil {
-		offset = *in.NextToken
+	if tok := string(in.NextToken); tok != "" && tok != "null" {
+		if lookUp != strings.HasPrefix(tok, `"`) {
+			fail("InvalidParameter", "NextToken has the wrong type for "+action+".")
+			return
+		}
+		n, err := strconv.ParseUint(strings.Trim(tok, `"`), 10, 64)
+		if err != nil {
+			fail("InvalidParameterValue", "NextToken is invalid.")
+			return
+		}
+		offset = n
 	}
 	page := []json.RawMessage{}
 	next, over := uint64(0), true
@@ -140,6 +164,13 @@ func (f *Tencent) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.requests = append(f.requests, rec)
+	var token any = next
+	if lookUp {
+		token = strconv.FormatUint(next, 10)
+		if over {
+			token = nil // the SDK model: "may return null"
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"Response": map[string]any{
-		"ListOver": over, "NextToken": next, "Events": page, "RequestId": requestID()}})
+		"ListOver": over, "NextToken": token, "Events": page, "RequestId": requestID()}})
 }
