@@ -7,7 +7,11 @@ GO        ?= go
 FUNCTIONS := logincheck tagenrich partitions rules aggregate godview cloudpoll
 BIN       := bin
 LDFLAGS   := -s -w
-GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc,lambda -trimpath -ldflags "$(LDFLAGS)"
+GOBUILD    = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc,lambda$(EXTRA_TAGS) -trimpath -ldflags "$(LDFLAGS)"
+
+# logincheck decodes one small event per invocation: its bootstrap decodes with encoding/json
+# (internal/fastjson's stdjson tag) and so does not link goccy/go-json's 2 MB.
+$(BIN)/logincheck/bootstrap build-LoginCheckFunction: EXTRA_TAGS := ,stdjson
 
 .PHONY: build local demo test bench loadtest coldstart lint clean $(addprefix build-,$(FUNCTIONS))
 

@@ -101,7 +101,7 @@ func BenchmarkColdStart(b *testing.B) {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
 	bootstrap := filepath.Join(dir, "bootstrap")
-	cross := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", bootstrap, ".")
+	cross := exec.Command("go", "build", "-tags", bootstrapTags, "-trimpath", "-ldflags", "-s -w", "-o", bootstrap, ".")
 	cross.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
 	if out, err := cross.CombinedOutput(); err != nil {
 		b.Fatalf("build bootstrap: %v\n%s", err, out)

@@ -1,7 +1,7 @@
 package main
 
 import (
-	json "github.com/goccy/go-json"
+	json "github.com/trailguard/trailguard/internal/fastjson"
 
 	"github.com/trailguard/trailguard/shared/signin"
 	"github.com/trailguard/trailguard/shared/trail"

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -95,9 +94,10 @@ func (c Config) NewSender(loadAWS func() (aws.Config, error), local Local, log *
 	return s, nil
 }
 
-// LoadDefaultAWS is the loader functions pass to NewSender and use for their own clients: the
-// SDK's default chain, which honours AWS_REGION and the AWS_ENDPOINT_URL_* variables, loaded
-// once however often it is called.
+// LoadDefaultAWS is the loader functions pass to NewSender and use for their own clients,
+// loaded once however often it is called: config.LoadAWS, the SDK's default chain in local
+// runs and tests, the Lambda runtime's environment in the Lambda bootstrap (both honour
+// AWS_REGION and the AWS_ENDPOINT_URL_* variables).
 func LoadDefaultAWS(ctx context.Context) func() (aws.Config, error) {
-	return sync.OnceValues(func() (aws.Config, error) { return awsconfig.LoadDefaultConfig(ctx) })
+	return sync.OnceValues(func() (aws.Config, error) { return config.LoadAWS(ctx) })
 }

@@ -1,12 +1,11 @@
 package alert
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/shared/rules/attack"
 )

@@ -2,12 +2,11 @@ package alert
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
-
-	json "github.com/goccy/go-json"
 )
 
 // Writer is the local publisher: it prints each alert as the email and the SMS would read,

@@ -5,14 +5,12 @@ package metrics
 
 import (
 	"context"
-	stdjson "encoding/json"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"sync"
 	"time"
-
-	json "github.com/goccy/go-json"
 )
 
 // Namespace is the CloudWatch namespace of every trailguard metric.
@@ -85,9 +83,9 @@ func (c *Counters) Flush(w io.Writer, now time.Time) error {
 
 // Flushing wraps a handler so the counters are written after every invocation, whatever its
 // outcome: one EMF line per invocation.
-func (c *Counters) Flushing(w io.Writer, handle func(context.Context, stdjson.RawMessage) error) func(context.Context, stdjson.RawMessage) error {
-	return func(ctx context.Context, raw stdjson.RawMessage) error {
-		_, err := FlushingWith(c, w, func(ctx context.Context, raw stdjson.RawMessage) (struct{}, error) {
+func (c *Counters) Flushing(w io.Writer, handle func(context.Context, json.RawMessage) error) func(context.Context, json.RawMessage) error {
+	return func(ctx context.Context, raw json.RawMessage) error {
+		_, err := FlushingWith(c, w, func(ctx context.Context, raw json.RawMessage) (struct{}, error) {
 			return struct{}{}, handle(ctx, raw)
 		})(ctx, raw)
 		return err
@@ -96,8 +94,8 @@ func (c *Counters) Flushing(w io.Writer, handle func(context.Context, stdjson.Ra
 
 // FlushingWith is Flushing for a handler that also answers something (an SQS partial batch
 // response, say).
-func FlushingWith[R any](c *Counters, w io.Writer, handle func(context.Context, stdjson.RawMessage) (R, error)) func(context.Context, stdjson.RawMessage) (R, error) {
-	return func(ctx context.Context, raw stdjson.RawMessage) (R, error) {
+func FlushingWith[R any](c *Counters, w io.Writer, handle func(context.Context, json.RawMessage) (R, error)) func(context.Context, json.RawMessage) (R, error) {
+	return func(ctx context.Context, raw json.RawMessage) (R, error) {
 		resp, err := handle(ctx, raw)
 		if ferr := c.Flush(w, time.Now()); ferr != nil && err == nil {
 			return resp, ferr

@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"strings"
 
-	json "github.com/goccy/go-json"
+	json "github.com/trailguard/trailguard/internal/fastjson"
 )
 
 // Event is an EventBridge event as Lambda receives it, carrying one CloudTrail record in

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	json "github.com/goccy/go-json"
+	json "github.com/trailguard/trailguard/internal/fastjson"
 )
 
 // FieldError says which field of an event is missing or wrong, by its JSON path

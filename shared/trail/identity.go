@@ -3,7 +3,7 @@ package trail
 import (
 	"strings"
 
-	json "github.com/goccy/go-json"
+	json "github.com/trailguard/trailguard/internal/fastjson"
 )
 
 // Identity types CloudTrail writes in userIdentity.type.

@@ -3,7 +3,7 @@ package trail
 import (
 	"time"
 
-	json "github.com/goccy/go-json"
+	json "github.com/trailguard/trailguard/internal/fastjson"
 )
 
 // Record is one CloudTrail event record with every top-level field CloudTrail documents.

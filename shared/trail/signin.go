@@ -1,6 +1,6 @@
 package trail
 
-import json "github.com/goccy/go-json"
+import json "github.com/trailguard/trailguard/internal/fastjson"
 
 // SignIn is what a sign-in record says about the sign-in itself. AWS console sign-ins carry
 // it in responseElements.ConsoleLogin and additionalEventData; IAM Identity Center sign-ins

@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"strings"
 
-	json "github.com/goccy/go-json"
+	json "github.com/trailguard/trailguard/internal/fastjson"
 )
 
 // decodeTolerant is the slow path of decoding, taken only when the strict one-pass decode
