@@ -33,6 +33,7 @@ var ledgerSchema = []string{
 		lease_until INTEGER NOT NULL,
 		expires_at  INTEGER NOT NULL
 	)`,
+	`CREATE INDEX IF NOT EXISTS alert_claims_expires ON alert_claims (expires_at) WHERE expires_at > 0`,
 	`CREATE TABLE IF NOT EXISTS alert_fingerprints (
 		fingerprint TEXT PRIMARY KEY,
 		kind        TEXT NOT NULL,
@@ -219,6 +220,10 @@ func (l *Ledger) claimEvent(ctx context.Context, tx *sql.Tx, a *alert.Alert, tok
 		return alert.Duplicate, nil
 	case lease > alertMS(now):
 		return alert.InFlight, nil
+	}
+	// Claims past DedupeFor are forgotten, as DynamoDB's TTL deletes them.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM alert_claims WHERE expires_at > 0 AND expires_at <= ?`, now.Unix()); err != nil {
+		return alert.Send, fmt.Errorf("prune event claims: %w", err)
 	}
 	var exp int64 // 0: kept for good
 	if l.opts.DedupeFor > 0 {

@@ -140,3 +140,40 @@ func TestTwoProcessesClaimOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerRemembersEventsForDedupeFor: an event's claim stops its redelivery for DedupeFor
+// (then it is forgotten, as DynamoDB's TTL deletes it); DedupeFor 0 remembers it for good.
+func TestLedgerRemembersEventsForDedupeFor(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name      string
+		dedupeFor time.Duration
+		later     alert.Action // the redelivery 3 hours on
+	}{
+		{"one hour", time.Hour, alert.Send},
+		{"for good", 0, alert.Duplicate},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLedger(t, alert.LedgerOptions{DedupeFor: tt.dedupeFor}) // no window: only the event claim stops a resend
+			a := storecontract.AlertFor("e1")
+			for i, step := range []struct {
+				at   time.Duration
+				want alert.Action
+			}{{0, alert.Send}, {30 * time.Minute, alert.Duplicate}, {3 * time.Hour, tt.later}} {
+				now := storecontract.T0.Add(step.at)
+				c, err := l.Claim(ctx, &a, now, now.Add(time.Minute))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Action != step.want {
+					t.Fatalf("delivery %d at +%s: %s, want %s", i+1, step.at, c.Action, step.want)
+				}
+				if c.Action == alert.Send {
+					if err := l.Commit(ctx, &a, c); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
