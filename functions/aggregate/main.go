@@ -27,6 +27,7 @@ import (
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/keylayout"
 	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/localstate"
 )
 
 func main() {
@@ -78,6 +79,7 @@ func main() {
 	if err != nil {
 		app.Fail(err)
 	}
+	app.UseState(sender, cfg.Config) // -state DIR: the alert ledger and history in DIR
 	h := &Handler{
 		Objects: dirObjects{Dir: cfg.BucketDir},
 		Store:   &counters.Memory{},
@@ -121,6 +123,14 @@ func main() {
 				o.DisableLogOutputChecksumValidationSkipped = true
 			})}
 		}
+	}
+	if dir := app.StateDir(); dir != "" && cfg.CountersTable == "" { // -state DIR: the counters in DIR
+		db, err := localstate.Open(dir)
+		app.FailState(err)
+		app.AtExit(db.Close)
+		store, err := localstate.NewCounters(ctx, db)
+		app.FailState(err)
+		h.Store = store
 	}
 	if cfg.LogFileRules == "all" {
 		if h.Detect, err = newDetector(cfg, stateTable); err != nil {

@@ -4,8 +4,9 @@
 // (CHANGE_TABLE, by tag) and the alerts the functions sent (ALERT_STATE_TABLE, the history
 // every function's sender keeps there). Anywhere else it writes every panel as one page (-html FILE) or
 // serves it (-serve ADDR, ?from=&to= hours, ?tag=) over counters read from a JSON file of
-// rows (-rows FILE, as the counters' queries return them) or counted from the CloudTrail log
-// files under a folder (-logs DIR, as aggregate counts them).
+// rows (-rows FILE, as the counters' queries return them), counted from the CloudTrail log
+// files under a folder (-logs DIR, as aggregate counts them), or kept by the functions' local
+// runs with -state DIR (-state DIR here too: counters, changes and alerts, read per request).
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 	"github.com/trailguard/trailguard/shared/changelog"
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/godview"
+	"github.com/trailguard/trailguard/shared/localstate"
 )
 
 func main() {
@@ -83,8 +85,12 @@ func local(args []string) error {
 	to := fs.String("to", "", "end hour, excluded (2006-01-02T15); default: the hour after the latest counter")
 	tag := fs.String("tag", "", "latest changes tagged `key=value`")
 	logs := fs.String("logs", "", "count the CloudTrail log files under `DIR` (.json.gz, as the trail bucket holds them) as aggregate does, instead of -rows")
+	state := fs.String("state", "", "draw the state the functions kept with -state `DIR` (counters, changes, alerts; read per request), instead of -rows or -logs")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *state != "" && (*rowsFile != "" || *logs != "") {
+		return errors.New("-state with -rows or -logs: give one")
 	}
 	var rows []counters.Row
 	if *rowsFile != "" {
@@ -112,6 +118,14 @@ func local(args []string) error {
 		fmt.Fprintf(os.Stderr, "godview: %d log files, %d counters\n", files, len(rows))
 	}
 	pg := &pages{Source: &godview.Memory{Rows: rows}, View: godview.View{Width: 600, Height: 300}}
+	if *state != "" {
+		src, closeState, err := localstate.OpenGodView(context.Background(), *state)
+		if err != nil {
+			return err
+		}
+		defer closeState()
+		pg.Source, pg.Latest = src, src.LatestHour
+	}
 	switch {
 	case *htmlFile != "":
 		var b strings.Builder
@@ -128,17 +142,38 @@ func local(args []string) error {
 	return errors.New("want -html FILE or -serve ADDR")
 }
 
-// pages is the local page of a Memory source: every panel at View's size, for -html and for
+// pages is the local page of a source: every panel at View's size, for -html and for
 // -serve (one page per request, ?from=&to= hours and ?tag=; a bad one is a 400 naming it).
 type pages struct {
-	Source *godview.Memory
+	Source godview.Source
+	// Latest is the latest hour of the data ("" when none); nil: the latest of a Memory
+	// source's rows.
+	Latest func(context.Context) (string, error)
 	View   godview.View
+}
+
+// latest is the latest hour of the page's data.
+func (p *pages) latest(ctx context.Context) (string, error) {
+	if p.Latest != nil {
+		return p.Latest(ctx)
+	}
+	latest := ""
+	if m, ok := p.Source.(*godview.Memory); ok {
+		for _, r := range m.Rows {
+			latest = max(latest, r.Hour)
+		}
+	}
+	return latest, nil
 }
 
 // write renders the page of [from, to) (hours, 2006-01-02T15; empty: the latest 24 hours of
 // the data) with the changes tagged tag.
 func (p *pages) write(w io.Writer, from, to, tag string) error {
-	r, err := localRange(p.Source.Rows, from, to)
+	latest, err := p.latest(context.Background())
+	if err != nil {
+		return err
+	}
+	r, err := localRange(latest, from, to)
 	if err != nil {
 		return err
 	}
@@ -163,7 +198,7 @@ func (p *pages) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 // localRange is the page's range: -from/-to, else the 24 hours ending with the latest hour of
 // the data (replayed trails are old: not the clock's last day).
-func localRange(rows []counters.Row, from, to string) (godview.Range, error) {
+func localRange(latest, from, to string) (godview.Range, error) {
 	var end time.Time
 	if to != "" {
 		t, err := time.Parse(counters.HourLayout, to)
@@ -172,10 +207,6 @@ func localRange(rows []counters.Row, from, to string) (godview.Range, error) {
 		}
 		end = t
 	} else {
-		latest := ""
-		for _, r := range rows {
-			latest = max(latest, r.Hour)
-		}
 		t, err := time.Parse(counters.HourLayout, latest)
 		if err != nil {
 			t = time.Now().UTC().Truncate(time.Hour)

@@ -37,6 +37,7 @@ func main() {
 	if err != nil {
 		app.Fail(err)
 	}
+	app.UseState(sender, cfg.Config) // -state DIR: the alert ledger and history in DIR
 	h := &Handler{
 		Allow:            allow,
 		Checked:          map[string]bool{},

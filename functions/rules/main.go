@@ -14,6 +14,7 @@ import (
 	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/localstate"
 	"github.com/trailguard/trailguard/shared/rules"
 )
 
@@ -52,7 +53,15 @@ func main() {
 			app.Fail("aws config:", err)
 		}
 		counts = &rules.DynamoCounter{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.StateTable}
+	} else if dir := app.StateDir(); dir != "" { // -state DIR: threshold counts outlive the run
+		db, err := localstate.Open(dir)
+		app.FailState(err)
+		app.AtExit(db.Close)
+		rc, err := db.RuleCounter()
+		app.FailState(err)
+		counts = rc
 	}
+	app.UseState(sender, cfg.Config)
 	detect, err := rules.NewDetector(engine, counts)
 	if err != nil {
 		app.Fail(err)

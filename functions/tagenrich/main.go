@@ -23,6 +23,7 @@ import (
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/localrun"
+	"github.com/trailguard/trailguard/shared/localstate"
 	"github.com/trailguard/trailguard/shared/tags"
 )
 
@@ -72,13 +73,29 @@ func main() {
 	}
 	out := &printer{W: app.Out, JSON: app.JSON}
 
+	// -state DIR: the change log and the last known tags in DIR.
+	var state *localstate.DB
+	if dir := app.StateDir(); dir != "" {
+		if state, err = localstate.Open(dir); err == nil {
+			app.AtExit(state.Close)
+		}
+		app.FailState(err)
+	}
 	if (*tagQuery != "" || *principal != "") && !config.UnderLambda() {
-		if cfg.ChangeTable == "" {
-			app.Fail(&config.Error{Var: "CHANGE_TABLE", Problem: "must be set to query the change log"})
+		var db querier
+		switch {
+		case cfg.ChangeTable != "":
+			db = newDynamoStore(awsCfg, cfg)
+		case state != nil:
+			changes, err := localstate.NewChanges(ctx, state)
+			app.FailState(err)
+			db = changes
+		default:
+			app.Fail(&config.Error{Var: "CHANGE_TABLE", Problem: "must be set (or -state DIR given) to query the change log"})
 		}
 		now := time.Now()
 		q := query{Tag: *tagQuery, Principal: *principal, From: now.Add(-*since), To: now}
-		if _, err := q.run(ctx, newDynamoStore(awsCfg, cfg), out); err != nil {
+		if _, err := q.run(ctx, db, out); err != nil {
 			localrun.Exit(localrun.ExitMalformed, err)
 		}
 		app.Exit(localrun.ExitOK)
@@ -119,11 +136,25 @@ func main() {
 	if cfg.ChangeTable != "" {
 		store = newDynamoStore(awsCfg, cfg)
 	}
+	if state != nil {
+		if cfg.ChangeTable == "" {
+			changes, err := localstate.NewChanges(ctx, state)
+			app.FailState(err)
+			store = changes
+		}
+		if cfg.KnownTagsTable == "" {
+			known, err := localstate.NewKnown(ctx, state)
+			app.FailState(err)
+			known.Retain = time.Duration(cfg.KnownTagsDays) * 24 * time.Hour
+			resolver.Known = known
+		}
+	}
 	sender, err := cfg.Config.Config.NewSender(func() (aws.Config, error) { return awsCfg, nil },
 		alert.Local{Out: app.Out, JSON: app.JSON}, app.Log, app.Metrics)
 	if err != nil {
 		app.Fail(err)
 	}
+	app.UseState(sender, cfg.Config.Config)
 	h := &Handler{
 		OnlyWrite: cfg.OnlyWrite,
 		Services:  cfg.services,

@@ -26,7 +26,8 @@ import (
 // person, with the JSON logs and metric lines on stderr only at -v or LOG_LEVEL=DEBUG.
 //
 // Use: NewApp, define the function's own flags on App.Flags, Parse, build the handler with
-// App.Log, App.Metrics and App.Out, then Serve or ServeBatch.
+// App.Log, App.Metrics and App.Out (and, with -state, the stores of App.StateDir), then Serve
+// or ServeBatch.
 type App struct {
 	// Name is the function's name ("logincheck"): the metrics dimension and usage's title.
 	Name string
@@ -43,7 +44,7 @@ type App struct {
 	// account of a CloudTrail event, or the bucket and key of an object-created event.
 	Subject func(raw json.RawMessage) string
 
-	// Flags is the function's command line; -v, -json and -h are defined by NewApp.
+	// Flags is the function's command line; -v, -json, -state and -h are defined by NewApp.
 	Flags *flag.FlagSet
 	// Log is the function's logger: JSON under Lambda; locally it feeds the per-event lines,
 	// and with -v or LOG_LEVEL=DEBUG writes JSON on stderr too.
@@ -62,6 +63,8 @@ type App struct {
 	jsonUsage string
 	json      *bool
 	verbose   *bool
+	stateDir  *string
+	atExit    []func() error
 	stdin     *os.File
 	stdout    io.Writer
 	stderr    io.Writer
@@ -78,6 +81,7 @@ func NewApp(name, summary, jsonUsage string) *App {
 	a.Flags.SetOutput(io.Discard)
 	a.json = a.Flags.Bool("json", false, jsonUsage)
 	a.verbose = a.Flags.Bool("v", false, "verbose: also write the JSON log lines and metric lines on stderr (as LOG_LEVEL=DEBUG does)")
+	a.stateDir = a.Flags.String("state", "", stateUsage)
 	return a
 }
 
@@ -141,7 +145,7 @@ func (a *App) Serve(ctx context.Context, handle HandleFunc) {
 		lambda.Start(a.Metrics.Flushing(a.stdout, handle))
 		return
 	}
-	a.exit(a.Replay(ctx, handle))
+	a.exit(a.closeState(a.Replay(ctx, handle)))
 }
 
 // ServeBatch is Serve for a handler that answers an SQS partial batch response: locally,
@@ -151,7 +155,7 @@ func (a *App) ServeBatch(ctx context.Context, handle func(context.Context, json.
 		lambda.Start(metrics.FlushingWith(a.Metrics, a.stdout, handle))
 		return
 	}
-	a.exit(a.Replay(ctx, WithBatchFailures(handle)))
+	a.exit(a.closeState(a.Replay(ctx, WithBatchFailures(handle))))
 }
 
 // Replay replays the command line's files (or stdin) through handle, printing one line per
@@ -189,7 +193,7 @@ func (a *App) FlushMetrics() error {
 func (a *App) Stderr() io.Writer { return a.stderr }
 
 // Exit ends the process with code (after a mode other than Serve).
-func (a *App) Exit(code int) { a.exit(code) }
+func (a *App) Exit(code int) { a.exit(a.closeState(code)) }
 
 func isTerminal(f *os.File) bool {
 	if f == nil {

@@ -2,6 +2,9 @@ package localstate
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/trailguard/trailguard/shared/alert"
@@ -41,12 +44,54 @@ func (g *GodView) Activity(ctx context.Context, from, to time.Time) ([]counters.
 	return g.Counters.Rows(ctx, from, to)
 }
 
-// Alerts implements godview.Source.
+// Alerts implements godview.Source. Over the state's own history (History) an alert is in
+// [from, to) when the event it is about is, or when it was sent then: a replayed trail's
+// alerts are sent today about events of long ago, and the page of those hours lists them.
+// Newest event first.
 func (g *GodView) Alerts(ctx context.Context, from, to time.Time, limit int) ([]alert.Sent, error) {
-	if g.History == nil {
-		return nil, nil
+	h, ok := g.History.(*History)
+	if !ok {
+		if g.History == nil {
+			return nil, nil
+		}
+		return g.History.Recent(ctx, from, to, limit)
 	}
-	return g.History.Recent(ctx, from, to, limit)
+	q := `SELECT key, sent_at, kind, severity, title, account, region, principal, user, source_ip,
+		event_id, event_name, event_time FROM alert_history
+		WHERE event_time >= ? AND event_time < ? OR sent_at >= ? AND sent_at < ?
+		ORDER BY event_time DESC, key`
+	lo, hi := historyTime(from), historyTime(to)
+	args := []any{lo, hi, lo, hi}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := h.db.SQL.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("alert history: read: %w", err)
+	}
+	defer rows.Close()
+	var out []alert.Sent
+	for rows.Next() {
+		var s alert.Sent
+		var at, evAt, sev string
+		if err := rows.Scan(&s.Key, &at, &s.Kind, &sev, &s.Title, &s.Account, &s.Region, &s.Principal,
+			&s.User, &s.SourceIP, &s.EventID, &s.EventName, &evAt); err != nil {
+			return nil, fmt.Errorf("alert history: read: %w", err)
+		}
+		s.Severity = alert.Severity(sev)
+		if s.At, err = parseHistoryTime(at); err != nil {
+			return nil, fmt.Errorf("alert history: %w", err)
+		}
+		if s.EventTime, err = parseHistoryTime(evAt); err != nil {
+			return nil, fmt.Errorf("alert history: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("alert history: read: %w", err)
+	}
+	return out, nil
 }
 
 // Changes implements godview.Source: [f.From, f.To), as the other sources read it.
@@ -62,21 +107,42 @@ func (g *GodView) Changes(ctx context.Context, f godview.ChangeFilter) ([]change
 	return out, err
 }
 
-// LatestHour is the latest hour of the data in the state ("2006-01-02T15": of the counters'
-// and the changes' event times), or "" for an empty state: a local page's default range ends
-// there, not at the clock's hour (replayed trails are old). Alerts are left out: they are
-// stamped when sent, which for a replayed trail is today.
+// LatestHour is the latest hour of the data in the state ("2006-01-02T15"), or "" for an
+// empty state: a local page's default range ends there, not at the clock's hour (replayed
+// trails are old). The counters decide (they are what most panels draw); a state without
+// counters goes by its changes' times.
 func (g *GodView) LatestHour(ctx context.Context) (string, error) {
 	latest, err := g.Counters.LatestHour(ctx)
-	if err != nil {
-		return "", err
+	if err != nil || latest != "" {
+		return latest, err
 	}
 	t, err := g.ChangeLog.LatestTime(ctx)
 	if err != nil {
 		return "", err
 	}
 	if at, err := time.Parse(changelog.TimeLayout, t); err == nil {
-		latest = max(latest, at.UTC().Format(counters.HourLayout))
+		latest = at.UTC().Format(counters.HourLayout)
 	}
 	return latest, nil
+}
+
+// OpenGodView opens the state in dir for the god view: its counters, changes and alert
+// history. close closes the database.
+func OpenGodView(ctx context.Context, dir string) (g *GodView, close func() error, err error) {
+	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+		return nil, nil, fmt.Errorf("no state in %s (%w): replay events with -state %s first", dir, err, dir)
+	}
+	db, err := Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	history, err := db.History()
+	if err == nil {
+		g, err = NewGodView(ctx, db, history)
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("state %s: %w", dir, err)
+	}
+	return g, db.Close, nil
 }
