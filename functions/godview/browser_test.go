@@ -42,9 +42,15 @@ const (
 func browserSource() *godview.Memory {
 	start := time.Date(2026, 3, 10, bStartH, 0, 0, 0, time.UTC)
 	at := func(h int) string { return start.Add(time.Duration(h) * time.Hour).Format(counters.HourLayout) }
+	services := map[string]string{"ListBuckets": "s3.amazonaws.com", "DeleteBucket": "s3.amazonaws.com", "GetObject": "s3.amazonaws.com",
+		"RunInstances": "ec2.amazonaws.com", "DescribeInstances": "ec2.amazonaws.com"}
 	r := func(h int, account, principal, ip, event, rt, code string, n int64) counters.Row {
+		region := "us-east-1"
+		if principal == bCarol {
+			region = "ap-southeast-2" // new to account B: outlined on the heatmap
+		}
 		return counters.Row{Key: counters.Key{Hour: at(h), Account: account, Principal: principal, SourceIP: ip,
-			EventName: event, ResourceType: rt, ErrorCode: code, EventType: "AwsApiCall"}, Count: n}
+			EventName: event, ResourceType: rt, ErrorCode: code, EventType: "AwsApiCall", Region: region, EventSource: services[event]}, Count: n}
 	}
 	var rows []counters.Row
 	for d := 1; d <= 7; d++ {
@@ -256,7 +262,7 @@ var wantPanels = map[string]wantPanel{
 	"principals": {svgs: 3, firstRow: []string{bAlice, "70", "0", "2"}, rows: 3},
 	"sources":    {firstRow: []string{"192.0.2.77 new", "50", "0", "1", "1"}, rows: 3},
 	"events": {svgs: 2, labels: []string{"DeleteBucket", "DescribeInstances", "ListBuckets", "RunInstances", "GetObject"},
-		values: []string{"50", "30", "20", "6", "4"}, text: []string{"S3", "EC2"}},
+		values: []string{"50", "30", "20", "6", "4"}, text: []string{"s3", "ec2"}},
 	"errors": {svgs: 2, labels: []string{"Client.UnauthorizedOperation", "AccessDenied", bBob}, values: []string{"6", "4", "10"}},
 	"alerts": {firstRow: []string{"03-10 11:31", "HIGH", "root-sign-in", "root", "192.0.2.77", bA}, rows: 2},
 	"changes": {firstRow: []string{"03-10 12:05", "DeleteBucket", "arn:aws:s3:::apollo-logs", bAlice, "project=apollo"}, rows: 2,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/trailguard/trailguard/shared/godview"
@@ -45,11 +46,30 @@ type WidgetContext struct {
 }
 
 // Handler answers widget requests: it builds the god view of the widget's time range from
-// Source and returns the panel's HTML.
+// Source and returns the panel's HTML. CloudWatch invokes it once per widget, nine times per
+// refresh with the same range: what one widget read from Source serves the others for
+// CacheTTL (godview.Cache), so a refresh reads the counters once per warm function instance.
 type Handler struct {
 	Source  godview.Source
 	Options godview.Options
 	Now     func() time.Time // nil: time.Now
+	// CacheTTL is how long data read for one widget serves the next; 0 means
+	// godview.DefaultCacheTTL, negative: no cache.
+	CacheTTL time.Duration
+
+	once sync.Once
+	src  godview.Source
+}
+
+// source is Source behind the cache.
+func (h *Handler) source() godview.Source {
+	h.once.Do(func() {
+		h.src = h.Source
+		if h.CacheTTL >= 0 {
+			h.src = &godview.Cache{Source: h.Source, TTL: h.CacheTTL, Now: h.Now}
+		}
+	})
+	return h.src
 }
 
 // describe is what the dashboard's "describe" call shows in the widget's documentation.
@@ -73,7 +93,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (string, erro
 	r := h.rangeOf(req.WidgetContext)
 	opts := h.Options
 	opts.Tag = req.Tag
-	m, err := godview.Build(ctx, h.Source, r, opts)
+	m, err := godview.Build(ctx, h.source(), r, opts)
 	if err != nil {
 		return "", err
 	}

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/changelog"
@@ -19,10 +22,11 @@ import (
 // tables created from template.yaml: the counters through counters.Table (Apply of one file's
 // tally, then Flush of the settled hours), the changes through changelog.DynamoStore and the
 // alerts through alert.DynamoHistory; and returns the Tables source lambdaHandler wires.
-func deployedSource(t *testing.T) *godview.Tables {
+func deployedSource(t *testing.T) (*godview.Tables, *queryCounter) {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DynamoDB(t)
+	queries := &queryCounter{DynamoDB: db}
 	now := func() time.Time { return time.Date(2026, 3, 10, 16, 0, 0, 0, time.UTC) } // after the range settled
 	ct := &counters.Table{Client: db, Name: testenv.CreateTable(t, db, "CountersTable"), Now: now}
 	mem := browserSource()
@@ -53,18 +57,33 @@ func deployedSource(t *testing.T) *godview.Tables {
 	if err := h.Record(ctx, sent); err != nil {
 		t.Fatal(err)
 	}
-	return &godview.Tables{Counters: ct, Accounts: []string{bA, bB}, History: h, ChangeLog: cl}
+	reader := *ct
+	reader.Client = queries
+	return &godview.Tables{Counters: &reader, Accounts: []string{bA, bB}, History: h, ChangeLog: cl}, queries
+}
+
+// queryCounter counts the Queries of the god view's reads of the counters table.
+type queryCounter struct {
+	counters.DynamoDB
+	n atomic.Int64
+}
+
+func (q *queryCounter) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	q.n.Add(1)
+	return q.DynamoDB.Query(ctx, in, opts...)
 }
 
 // TestHandleAgainstTables: the custom-widget handler answers the request CloudWatch sends
 // (testdata/widget-request.json: 10:00-14:00 UTC, 588×369, light) for every panel from the
-// DynamoDB tables, with the same page the in-memory source gives.
+// DynamoDB tables (the hour summaries the merge wrote), with the same page the in-memory
+// source gives, reading the counters table once for the nine widgets.
 func TestHandleAgainstTables(t *testing.T) {
 	raw, err := os.ReadFile("testdata/widget-request.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	deployed := &Handler{Source: deployedSource(t), Options: godview.Options{Accounts: []string{bA, bB}}}
+	src, queries := deployedSource(t)
+	deployed := &Handler{Source: src, Options: godview.Options{Accounts: []string{bA, bB}}}
 	local := &Handler{Source: browserSource(), Options: godview.Options{Accounts: []string{bA, bB}}}
 	want := map[godview.Panel][]string{
 		godview.PanelKPIs:       {`data-kpi="events"`, ">110<", ">9.1%<"},
@@ -103,6 +122,11 @@ func TestHandleAgainstTables(t *testing.T) {
 				t.Errorf("the tables' %s panel differs from memory's:\n%s\n%s", p, got, same)
 			}
 		})
+	}
+	// The nine widgets of the refresh read the counters once: one Query per hour of the window.
+	w := godview.Window(godview.Range{From: time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC)})
+	if got, want := queries.n.Load(), int64(w.To.Sub(w.From)/time.Hour); got != want {
+		t.Errorf("%d Queries of the counters table for %d widgets, want %d: one per hour of the window", got, len(godview.Panels), want)
 	}
 	// Without a tag the change table cannot list changes: the panel says how to set one.
 	var req map[string]any
