@@ -2,7 +2,10 @@ package storecontract
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,8 +14,15 @@ import (
 
 // RuleCounter runs the rules.Counter contract (the tally: and distinct: thresholds): distinct
 // members counted per key up to the limit, idempotently (a redelivered event adds nothing),
-// and the members that made the limit listed once it is reached.
+// and the members that made the limit listed once it is reached; concurrent Adds (parallel
+// invocations) agree on one set and cross the threshold once.
 func RuleCounter(t *testing.T, c rules.Counter) {
+	t.Helper()
+	ruleCounterSteps(t, c)
+	ruleCounterConcurrent(t, c)
+}
+
+func ruleCounterSteps(t *testing.T, c rules.Counter) {
 	t.Helper()
 	ctx := context.Background()
 	expires := time.Date(2026, 11, 21, 10, 10, 0, 0, time.UTC)
@@ -52,6 +62,50 @@ func RuleCounter(t *testing.T, c rules.Counter) {
 			if !slices.Equal(got, s.members) {
 				t.Errorf("%s: members %v, want %v", s.why, got, s.members)
 			}
+		}
+	}
+}
+
+// ruleCounterConcurrent: 20 invocations add 20 distinct members to one key at once, limit 5:
+// exactly 4 Adds are below the threshold (the first four members), the other 16 find it
+// reached, and every set they are given is the same 5 members.
+func ruleCounterConcurrent(t *testing.T, c rules.Counter) {
+	t.Helper()
+	ctx := context.Background()
+	expires := time.Date(2026, 11, 21, 10, 10, 0, 0, time.UTC)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		below int
+		sets  = map[string]int{}
+	)
+	for i := range 20 {
+		wg.Go(func() {
+			reached, members, err := c.Add(ctx, "rt#race", fmt.Sprintf("e%02d", i), 5, expires)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case !reached:
+				below++
+			case members != nil:
+				sets[fmt.Sprint(slices.Sorted(slices.Values(members)))]++
+			}
+		})
+	}
+	wg.Wait()
+	if below != 4 {
+		t.Errorf("%d concurrent Adds below the threshold of 5, want 4", below)
+	}
+	if len(sets) != 1 {
+		t.Errorf("the reached threshold listed %d different sets %v, want one", len(sets), sets)
+	}
+	for set := range sets {
+		if n := len(strings.Fields(set)); n != 5 {
+			t.Errorf("set %s has %d members, want 5", set, n)
 		}
 	}
 }
