@@ -16,7 +16,8 @@
 //     principalId is the cloud's user ID, accountId the account (Huawei domain ID, Alibaba
 //     account ID, Tencent owner UIN); recipientAccountId is the account too.
 //   - Sign-ins and sign-outs take AWS's names, so one set of checks reads all clouds:
-//     eventName ConsoleLogin (Huawei IAM login / loginFailed, Alibaba ConsoleSignin, Tencent
+//     eventName ConsoleLogin (Huawei IAM login / loginFailed and the QR-code, OIDC and SSO
+//     logins and their failures, Alibaba ConsoleSignin, Tencent
 //     ConsoleLogin) or ConsoleLogout (Huawei IAM logout, Alibaba ConsoleSignout, Tencent
 //     ConsoleLogout/Logout), eventType AwsConsoleSignIn, responseElements.ConsoleLogin
 //     "Success" or "Failure" (Huawei loginFailed or a code of 400 and above, Alibaba an

@@ -74,15 +74,14 @@ func huawei(m map[string]json.RawMessage, opt Options) *trail.Record {
 	}
 
 	if strings.EqualFold(service, "IAM") {
-		switch name {
-		case "login", "loginFailed", "logout":
+		if kind, ok := huaweiSignIns[name]; ok {
 			// message carries a JSON object on some traces (the reason, the MFA used); it is
 			// read when it parses and ignored when it is plain text.
 			var msg fields
 			if looksJSON(message) {
 				msg, _ = f.obj("message")
 			}
-			failed := name == "loginFailed" || status >= 400
+			failed := kind == huaweiFailed || status >= 400
 			if failed && rec.ErrorCode == "" {
 				rec.ErrorCode = name
 			}
@@ -98,13 +97,31 @@ func huawei(m map[string]json.RawMessage, opt Options) *trail.Record {
 					}
 				}
 			}
-			signIn(rec, name == "logout", failed, mfa, "", name, nil)
+			signIn(rec, kind == huaweiSignOut, failed, mfa, "", name, nil)
 			return rec
 		}
 	}
 	rec.RequestParameters = f.rawJSON("request")
 	rec.ResponseElements = f.rawJSON("response")
 	return rec
+}
+
+// The IAM trace names of sign-ins, failed sign-ins and sign-outs, from "Key IAM Operations
+// Supported by CTS" (https://support.huaweicloud.com/intl/en-us/usermanual-iam/iam_01_0012.html,
+// resource type user): password logins, QR-code logins, OpenID Connect and SSO (federated)
+// logins. Each goes through the same sign-in checks, so a QR-code or SSO login from outside
+// the allowlist is alerted like a password login.
+const (
+	huaweiSuccess = iota
+	huaweiFailed
+	huaweiSignOut
+)
+
+var huaweiSignIns = map[string]int{
+	"login": huaweiSuccess, "loginFailed": huaweiFailed, "logout": huaweiSignOut,
+	"scanQRCodeLogin": huaweiSuccess, "scanQRCodeLoginFailed": huaweiFailed,
+	"oidcLoginSuccess": huaweiSuccess, "oidcLoginFailed": huaweiFailed,
+	"iamUserSsoLoginSuccess": huaweiSuccess, "iamUserSsoLoginFailed": huaweiFailed,
 }
 
 // looksJSON: a message that starts like an object is meant as JSON; plain text is not odd.
