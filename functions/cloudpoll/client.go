@@ -33,13 +33,24 @@ var (
 )
 
 // throttleCodes and refusedCodes are the error codes of each cloud that mean "slow down" and
-// "these credentials are not accepted" (APIG's error list, Alibaba's OpenAPI gateway codes,
-// Tencent's common error codes).
+// "these credentials are not accepted":
+//   - Huawei: the API gateway's codes, APIGW.xxxx on the shared gateway and APIG.xxxx on a
+//     dedicated one (API signing guide "Error Codes",
+//     https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-errorcode.html, and
+//     "Common Errors Related to IAM Authentication Information": 0301 "Incorrect IAM
+//     authentication information: verify aksk signature fail"; 0308 "The throttling threshold
+//     has been reached"). An AK/SK failing five times in a row is locked for a while, one more
+//     reason a refused key stops that source until the next poll rather than retrying.
+//   - Alibaba: the OpenAPI gateway's codes (Throttling.User "Request was denied due to user
+//     flow control.", InvalidAccessKeyId.NotFound, SignatureDoesNotMatch, Forbidden.RAM).
+//   - Tencent: the common error codes of API 3.0 (AuthFailure.*, UnauthorizedOperation,
+//     RequestLimitExceeded; e.g. https://www.tencentcloud.com/document/api/1036/38589).
 var (
-	throttleCodes = map[string]bool{"APIGW.0308": true, "Throttling.User": true, "Throttling": true, "Throttling.Api": true,
+	throttleCodes = map[string]bool{"APIGW.0308": true, "APIG.0308": true, "Throttling.User": true, "Throttling": true, "Throttling.Api": true,
 		"RequestLimitExceeded": true, "RequestLimitExceeded.UinLimitExceeded": true}
-	refusedPrefixes = []string{"APIGW.0301", "APIGW.0302", "APIGW.0303", "APIGW.0305", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-		"IncompleteSignature", "Forbidden.RAM", "NoPermission", "AuthFailure", "UnauthorizedOperation", "IAM."}
+	refusedPrefixes = []string{"APIGW.0301", "APIGW.0302", "APIGW.0303", "APIGW.0305", "APIG.0301", "APIG.0302", "APIG.0303", "APIG.0305",
+		"InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "Forbidden.RAM", "NoPermission", "AuthFailure",
+		"UnauthorizedOperation", "IAM."}
 )
 
 // classify wraps an API error as ErrThrottled or ErrRefused when its code says so.
