@@ -14,10 +14,16 @@ import (
 // (alert_due) and the flush reads, and a flush's claim on a flood's digest (flush_* columns of
 // alert_floods), decided in one transaction each like every other claim.
 
-// addDue files a flood's window under a due bucket (a set: adding twice is adding once).
+// addDue files a flood's window under a due bucket (a set: adding twice is adding once), and
+// forgets the buckets no flush reads any more (older than alert.DigestHorizon and an hour, as
+// the DynamoDB ledger's due items expire).
 func addDue(ctx context.Context, tx *sql.Tx, bucket time.Time, flood string, win int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO alert_due (bucket, flood_key, win_start) VALUES (?, ?, ?)
 		ON CONFLICT DO NOTHING`, alertMS(bucket), flood, win)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `DELETE FROM alert_due WHERE bucket < ?`,
+			alertMS(bucket.Add(-alert.DigestHorizon-time.Hour)))
+	}
 	if err != nil {
 		return fmt.Errorf("record flood digest due at %s: %w", bucket.Format(time.RFC3339), err)
 	}

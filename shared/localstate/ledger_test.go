@@ -2,6 +2,7 @@ package localstate
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -175,5 +176,46 @@ func TestLedgerRemembersEventsForDedupeFor(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLedgerForgetsDueBucketsPastTheHorizon: a due row no flush reads any more (older than
+// alert.DigestHorizon) goes when a later flood is filed, as DynamoDB's due items expire.
+func TestLedgerForgetsDueBucketsPastTheHorizon(t *testing.T) {
+	ctx := context.Background()
+	db := openState(t)
+	l, err := db.Ledger(alert.LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fold := func(start time.Time) {
+		for i := range 2 { // the first is sent, the second folded and filed as due
+			a := storecontract.AlertFor(fmt.Sprintf("e-%d-%d", start.Unix(), i))
+			a.SourceIP = fmt.Sprintf("198.51.100.%d", i+1)
+			now := start.Add(time.Duration(i) * time.Minute)
+			c, err := l.Claim(ctx, &a, now, now.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Action == alert.Send {
+				if err := l.Commit(ctx, &a, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	dueRows := func() (n int) {
+		if err := db.SQL.QueryRow(`SELECT count(*) FROM alert_due`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	fold(storecontract.T0)
+	if n := dueRows(); n != 1 {
+		t.Fatalf("%d due rows after a fold, want 1", n)
+	}
+	fold(storecontract.T0.Add(3 * 24 * time.Hour))
+	if n := dueRows(); n != 1 {
+		t.Errorf("%d due rows three days on, want only the new flood's", n)
 	}
 }
