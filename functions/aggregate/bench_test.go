@@ -85,8 +85,8 @@ func BenchmarkAggregateFileWithRules(b *testing.B) {
 }
 
 // BenchmarkFolding is BenchmarkAggregateFileWithRules with and without folding records into
-// the file's alerts undecoded (rules.Detector.Fingerprints), alternating in one process: what
-// folding saves, measured in the same window.
+// the file's alerts, or clearing them, undecoded (rules.Detector.Known), alternating in one
+// process: what that saves, measured in the same window.
 func BenchmarkFolding(b *testing.B) {
 	for _, f := range benchFiles {
 		for _, fold := range []bool{true, false} {
@@ -105,11 +105,13 @@ func BenchmarkFolding(b *testing.B) {
 	}
 }
 
-// noFolding is the detector with the prefilter but without folding: every admitted record is
-// decoded.
+// noFolding is the detector with the prefilter but without folding or clearing: every
+// admitted record is decoded.
 type noFolding struct{ *rules.Detector }
 
-func (noFolding) Fingerprints(_ *trail.Record, dst []string) ([]string, bool) { return dst, false }
+func (noFolding) Known(_ context.Context, _ *trail.Record, _ []byte, dst []string) ([]string, bool) {
+	return dst, false
+}
 
 func benchAggregate(b *testing.B, load func(testing.TB) (string, []byte), h *Handler) {
 	_, data := load(b)

@@ -21,14 +21,11 @@ type detector interface {
 	// Admits says whether some rule could match a record with these fields (only
 	// rules.PrefilterFields are read): a record it refuses need not be decoded at all.
 	Admits(rec *trail.Record) bool
-	// Fingerprints appends the fingerprints of the alerts Detect would raise on a record with
-	// these fields, when the fields alone say (rules.Detector.Fingerprints): a record whose
-	// findings the file has an alert of already need not be decoded either.
-	Fingerprints(rec *trail.Record, dst []string) ([]string, bool)
-	// Clears says, from these fields and the payload paths the admitted rules read in raw
-	// (rules.Detector.Clears), that no rule matches the record nor fails on it: it need not be
-	// decoded either.
-	Clears(rec *trail.Record, raw []byte) bool
+	// Known appends the fingerprints of the alerts Detect would raise on the record raw with
+	// these kept fields, when the fields and the payload paths the admitted rules read say
+	// (rules.Detector.Known): a record that raises nothing, or whose findings the file has an
+	// alert of already, need not be decoded either.
+	Known(ctx context.Context, rec *trail.Record, raw []byte, dst []string) ([]string, bool)
 }
 
 // newDetector builds the same rules the rules function runs, so a record seen in real time and
@@ -58,9 +55,9 @@ type fileDetections struct {
 	ruleErrs int
 	skipped  int      // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
 	filtered int      // records no rule could match, by the fields the counters' parser kept (not decoded)
-	folded   int      // records folded into alerts of this file by the fields the parser kept (not decoded)
-	cleared  int      // records no rule matches by the kept fields and the payload paths the rules read (not decoded)
-	prints   []string // scratch for Fingerprints
+	folded   int      // records folded into alerts of this file, their findings known without decoding
+	cleared  int      // records known to raise nothing by the kept fields and the payload paths the rules read (not decoded)
+	prints   []string // scratch for Known
 	logged   int      // rule errors logged
 	skipLog  int      // skipped records logged
 }
@@ -116,16 +113,14 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 // addParsed is add for a record the counters' parser accepted: the rules' prefilter judges it
 // on the fields the parser kept (counters.Parser.Fields), and only a record some rule could
 // match is decoded in full for them. Most records are none of the rules' calls: they cost no
-// second decode. Nor does a record whose alerts the kept fields say in full (rules known to
-// match, without threshold, fingerprinted by kept fields: Detector.Fingerprints) when the
-// file has an alert of each of its findings already: it is counted into them as decoding it
-// would have. Only the first record of such a finding is decoded, to build its alert. Nor
-// is a record the admitted rules, run on the kept fields and the few payload paths they read
-// (found in raw without decoding it), all say false on (Detector.Clears): a launch of a
-// t3.micro, an upload under the bucket's own key. A
-// record whose kept fields a full decoder could read otherwise (Parser.Ambiguous), or which
-// the rules would judge unusable (no identity: trail's Check; the parser has checked time and
-// event name), goes the whole way as before.
+// second decode. Nor does a record whose findings are known without decoding it
+// (Detector.Known: the kept fields, and the few payload paths the admitted rules read, found
+// in raw) when it raises none (a launch of a t3.micro, an upload under the bucket's own key:
+// cleared) or the file has an alert of each of its findings already: it is counted into them
+// as decoding it would have (folded). Only the first record of a finding is decoded, to build
+// its alert. A record whose kept fields a full decoder could read otherwise
+// (Parser.Ambiguous), or which the rules would judge unusable (no identity: trail's Check;
+// the parser has checked time and event name), goes the whole way as before.
 func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d detector, p *counters.Parser, raw []byte) error {
 	fields := p.Fields()
 	usable := fields.UserIdentity.Type != "" || p.Record().Principal != ""
@@ -134,29 +129,23 @@ func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d dete
 			f.filtered++
 			return nil
 		}
-		if f.foldKnown(d, fields) {
-			f.folded++
-			return nil
-		}
-		if d.Clears(fields, raw) {
+		prints, ok := d.Known(ctx, fields, raw, f.prints[:0])
+		f.prints = prints
+		switch {
+		case ok && len(prints) == 0:
 			f.cleared++
+			return nil
+		case ok && f.foldKnown(prints):
+			f.folded++
 			return nil
 		}
 	}
 	return f.add(ctx, log, d, raw)
 }
 
-// foldKnown counts a record into the file's alerts when its fields say which findings it
-// raises and the file has an alert of each already.
-func (f *fileDetections) foldKnown(d detector, fields *trail.Record) bool {
-	if len(f.byPrint) == 0 {
-		return false
-	}
-	prints, ok := d.Fingerprints(fields, f.prints[:0])
-	f.prints = prints
-	if !ok {
-		return false
-	}
+// foldKnown counts a record whose findings are prints into the file's alerts when the file
+// has an alert of each already.
+func (f *fileDetections) foldKnown(prints []string) bool {
 	for _, fp := range prints {
 		if _, ok := f.byPrint[fp]; !ok {
 			return false

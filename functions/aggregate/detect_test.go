@@ -163,10 +163,9 @@ func TestLogFileThresholdAlertOnceUnderRedelivery(t *testing.T) {
 type decodeEverything struct{ *rules.Detector }
 
 func (decodeEverything) Admits(*trail.Record) bool { return true }
-func (decodeEverything) Fingerprints(_ *trail.Record, dst []string) ([]string, bool) {
+func (decodeEverything) Known(_ context.Context, _ *trail.Record, _ []byte, dst []string) ([]string, bool) {
 	return dst, false
 }
-func (decodeEverything) Clears(*trail.Record, []byte) bool { return false }
 
 // fileAlerts runs the aggregator's log-file path over one gzipped file with the whole pack
 // (its own threshold counts) and returns what it found.

@@ -31,9 +31,11 @@ type compiledRule struct {
 	foldable bool
 	foldBy   []field
 	// reads: what the rule's expressions read of the record (paths.go); partial: its
-	// condition reads PrefilterFields and payload paths only (Engine.Clears).
-	reads   reads
-	partial bool
+	// condition reads PrefilterFields and payload paths only (Engine.Clears); partialAll: so
+	// do its fingerprint, distinct and tally paths (Detector.Known).
+	reads      reads
+	partial    bool
+	partialAll bool
 }
 
 // Options are what a deployment tells the rules beyond the rules themselves.
@@ -113,6 +115,7 @@ func compileRule(env *cel.Env, r *Rule) (*compiledRule, error) {
 		}
 		c.tally = append(c.tally, prg)
 	}
+	c.partialAll = !c.reads.other
 	return c, nil
 }
 

@@ -67,21 +67,26 @@ func (e *Engine) Evaluate(rec *trail.Record) ([]Match, error) {
 			continue
 		}
 		if matched {
-			m := Match{Rule: c.rule, Fingerprint: c.fingerprintValues(act)}
-			if c.distinct != nil {
-				m.Distinct = pathValue(c.distinct, act)
-			}
-			if len(c.tally) > 0 {
-				parts := make([]string, len(c.tally))
-				for i, prg := range c.tally {
-					parts[i] = pathValue(prg, act)
-				}
-				m.Tally = strings.Join(parts, ":")
-			}
-			matches = append(matches, m)
+			matches = append(matches, c.match(act))
 		}
 	}
 	return matches, errors.Join(errs...)
+}
+
+// match is the rule's Match on a record it matched: its fingerprint, distinct and tally values.
+func (c *compiledRule) match(act *activation) Match {
+	m := Match{Rule: c.rule, Fingerprint: c.fingerprintValues(act)}
+	if c.distinct != nil {
+		m.Distinct = pathValue(c.distinct, act)
+	}
+	if len(c.tally) > 0 {
+		parts := make([]string, len(c.tally))
+		for i, prg := range c.tally {
+			parts[i] = pathValue(prg, act)
+		}
+		m.Tally = strings.Join(parts, ":")
+	}
+	return m
 }
 
 // eval runs the rule's condition.

@@ -423,7 +423,7 @@ func pick(sc *logfile.Scanner, b []byte, i int, t *pathTree) (any, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		v, err := unmarshalAny(b[i:end])
+		v, err := leaf(b[i:end])
 		return v, end, err
 	}
 	// The keys found are few (a payload holds one or two of the keys the rules read): they
@@ -493,6 +493,24 @@ func pick(sc *logfile.Scanner, b []byte, i int, t *pathTree) (any, int, error) {
 	}
 }
 
+// leaf decodes one valid JSON value as unmarshalAny does. Strings of printable ASCII
+// without escapes (instance types, algorithm names, bucket names), true, false and null are
+// read directly: a decoder's call costs more than they do.
+func leaf(b []byte) (any, error) {
+	switch string(b) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "null":
+		return nil, nil
+	}
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && printableASCII(b[1:len(b)-1]) {
+		return string(b[1 : len(b)-1]), nil
+	}
+	return unmarshalAny(b)
+}
+
 // pickElems decodes the list at b[i] == '[', each element along t.
 func pickElems(sc *logfile.Scanner, b []byte, i int, t *pathTree) (any, int, error) {
 	out := []any{}
@@ -537,8 +555,14 @@ func keyErr(err error) error {
 // its exact key: a top-level key with escapes or bytes above 0x7f, a key that differs from a
 // payload's only in letter case (Go's decoders match keys regardless of case), or a payload
 // key written twice; and when raw is not one valid JSON object.
+//
+// It also sets rec.EventID to the record's eventID when that is written once, exactly so
+// keyed, as a string without escapes of valid UTF-8 without U+FFFD (what a decoder gives
+// unchanged); otherwise it leaves it empty.
 func locatePayloads(raw []byte, rec *trail.Record) bool {
 	var found [numPayloads][]byte
+	var eventID []byte
+	idOK := true
 	var sc logfile.Scanner
 	i := logfile.SkipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
@@ -580,6 +604,10 @@ func locatePayloads(raw []byte, rec *trail.Record) bool {
 			if slot >= 0 {
 				found[slot] = raw[start:end:end]
 			}
+			if len(name) == len("eventID") && strings.EqualFold(string(name), "eventID") {
+				idOK = idOK && eventID == nil && string(name) == "eventID"
+				eventID = raw[start:end]
+			}
 			if i = logfile.SkipSpace(raw, end); i >= len(raw) {
 				return false
 			}
@@ -600,6 +628,12 @@ func locatePayloads(raw []byte, rec *trail.Record) bool {
 	rec.RequestParameters, rec.ResponseElements, rec.AdditionalEventData = found[payloadRequestParameters], found[payloadResponseElements], found[payloadAdditionalEventData]
 	rec.ServiceEventDetails, rec.Addendum = found[payloadServiceEventDetails], found[payloadAddendum]
 	rec.EdgeDeviceDetails, rec.InsightDetails = found[payloadEdgeDeviceDetails], found[payloadInsightDetails]
+	rec.EventID = ""
+	if idOK && len(eventID) > 2 && eventID[0] == '"' {
+		if id := eventID[1 : len(eventID)-1]; bytes.IndexByte(id, '\\') < 0 && pathKey(string(id)) {
+			rec.EventID = string(id)
+		}
+	}
 	return true
 }
 
@@ -652,6 +686,9 @@ func (e *Engine) treesFor(eventName string) *payloadTrees {
 // whole JSON object; a record whose payloads a decoder could read otherwise than by their
 // exact keys is never cleared (locatePayloads).
 func (e *Engine) Clears(fields *trail.Record, raw []byte) bool {
+	if !cleanFields(fields) { // a kept value a decoder may have repaired: CEL could tell
+		return false
+	}
 	var s *clearScratch
 	defer func() {
 		if s != nil {

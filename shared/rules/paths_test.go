@@ -406,14 +406,17 @@ func mutate(rng *rand.Rand, doc map[string]any, pool []any) {
 }
 
 // FuzzPayloadPaths: on any record that decodes, the pack decoding payloads along its paths
-// finds what decoding them whole finds, and Clears clears no record a rule matches or fails
-// on. Seeds: pack test events and corpus records (testdata/fuzz/FuzzPayloadPaths).
+// finds what decoding them whole finds, Clears clears no record a rule matches or fails on,
+// and where Detector.Known says what its alerts are, Detect raises those. Seeds: pack test
+// events and corpus records (testdata/fuzz/FuzzPayloadPaths).
 func FuzzPayloadPaths(f *testing.F) {
 	e, raws := pathRecords(f)
 	for _, raw := range raws[:min(len(raws), 8)] {
 		f.Add(raw)
 	}
+	k := newKnownChecker(e)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		checkPaths(t, e, raw)
+		k.check(t, raw)
 	})
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/google/cel-go/common/overloads"
 	"github.com/google/cel-go/common/types"
 
-	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/trail"
 )
 
@@ -516,15 +515,7 @@ func (d *Detector) Fingerprints(rec *trail.Record, dst []string) (_ []string, ok
 		if !c.foldable || c.filter.eval(rec) != isTrue {
 			return dst[:n], false
 		}
-		a := alert.Alert{Kind: c.rule.ID, Account: rec.Account(), Principal: rec.UserIdentity.Principal(),
-			SourceIP: rec.SourceIPAddress, Cloud: rec.Cloud}
-		if len(c.foldBy) > 0 {
-			a.FingerprintExtra = make([]string, len(c.foldBy))
-			for i, f := range c.foldBy {
-				a.FingerprintExtra[i] = fieldValue(rec, f)
-			}
-		}
-		dst = append(dst, a.Fingerprint())
+		dst = append(dst, keptFingerprint(c, rec))
 	}
 	if len(dst) == n || !cleanFields(rec) {
 		return dst[:n], false
@@ -544,5 +535,10 @@ func cleanFields(rec *trail.Record) bool {
 }
 
 func clean(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
+		}
+	}
+	return true // ASCII, the common case
 }

@@ -1,0 +1,105 @@
+package rules
+
+import (
+	"context"
+
+	"github.com/trailguard/trailguard/shared/alert"
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// Known returns the fingerprints (alert.Alert.Fingerprint) of the alerts Detect would return
+// for the record raw, in order, when they can be known without decoding it; ok is false when
+// they cannot, and then nothing is said: the record must be decoded and Detect run on it. An
+// empty list with ok is a record that raises nothing (no rule matches it, none fails).
+//
+// fields holds the record's kept fields as Fingerprints takes them (PrefilterFields,
+// userIdentity.onBehalfOf, cloud and eventTime, with the values trail.DecodeRecord gives them;
+// the record passes trail.Record.Check), raw its whole JSON object. Each rule the prefilter
+// admits is judged in turn: one whose prefilter is true on the kept fields and whose alert
+// they say in full (Fingerprints) matches; any other must read nothing but PrefilterFields
+// and payload paths (when, fingerprint, distinct, tally: paths.go) and is evaluated on the
+// kept fields and those paths found in raw. A rule that fails, or anything not readable this
+// way (a sign-in, whose outcome is in its payload; a kept value a decoder may have repaired;
+// payloads a decoder could read otherwise), is "not known".
+//
+// A threshold rule that matches is counted as Detect counts it (its member needs the
+// record's eventID, read from raw): the alert is known once the count says whether the
+// threshold is reached. Counting is idempotent per member, so when the record is decoded
+// after all (not known, or its finding new to the caller), Detect counting it again changes
+// nothing. A count that fails is "not known": Detect meets the failure and reports it.
+func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, dst []string) (_ []string, ok bool) {
+	if fields.EventType == "AwsConsoleSignIn" || fields.EventSource == "signin.amazonaws.com" || !cleanFields(fields) {
+		return dst, false
+	}
+	n := len(dst)
+	var s *clearScratch
+	defer func() {
+		if s != nil {
+			*s = clearScratch{}
+			clearScratches.Put(s)
+		}
+	}()
+	for c := range d.Engine.admitted(fields) {
+		if c.foldable && c.filter.eval(fields) == isTrue {
+			dst = append(dst, keptFingerprint(c, fields))
+			continue
+		}
+		if !c.partialAll {
+			return dst[:n], false
+		}
+		if s == nil {
+			s = clearScratches.Get().(*clearScratch)
+			s.rec = *fields
+			if !locatePayloads(raw, &s.rec) {
+				return dst[:n], false
+			}
+			s.ev = eventValue{rec: &s.rec, trees: d.Engine.treesFor(fields.EventName)}
+			s.act.ev = &s.ev
+		}
+		matched, err := c.eval(&s.act)
+		if err != nil {
+			return dst[:n], false
+		}
+		if !matched {
+			continue
+		}
+		m := c.match(&s.act)
+		t, err := trail.ParseTime(fields.EventTime)
+		if err != nil {
+			return dst[:n], false
+		}
+		a := alert.Alert{Kind: c.rule.ID, Account: fields.Account(), Principal: fields.UserIdentity.Principal(),
+			SourceIP: fields.SourceIPAddress, Cloud: fields.Cloud, EventID: s.rec.EventID, EventTime: t.UTC()}
+		if len(m.Fingerprint) > 0 {
+			a.FingerprintExtra = m.Fingerprint
+		}
+		if c.rule.HasThreshold() {
+			if a.EventID == "" { // the member a count needs: the decoder's (derived) eventID
+				return dst[:n], false
+			}
+			_, reached, _, err := d.count(ctx, m, &a)
+			if err != nil {
+				return dst[:n], false
+			}
+			if !reached {
+				continue
+			}
+		}
+		dst = append(dst, a.Fingerprint())
+	}
+	return dst, true
+}
+
+// keptFingerprint is the fingerprint of a foldable rule's alert on a record with these kept
+// fields (Fingerprints).
+func keptFingerprint(c *compiledRule, rec *trail.Record) string {
+	a := alert.Alert{Kind: c.rule.ID, Account: rec.Account(), Principal: rec.UserIdentity.Principal(),
+		SourceIP: rec.SourceIPAddress, Cloud: rec.Cloud}
+	if len(c.foldBy) > 0 {
+		a.FingerprintExtra = make([]string, len(c.foldBy))
+		for i, f := range c.foldBy {
+			a.FingerprintExtra[i] = fieldValue(rec, f)
+		}
+	}
+	return a.Fingerprint()
+}

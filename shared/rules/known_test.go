@@ -1,0 +1,141 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/trailguard/trailguard/shared/trail"
+)
+
+// knownChecker runs Detector.Known and, as the log-file path does, Detect when Known cannot
+// say, against a detector decoding every record (its own threshold counts, fed the same
+// records in the same order).
+type knownChecker struct {
+	fast, full *Detector
+	known      int
+	raised     int
+}
+
+func newKnownChecker(e *Engine) *knownChecker {
+	return &knownChecker{fast: &Detector{Engine: e, Counts: &MemoryCounter{}}, full: &Detector{Engine: e, Counts: &MemoryCounter{}}}
+}
+
+// check fails when Known says what the alerts of the record raw are and Detect on the
+// decoded record finds other alerts (their fingerprints, in order), or fails.
+func (k *knownChecker) check(t *testing.T, raw []byte) {
+	t.Helper()
+	ctx := context.Background()
+	rec, err := trail.DecodeRecord(raw)
+	if err != nil || rec.Check() != nil {
+		return
+	}
+	want, wantErr := k.full.Detect(ctx, rec)
+	prints, ok := k.fast.Known(ctx, keptFields(rec), raw, []string{"before"})
+	if prints[0] != "before" {
+		t.Fatalf("Known did not append: %v", prints)
+	}
+	if !ok {
+		if len(prints) != 1 {
+			t.Fatalf("not known, but appended %v", prints)
+		}
+		k.fast.Detect(ctx, rec) // as the log-file path does: decode it
+		return
+	}
+	k.known++
+	if wantErr != nil {
+		t.Fatalf("known (%d alerts), but Detect fails: %v: %s", len(prints)-1, wantErr, raw)
+	}
+	wantPrints := []string{"before"}
+	for _, a := range want {
+		wantPrints = append(wantPrints, a.Fingerprint())
+	}
+	if !slices.Equal(prints, wantPrints) {
+		t.Fatalf("Known %v, Detect's alerts %v: %s", prints, wantPrints, raw)
+	}
+	if len(want) > 0 {
+		k.raised++
+	}
+}
+
+// TestKnownAgreesWithDetect: over every pack test event, every corpus record, and 20,000
+// variations of them (payloads and kept fields changed, each a new event ID, so threshold
+// rules count up and cross their thresholds), where Detector.Known says what a record's
+// alerts are, Detect on the decoded record raises exactly those (fingerprints, in order) and
+// fails on nothing.
+func TestKnownAgreesWithDetect(t *testing.T) {
+	e, raws := pathRecords(t)
+	k := newKnownChecker(e)
+	var docs []map[string]any
+	var pool []any
+	for _, raw := range raws {
+		k.check(t, raw)
+		var doc map[string]any
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, doc)
+		collectValues(doc, &pool)
+	}
+	var fieldPool [numFields][]any
+	for _, doc := range docs {
+		for f := range numFields {
+			fieldPool[f] = append(fieldPool[f], fieldAtPath(doc, PrefilterFields[f]))
+		}
+	}
+	rng := rand.New(rand.NewPCG(13, 3))
+	for i := range 20_000 {
+		doc := deepCopy(docs[rng.IntN(len(docs))]).(map[string]any)
+		doc["eventID"] = fmt.Sprintf("variation-%d", i)
+		for range rng.IntN(3) {
+			mutate(rng, doc, pool)
+		}
+		if rng.IntN(4) == 0 {
+			f := rng.IntN(int(numFields))
+			setAtPath(doc, PrefilterFields[f], fieldPool[f][rng.IntN(len(fieldPool[f]))])
+		}
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.check(t, raw)
+	}
+	if k.known == 0 || k.raised == 0 {
+		t.Errorf("known on %d records, %d of them raising alerts: the check checks too little", k.known, k.raised)
+	}
+	t.Logf("known on %d records, %d of them raising alerts", k.known, k.raised)
+}
+
+func fieldAtPath(doc map[string]any, path string) any {
+	if id, f, ok := cutDot(path); ok {
+		m, _ := doc[id].(map[string]any)
+		return m[f]
+	}
+	return doc[path]
+}
+
+func setAtPath(doc map[string]any, path string, v any) {
+	if id, f, ok := cutDot(path); ok {
+		m, _ := doc[id].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			doc[id] = m
+		}
+		m[f] = v
+		return
+	}
+	doc[path] = v
+}
+
+func cutDot(path string) (string, string, bool) {
+	for i := range len(path) {
+		if path[i] == '.' {
+			return path[:i], path[i+1:], true
+		}
+	}
+	return "", "", false
+}
