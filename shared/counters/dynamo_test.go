@@ -243,7 +243,7 @@ func checkSummary(t *testing.T, tb *counters.Table, label string, plan int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := counters.Summarize(rows)
+	want := counters.Summarize(rows, true)
 	got, err := tb.HourSummaries(ctx, hour, true)
 	if err != nil {
 		t.Fatal(err)

@@ -447,7 +447,7 @@ func (t *Table) applyPlan(ctx context.Context, g group, pk string, p mergePlan, 
 // read back from the account-hour's counters (one strongly consistent Query), so it is exact
 // and includes every plan up to seq.
 func (t *Table) summarize(ctx context.Context, g group, seq int, merged *Tally) error {
-	z := newSummarizer(g.account, g.hour)
+	z := newSummarizer(g.account, g.hour, true)
 	if seq <= 1 {
 		for k, n := range merged.counters() {
 			z.add(&k, n)

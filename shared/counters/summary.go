@@ -246,6 +246,7 @@ type summarizer struct {
 	events, services, codes, deniedBy map[string]int64
 	regions                           map[string]*RegionCount
 	principalHashes, sourceHashes     map[uint32]struct{}
+	totalsOnly                        bool // no ranked lists (Detail nil)
 }
 
 type principalAcc struct {
@@ -258,14 +259,19 @@ type sourceAcc struct {
 	principals    map[uint32]struct{}
 }
 
-func newSummarizer(account, hour string) *summarizer {
-	return &summarizer{
-		s:          Summary{Account: account, Hour: hour},
-		principals: map[string]*principalAcc{}, sources: map[string]*sourceAcc{},
-		events: map[string]int64{}, services: map[string]int64{}, codes: map[string]int64{}, deniedBy: map[string]int64{},
+// newSummarizer starts an account-hour's summary; detail: with its ranked lists.
+func newSummarizer(account, hour string, detail bool) *summarizer {
+	z := &summarizer{
+		s:               Summary{Account: account, Hour: hour},
 		regions:         map[string]*RegionCount{},
 		principalHashes: map[uint32]struct{}{}, sourceHashes: map[uint32]struct{}{},
+		totalsOnly:      !detail,
 	}
+	if detail {
+		z.principals, z.sources = map[string]*principalAcc{}, map[string]*sourceAcc{}
+		z.events, z.services, z.codes, z.deniedBy = map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
+	}
+	return z
 }
 
 func (z *summarizer) add(k *Key, n int64) {
@@ -281,17 +287,27 @@ func (z *summarizer) add(k *Key, n int64) {
 	if failed {
 		s.Errors += n
 		r.Errors += n
-		z.codes[k.ErrorCode] += n
 	}
 	if denied {
 		s.Denied += n
 		r.Denied += n
+	}
+	ph := Hash(k.Principal)
+	z.principalHashes[ph] = struct{}{}
+	if z.totalsOnly {
+		if k.SourceIP != "" {
+			z.sourceHashes[Hash(k.SourceIP)] = struct{}{}
+		}
+		return
+	}
+	if failed {
+		z.codes[k.ErrorCode] += n
+	}
+	if denied {
 		z.deniedBy[k.Principal] += n
 	}
 	z.events[k.EventName] += n
 	z.services[ServiceOf(k.EventSource, k.ResourceType)] += n
-	ph := Hash(k.Principal)
-	z.principalHashes[ph] = struct{}{}
 	p := z.principals[k.Principal]
 	if p == nil {
 		p = &principalAcc{sources: map[uint32]struct{}{}}
@@ -364,14 +380,15 @@ func TopN(counts map[string]int64, n int) []NameCount {
 
 // Summarize is the summary of every account-hour of rows, ordered by hour then account: what
 // the merge writes for them, for sources that hold counters rather than summaries (local runs).
-func Summarize(rows []Row) []Summary {
+// Without detail, only the totals (Detail nil), as Table.HourSummaries reads them.
+func Summarize(rows []Row, detail bool) []Summary {
 	by := map[group]*summarizer{}
 	for i := range rows {
 		r := &rows[i]
 		g := group{r.Account, r.Hour}
 		z := by[g]
 		if z == nil {
-			z = newSummarizer(r.Account, r.Hour)
+			z = newSummarizer(r.Account, r.Hour, detail)
 			by[g] = z
 		}
 		z.add(&r.Key, r.Count)

@@ -77,7 +77,7 @@ func TestSummaryBounded(t *testing.T) {
 			SourceIP: fmt.Sprint("192.0.", i/250, ".", i%250), EventName: fmt.Sprint("E", i%70), ErrorCode: []string{"", "AccessDenied"}[i%2],
 			Region: []string{"us-east-1", "eu-west-1"}[i%2], EventSource: "s3.amazonaws.com"}, Count: int64(1 + i%3)})
 	}
-	s := Summarize(rows)
+	s := Summarize(rows, true)
 	if len(s) != 1 {
 		t.Fatalf("%d summaries, want 1", len(s))
 	}

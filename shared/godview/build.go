@@ -246,7 +246,24 @@ func readSummaries(ctx context.Context, src Source, w, r Range) ([]counters.Summ
 		if err != nil {
 			return nil, err
 		}
-		return counters.Summarize(rows), nil
+		// The hours before r without the ranked lists (rows are not changed: a source may
+		// share them).
+		first := r.From.Format(counters.HourLayout)
+		n := 0
+		for i := range rows {
+			if rows[i].Hour < first {
+				n++
+			}
+		}
+		before, shown := make([]counters.Row, 0, n), make([]counters.Row, 0, len(rows)-n)
+		for i := range rows {
+			if rows[i].Hour < first {
+				before = append(before, rows[i])
+			} else {
+				shown = append(shown, rows[i])
+			}
+		}
+		return append(counters.Summarize(before, false), counters.Summarize(shown, true)...), nil
 	}
 	before, err := ss.Summaries(ctx, w.From, r.From, false)
 	if err != nil {

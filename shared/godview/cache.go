@@ -111,7 +111,7 @@ func (c *Cache) Summaries(ctx context.Context, from, to time.Time, detail bool) 
 		}
 		var rows []counters.Row
 		if rows, e.err = c.Source.Activity(ctx, from, to); e.err == nil {
-			e.sums = counters.Summarize(rows)
+			e.sums = counters.Summarize(rows, detail)
 		}
 	})
 	if err != nil {

@@ -33,13 +33,7 @@ func (c *countingHours) HourSummaries(_ context.Context, hour string, detail boo
 			rows = append(rows, r)
 		}
 	}
-	sums := counters.Summarize(rows)
-	if !detail {
-		for i := range sums {
-			sums[i].Detail = nil
-		}
-	}
-	return sums, nil
+	return counters.Summarize(rows, detail), nil
 }
 
 func (c *countingHours) AccountHour(_ context.Context, account, hour string) ([]counters.Row, error) {

@@ -20,10 +20,16 @@ type Memory struct {
 // Activity implements Source.
 func (m *Memory) Activity(_ context.Context, from, to time.Time) ([]counters.Row, error) {
 	lo, hi := from.UTC().Format(counters.HourLayout), to.UTC().Format(counters.HourLayout)
-	var out []counters.Row
-	for _, r := range m.Rows {
-		if r.Hour >= lo && r.Hour < hi {
-			out = append(out, r)
+	n := 0
+	for i := range m.Rows {
+		if h := m.Rows[i].Hour; h >= lo && h < hi {
+			n++
+		}
+	}
+	out := make([]counters.Row, 0, n)
+	for i := range m.Rows {
+		if h := m.Rows[i].Hour; h >= lo && h < hi {
+			out = append(out, m.Rows[i])
 		}
 	}
 	return out, nil

@@ -232,3 +232,46 @@ func BenchmarkBuildOrgDay(b *testing.B) {
 		}
 	}
 }
+
+// summariesOf is a SummarySource over summaries made beforehand: Build as the deployed view
+// runs it, the reading left out.
+type summariesOf struct {
+	Memory
+	sums []counters.Summary
+}
+
+func (s *summariesOf) Summaries(_ context.Context, from, to time.Time, detail bool) ([]counters.Summary, error) {
+	lo, hi := from.Format(counters.HourLayout), to.Format(counters.HourLayout)
+	var out []counters.Summary
+	for _, x := range s.sums {
+		if x.Hour >= lo && x.Hour < hi {
+			if !detail {
+				x.Detail = nil
+			}
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// BenchmarkBuildOrgDaySummaries: Build over a day of 20 accounts and its week of history from
+// hour summaries (the deployed view's computation, without the Queries).
+func BenchmarkBuildOrgDaySummaries(b *testing.B) {
+	r := Range{fixtureRange.From, fixtureRange.From.Add(24 * time.Hour)}
+	var rows []counters.Row
+	w := Window(r)
+	for h := w.From; h.Before(w.To); h = h.Add(time.Hour) {
+		for a := range 20 {
+			for p := range 10 {
+				rows = append(rows, row(h, fmt.Sprint(a), fmt.Sprint(p), fmt.Sprint(p), "E", "", "", 1))
+			}
+		}
+	}
+	src := &summariesOf{sums: counters.Summarize(rows, true)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(context.Background(), src, r, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

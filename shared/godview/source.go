@@ -1,9 +1,12 @@
 // Package godview computes and draws the god view: an administrator's picture of every
 // account's activity (who did what from where, hour by hour, and where it departs from the
 // usual), the recent alerts and the latest tagged changes. Build reads a Source (the counters,
-// the alert history, the change log) and computes every panel's data as a Model; the render
-// functions draw a panel as HTML with server-side SVG, which is what CloudWatch dashboard
-// custom widgets show (no script, no iframe, no <use>, no external request).
+// the alert history, the change log) and computes every panel's data as a Model, always from
+// account-hour summaries (counters.Summary): read as they are from the counters table (a
+// SummarySource: one Query per hour), or summarized from counter rows elsewhere, so the
+// deployed and the local views are computed alike. The render functions draw a panel as HTML
+// with server-side SVG, which is what CloudWatch dashboard custom widgets show (no script, no
+// iframe, no <use>, no external request). A Cache lets the widgets of one refresh share a read.
 package godview
 
 import (
