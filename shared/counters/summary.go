@@ -265,7 +265,7 @@ func newSummarizer(account, hour string, detail bool) *summarizer {
 		s:               Summary{Account: account, Hour: hour},
 		regions:         map[string]*RegionCount{},
 		principalHashes: map[uint32]struct{}{}, sourceHashes: map[uint32]struct{}{},
-		totalsOnly:      !detail,
+		totalsOnly: !detail,
 	}
 	if detail {
 		z.principals, z.sources = map[string]*principalAcc{}, map[string]*sourceAcc{}
