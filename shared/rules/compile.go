@@ -31,7 +31,7 @@ type compiledRule struct {
 	foldable bool
 	foldBy   []field
 	// reads: what the rule's expressions read of the record (paths.go); partial: its
-	// condition reads PrefilterFields and payload paths only (Engine.Clears); partialAll: so
+	// condition reads PrefilterFields and payload paths only (Detector.Known); partialAll: so
 	// do its fingerprint, distinct and tally paths (Detector.Known).
 	reads      reads
 	partial    bool

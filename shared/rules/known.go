@@ -17,8 +17,8 @@ import (
 // the record passes trail.Record.Check), raw its whole JSON object. Each rule the prefilter
 // admits is judged in turn: one whose prefilter is true on the kept fields and whose alert
 // they say in full (Fingerprints) matches; any other must read nothing but PrefilterFields
-// and payload paths (when, fingerprint, distinct, tally: paths.go) and is evaluated on the
-// kept fields and those paths found in raw. A rule that fails, or anything not readable this
+// and payload paths (paths.go) and is evaluated on the kept fields and those paths found in
+// raw: its condition, and when that is true its fingerprint, distinct and tally paths. A rule that fails, or anything not readable this
 // way (a sign-in, whose outcome is in its payload; a kept value a decoder may have repaired;
 // payloads a decoder could read otherwise), is "not known".
 //
@@ -44,7 +44,7 @@ func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, 
 			dst = append(dst, keptFingerprint(c, fields))
 			continue
 		}
-		if !c.partialAll {
+		if !c.partial {
 			return dst[:n], false
 		}
 		if s == nil {
@@ -62,6 +62,9 @@ func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, 
 		}
 		if !matched {
 			continue
+		}
+		if !c.partialAll { // its fingerprint, distinct or tally reads more than this sees
+			return dst[:n], false
 		}
 		m := c.match(&s.act)
 		t, err := trail.ParseTime(fields.EventTime)

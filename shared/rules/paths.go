@@ -33,7 +33,7 @@ import (
 //
 // The same reading says which rules read nothing of the record but PrefilterFields and payload
 // paths: those can be run on a record the log-file parser kept the fields of, with the paths
-// read from its raw JSON, without decoding it (Engine.Clears).
+// read from its raw JSON, without decoding it (Detector.Known).
 
 // pathTree is the part of one payload the rules read: whole, or the keys below it, or (elems)
 // what is read of each element when it is a list a comprehension runs over
@@ -677,47 +677,8 @@ func (e *Engine) treesFor(eventName string) *payloadTrees {
 	return e.otherTrees
 }
 
-// Clears reports that no rule matches the record raw and none fails on it, decided without
-// decoding it: fields holds its PrefilterFields (the log-file parser's view, with the values
-// trail.DecodeRecord gives them), every rule the prefilter admits reads nothing but
-// PrefilterFields and payload paths, and each evaluates to false on those fields and those
-// paths read from raw. false says nothing: the record must be decoded and judged as usual
-// (some rule may match it, fail on it, or read more than this sees). raw must be the record's
-// whole JSON object; a record whose payloads a decoder could read otherwise than by their
-// exact keys is never cleared (locatePayloads).
-func (e *Engine) Clears(fields *trail.Record, raw []byte) bool {
-	if !cleanFields(fields) { // a kept value a decoder may have repaired: CEL could tell
-		return false
-	}
-	var s *clearScratch
-	defer func() {
-		if s != nil {
-			*s = clearScratch{}
-			clearScratches.Put(s)
-		}
-	}()
-	for c := range e.admitted(fields) {
-		if !c.partial {
-			return false
-		}
-		if s == nil {
-			s = clearScratches.Get().(*clearScratch)
-			s.rec = *fields
-			if !locatePayloads(raw, &s.rec) {
-				return false
-			}
-			s.ev = eventValue{rec: &s.rec, trees: e.treesFor(fields.EventName)}
-			s.act.ev = &s.ev
-		}
-		if matched, err := c.eval(&s.act); err != nil || matched {
-			return false
-		}
-	}
-	return true
-}
-
-// clearScratch is what Clears evaluates on, reused: a record a log file's thousands of
-// cleared records would otherwise each allocate.
+// clearScratch is what Known evaluates on, reused: a record a log file's thousands of
+// records judged undecoded would otherwise each allocate.
 type clearScratch struct {
 	rec trail.Record
 	ev  eventValue
@@ -725,8 +686,3 @@ type clearScratch struct {
 }
 
 var clearScratches = sync.Pool{New: func() any { return new(clearScratch) }}
-
-// Clears is Engine.Clears: when true, Detect would return nothing and no error for the
-// record (the caller has checked it is usable, as Detect's callers do), so it need not be
-// decoded.
-func (d *Detector) Clears(fields *trail.Record, raw []byte) bool { return d.Engine.Clears(fields, raw) }
