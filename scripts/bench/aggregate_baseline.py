@@ -4,7 +4,8 @@ functions/aggregate's benchmarks (BenchmarkPythonBaseline runs it on the same fi
 
 Reads a CloudTrail log file (gzipped or not; {"Records": [...]}, a top-level array, or one
 record per line), counts records per hour of eventTime (UTC) x (account, principal, source IP,
-event name, resource type, error code, event type) with the aggregator's field rules, and
+event name, resource type, error code, event type, region, event source, cloud) with the
+aggregator's field rules (shared/counters.Key), and
 prints one JSON object: records, malformed, counters, seconds (the job alone, without the
 interpreter's start). With --rows it prints the counters first, one JSON object per line with
 the keys of `aggregate -json`.
@@ -51,7 +52,8 @@ def key(rec):
             rtype = res["type"]
             break
     return (hour(rec["eventTime"]), account, principal(identity), rec.get("sourceIPAddress") or "",
-            name, rtype, rec.get("errorCode") or "", rec.get("eventType") or "")
+            name, rtype, rec.get("errorCode") or "", rec.get("eventType") or "",
+            rec.get("awsRegion") or "", rec.get("eventSource") or "", rec.get("cloud") or "")
 
 
 ENVELOPE = re.compile(r'\s*\{\s*"Records"\s*:\s*\[')
@@ -103,7 +105,8 @@ def main(argv):
             malformed += 1
     seconds = time.perf_counter() - start
     if rows:
-        names = ("hour", "account", "principal", "source_ip", "event_name", "resource_type", "error_code", "event_type")
+        names = ("hour", "account", "principal", "source_ip", "event_name", "resource_type", "error_code", "event_type",
+                 "region", "event_source", "cloud")
         for k in sorted(counts):
             print(json.dumps(dict(zip(names, k), count=counts[k])))
     print(json.dumps({"records": n, "malformed": malformed, "counters": len(counts), "seconds": seconds}))
