@@ -141,7 +141,7 @@ func (c *changeLog) record(ctx context.Context, log *slog.Logger, res tagResolve
 				ch.Tags = tags.Tags{}
 			}
 			if got.Unavailable {
-				c.Metrics.Add("TagsUnavailable", 1)
+				c.count("TagsUnavailable")
 				log.WarnContext(ctx, "tags unavailable", "resource", ch.Resource, "error", fmt.Sprint(got.Err))
 			}
 		}
@@ -152,8 +152,15 @@ func (c *changeLog) record(ctx context.Context, log *slog.Logger, res tagResolve
 			return fmt.Errorf("write change %s: %w", ch.Key(), err)
 		}
 		if fresh {
-			c.Metrics.Add("Changes", 1)
+			c.count("Changes")
 		}
 	}
 	return nil
+}
+
+// count adds one to a metric, when the log has metrics.
+func (c *changeLog) count(name string) {
+	if c.Metrics != nil {
+		c.Metrics.Add(name, 1)
+	}
 }
