@@ -58,6 +58,8 @@ func browserSource() *godview.Memory {
 			rows = append(rows, r(h-24*d, bA, bAlice, "198.51.100.1", "ListBuckets", "AWS::S3::Bucket", "", 10))
 		}
 	}
+	// Account B worked in us-east-1 two days before (carol's ap-southeast-2 calls are new).
+	rows = append(rows, r(2-48, bB, bBob, "198.51.100.7", "ListBuckets", "AWS::S3::Bucket", "", 7))
 	rows = append(rows,
 		r(0, bA, bAlice, "198.51.100.1", "ListBuckets", "AWS::S3::Bucket", "", 10),
 		r(1, bA, bAlice, "198.51.100.1", "ListBuckets", "AWS::S3::Bucket", "", 10),

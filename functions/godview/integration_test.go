@@ -88,7 +88,7 @@ func TestHandleAgainstTables(t *testing.T) {
 	want := map[godview.Panel][]string{
 		godview.PanelKPIs:       {`data-kpi="events"`, ">110<", ">9.1%<"},
 		godview.PanelActivity:   {">10:00<", ">13:00<", ">50<", bA, bB},
-		godview.PanelHeatmap:    {"222222222222 13:00: 30 calls"},
+		godview.PanelHeatmap:    {"222222222222 13:00: 30 calls", `class="tg-newregion"`, "ap-southeast-2 30; new region: ap-southeast-2<"},
 		godview.PanelPrincipals: {bAlice, bCarol},
 		godview.PanelSources:    {"192.0.2.77", "tg-new"},
 		godview.PanelEvents:     {"DeleteBucket", "DescribeInstances"},

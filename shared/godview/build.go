@@ -139,8 +139,9 @@ type HeatCell struct {
 	SD    float64
 	Z     float64
 	// Regions are the hour's calls per region, busiest first; NewRegions those of them the
-	// account made no call in during the BaselineDays days before the range (highlighted:
-	// activity in a region an account does not use is the classic sign of stolen keys).
+	// account made no call in during the BaselineDays days before the range while it made
+	// calls elsewhere (highlighted: activity in a region an account does not use is the
+	// classic sign of stolen keys).
 	Regions    []counters.RegionCount
 	NewRegions []string
 }
@@ -480,8 +481,9 @@ func compute(sums []counters.Summary, r Range, opts Options) Model {
 		}
 	}
 
-	// A region is new for an account when the account made no call in it in the
-	// BaselineDays days before its first call of the range.
+	// A region is new for an account when the account made calls in the BaselineDays days
+	// before its first call of the range in that region, but none in that region (an account
+	// without history, new or newly logged, has nothing to compare with).
 	newRegion := func(account, region string) bool {
 		first := regionFirst[[2]string{account, region}]
 		for _, h := range regionBefore[[2]string{account, region}] {
@@ -489,7 +491,13 @@ func compute(sums []counters.Summary, r Range, opts Options) Model {
 				return false
 			}
 		}
-		return true
+		s := perAccount[account]
+		for h := max(first-24*BaselineDays, earliest); h < 0; h++ {
+			if s[h-earliest] > 0 {
+				return true
+			}
+		}
+		return false
 	}
 
 	// Heatmap: every account, busiest first.
