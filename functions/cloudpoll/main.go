@@ -84,10 +84,6 @@ func main() {
 		}
 		counts = &rules.DynamoCounter{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.Config.StateTable}
 	}
-	detect, err := rules.NewDetector(engine, counts)
-	if err != nil {
-		app.Fail(err)
-	}
 	changes := &changeLog{Store: &changelog.MemoryStore{}, Cache: tags.NewCache(cfg.TagCacheTTL, 10000, nil), Known: &tags.MemoryKnown{},
 		Metrics: app.Metrics, NewTags: alibabaTags}
 	h := &Handler{
@@ -96,11 +92,20 @@ func main() {
 		State:   &MemoryState{},
 		SignIn: signin.Checker{Allow: allow, FailedSignIn: cfg.FailedSignIn, RootSignIn: cfg.RootSignIn,
 			SignInWithoutMFA: cfg.SignInWithoutMFA},
-		Rules: detect, Alerts: sender, Log: app.Log, Metrics: app.Metrics, Counts: &counters.Memory{}, Changes: changes,
+		Alerts: sender, Log: app.Log, Metrics: app.Metrics, Counts: &counters.Memory{}, Changes: changes,
 		Now: time.Now, Sleep: sleep, Lookback: cfg.Lookback,
 		Backoff: 500 * time.Millisecond, MaxBackoff: 8 * time.Second, Margin: 5 * time.Second,
 		SeenFor: 48 * time.Hour,
 	}
+	// -state DIR: cursors and seen events, counters, change log, threshold counts and the
+	// alert ledger and history in DIR's database, wherever no DynamoDB table is configured.
+	counts = useLocalState(ctx, app, cfg, h, changes, counts)
+	app.UseState(sender, cfg.Config)
+	detect, err := rules.NewDetector(engine, counts)
+	if err != nil {
+		app.Fail(err)
+	}
+	h.Rules = detect
 	if config.UnderLambda() || *pollOnce {
 		// Key pairs from Secrets Manager under Lambda (loadConfig refuses SECRETS_FILE there),
 		// from SECRETS_FILE in a local poll; the state in CLOUDPOLL_TABLE when it is set
