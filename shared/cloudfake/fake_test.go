@@ -178,7 +178,77 @@ func clouds() []cloud {
 			return ids, next, out.Response.Error.Code
 		},
 		samples: "tencent",
+	}, {
+		// LookUpEvents on the same fake: NextToken a string both ways.
+		name: "tencent-lookup",
+		start: func(t *testing.T) (string, func(...json.RawMessage) error, interface {
+			ThrottleNext(int)
+			Requests() []Request
+		}) {
+			f := NewTencent(t, goodKey)
+			return f.URL(), f.Add, f
+		},
+		event: func(i int, at time.Time) json.RawMessage {
+			return json.RawMessage(fmt.Sprintf(`{"EventId":"event-%04d","EventName":"ConsoleLogin","EventTime":"%d","CloudAuditEvent":"{}"}`, i, at.Unix()))
+		},
+		call: func(t *testing.T, base string, cred cloudsign.Credentials, limit int, cursor string) ([]string, string, string) {
+			in := map[string]any{"StartTime": from.Unix(), "EndTime": to.Unix(), "MaxResults": limit, "Mode": "standard"}
+			if cursor != "" {
+				in["NextToken"] = cursor
+			}
+			body, _ := json.Marshal(in)
+			r, _ := http.NewRequest(http.MethodPost, base+"/", bytes.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			var out struct {
+				Response struct {
+					ListOver  bool
+					NextToken *string
+					Events    []struct{ EventId string }
+					Error     struct{ Code string }
+				}
+			}
+			s := cloudsign.Tencent{Credentials: cred, Service: "cloudaudit", Action: "LookUpEvents", Version: "2019-03-19", Region: "ap-guangzhou"}
+			if err := json.Unmarshal(do(t, r, body, s), &out); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, e := range out.Response.Events {
+				ids = append(ids, e.EventId)
+			}
+			next := ""
+			if !out.Response.ListOver && out.Response.NextToken != nil {
+				next = *out.Response.NextToken
+			}
+			return ids, next, out.Response.Error.Code
+		},
+		samples: "tencent",
 	}}
+}
+
+// TestTencentTokenTypes: each action takes its own NextToken type; the other is refused.
+func TestTencentTokenTypes(t *testing.T) {
+	f := NewTencent(t, goodKey)
+	for _, tt := range []struct {
+		action, token, want string
+	}{
+		{"DescribeEvents", `"5"`, "InvalidParameter"},
+		{"LookUpEvents", `5`, "InvalidParameter"},
+		{"LookUpEvents", `"x"`, "InvalidParameterValue"},
+		{"DescribeEvents", `5`, ""},
+		{"LookUpEvents", `"5"`, ""},
+	} {
+		body := []byte(fmt.Sprintf(`{"StartTime":1,"EndTime":2,"NextToken":%s}`, tt.token))
+		r, _ := http.NewRequest(http.MethodPost, f.URL()+"/", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		var out struct{ Response struct{ Error struct{ Code string } } }
+		s := cloudsign.Tencent{Credentials: goodKey, Service: "cloudaudit", Action: tt.action, Version: "2019-03-19", Region: "ap-guangzhou"}
+		if err := json.Unmarshal(do(t, r, body, s), &out); err != nil {
+			t.Fatal(err)
+		}
+		if out.Response.Error.Code != tt.want {
+			t.Errorf("%s NextToken %s: error %q, want %q", tt.action, tt.token, out.Response.Error.Code, tt.want)
+		}
+	}
 }
 
 // readAll pages through the fake and returns the IDs in the order served.
@@ -235,7 +305,7 @@ func TestPaginationReturnsEveryEventOnce(t *testing.T) {
 }
 
 func TestThrottleAnswersTheCloudsError(t *testing.T) {
-	want := map[string]string{"huawei": "APIGW.0308", "alibaba": "Throttling.User", "tencent": "RequestLimitExceeded"}
+	want := map[string]string{"huawei": "APIGW.0308", "alibaba": "Throttling.User", "tencent": "RequestLimitExceeded", "tencent-lookup": "RequestLimitExceeded"}
 	for _, c := range clouds() {
 		t.Run(c.name, func(t *testing.T) {
 			base, add, f := c.start(t)
@@ -259,8 +329,10 @@ func TestThrottleAnswersTheCloudsError(t *testing.T) {
 }
 
 func TestWrongKeyRefused(t *testing.T) {
-	want := map[string]string{"huawei": "APIGW.0301", "alibaba": "SignatureDoesNotMatch", "tencent": "AuthFailure.SignatureFailure"}
-	unknown := map[string]string{"huawei": "APIGW.0301", "alibaba": "InvalidAccessKeyId.NotFound", "tencent": "AuthFailure.SecretIdNotFound"}
+	want := map[string]string{"huawei": "APIGW.0301", "alibaba": "SignatureDoesNotMatch", "tencent": "AuthFailure.SignatureFailure",
+		"tencent-lookup": "AuthFailure.SignatureFailure"}
+	unknown := map[string]string{"huawei": "APIGW.0301", "alibaba": "InvalidAccessKeyId.NotFound", "tencent": "AuthFailure.SecretIdNotFound",
+		"tencent-lookup": "AuthFailure.SecretIdNotFound"}
 	for _, c := range clouds() {
 		t.Run(c.name, func(t *testing.T) {
 			base, add, f := c.start(t)
