@@ -2,6 +2,9 @@ package localstate_test
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,6 +169,61 @@ func TestReplayIntoOneState(t *testing.T) {
 	if html, _ = os.ReadFile(page); !strings.Contains(string(html), "RunInstances") {
 		t.Errorf("the page of the change's hours, tagged project=apollo, does not list RunInstances")
 	}
+
+	// -serve renders per request: a change stored after the server started is on the next page.
+	addr := freeAddr(t)
+	srv := exec.Command(filepath.Join(bin, "godview"), "-state", twice, "-serve", addr)
+	srv.Dir = repo
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	query := "/?from=" + changes[0].Time[:13] + "&to=" + end.Add(72*time.Hour).Format(counters.HourLayout) + "&tag=project%3Dapollo"
+	body := get(t, "http://"+addr+query, http.StatusOK)
+	if !strings.Contains(body, "RunInstances") || strings.Contains(body, "ModifyInstanceAttribute") {
+		t.Errorf("served page: want RunInstances and not yet ModifyInstanceAttribute")
+	}
+	run(t, filepath.Join(bin, "tagenrich"), "-state", twice, "events/tagenrich/ec2-2-modify-instance-attribute.json")
+	if body := get(t, "http://"+addr+query, http.StatusOK); !strings.Contains(body, "ModifyInstanceAttribute") {
+		t.Errorf("the page served after another change was stored does not list it")
+	}
+	get(t, "http://"+addr+"/?from=yesterday", http.StatusBadRequest)
+}
+
+// freeAddr is a loopback address with a free port.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// get fetches url (retrying while the server starts) and checks its status.
+func get(t *testing.T, url string, want int) string {
+	t.Helper()
+	var res *http.Response
+	var err error
+	for range 100 {
+		if res, err = http.Get(url); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != want {
+		t.Fatalf("GET %s: %s, want %d: %s", url, res.Status, want, b)
+	}
+	return string(b)
 }
 
 // demoState replays every well-formed sample of the functions that keep state into one state
