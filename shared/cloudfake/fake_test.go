@@ -240,7 +240,9 @@ func TestTencentTokenTypes(t *testing.T) {
 		body := []byte(fmt.Sprintf(`{"StartTime":1,"EndTime":2,"NextToken":%s}`, tt.token))
 		r, _ := http.NewRequest(http.MethodPost, f.URL()+"/", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
-		var out struct{ Response struct{ Error struct{ Code string } } }
+		var out struct {
+			Response struct{ Error struct{ Code string } }
+		}
 		s := cloudsign.Tencent{Credentials: goodKey, Service: "cloudaudit", Action: tt.action, Version: "2019-03-19", Region: "ap-guangzhou"}
 		if err := json.Unmarshal(do(t, r, body, s), &out); err != nil {
 			t.Fatal(err)
