@@ -85,12 +85,12 @@ func TestSampleEvents(t *testing.T) {
 		want  want
 	}{
 		{"digest-file.json", want{}},
-		{"eventbridge-object-created.json", want{files: 1, written: 45}},
-		{"eventbridge-object-created.redelivered.json", want{files: 2, already: 45}},
-		{"s3-notification.json", want{files: 3, written: 35, alerts: []string{
+		{"eventbridge-object-created.json", want{files: 1, written: 50}}, // 36 counters (split by region), 14 rule counters
+		{"eventbridge-object-created.redelivered.json", want{files: 2, already: 50}},
+		{"s3-notification.json", want{files: 3, written: 42, alerts: []string{
 			"access-denied 2026-11-20T08#arn:aws:sts::111122223333:assumed-role/deploy-pipeline/codebuild-7",
 			"failed-sign-ins 2026-11-20T08#203.0.113.66"}}},
-		{"sqs-s3-notification.json", want{files: 5, already: 45}}, // the org trail's file, then the first one again
+		{"sqs-s3-notification.json", want{files: 5, already: 50}}, // the org trail's file, then the first one again
 		{"malformed-missing-key.json", want{files: 5, err: "detail.object.key"}},
 		{"malformed-truncated-log-file.json", want{files: 5, err: "unexpected EOF"}},
 	}
@@ -147,7 +147,7 @@ func TestPlantedCounts(t *testing.T) {
 	found := map[string]int64{}
 	for _, r := range rep.rows[sum.Key] {
 		total += r.Count
-		found[r.Principal+" "+r.SourceIP+" "+r.EventName+" "+r.ErrorCode] = r.Count
+		found[r.Principal+" "+r.SourceIP+" "+r.EventName+" "+r.ErrorCode] += r.Count // over regions
 	}
 	if total != 45 {
 		t.Errorf("counts add up to %d, want 45 (46 records, 1 malformed)", total)
@@ -236,8 +236,8 @@ func TestPublishFailureIsRetried(t *testing.T) {
 		t.Errorf("alerts after the retry %v", got)
 	}
 	last := rep.sums[len(rep.sums)-1]
-	if last.Written != 0 || last.Already != 35 {
-		t.Errorf("retry wrote %d items (already %d), want 0 (35)", last.Written, last.Already)
+	if last.Written != 0 || last.Already != 42 {
+		t.Errorf("retry wrote %d items (already %d), want 0 (42)", last.Written, last.Already)
 	}
 }
 

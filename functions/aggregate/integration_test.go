@@ -157,13 +157,21 @@ func plannedFile(seed uint64, n, malformed int) ([][]byte, map[counters.Key]int6
 			specs = append(specs, trailgen.Spec{Time: at.Add(time.Duration(rng.IntN(3600)) * time.Second), Account: account, Identity: id,
 				SourceIP: source, EventSource: c.source, EventName: c.name, EventType: "AwsApiCall", ErrorCode: errCode, ResourceType: c.rtype})
 		}
-		plan[counters.Key{Hour: at.Format(counters.HourLayout), Account: account, Principal: id.Principal, SourceIP: source,
-			EventName: c.name, ResourceType: c.rtype, ErrorCode: errCode, EventType: "AwsApiCall"}] += int64(count)
 	}
 	rng.Shuffle(len(specs), func(i, j int) { specs[i], specs[j] = specs[j], specs[i] })
 	var recs [][]byte
 	for _, s := range specs {
-		recs = append(recs, g.Append(nil, s))
+		rec := g.Append(nil, s)
+		var region struct {
+			AWSRegion string `json:"awsRegion"` // the generator draws it per record
+		}
+		if err := json.Unmarshal(rec, &region); err != nil {
+			panic(err)
+		}
+		recs = append(recs, rec)
+		plan[counters.Key{Hour: s.Time.Format(counters.HourLayout), Account: s.Account, Principal: s.Identity.Principal, SourceIP: s.SourceIP,
+			EventName: s.EventName, ResourceType: s.ResourceType, ErrorCode: s.ErrorCode, EventType: s.EventType,
+			Region: region.AWSRegion, EventSource: s.EventSource}]++
 	}
 	for i := range malformed {
 		at := (i + 1) * len(recs) / (malformed + 1)
