@@ -98,6 +98,10 @@
 // their principals, event names, services, error codes and access denied by principal), both
 // flate-compressed JSON in s. The god view reads one Query per hour across accounts: the detail
 // for the hours it shows, the totals alone (begins_with t#) for the hours it compares against.
+// BenchmarkReadUnitsDashboard bills a refresh of the dashboard over a day of 20 accounts in
+// 4 regions: at 580 counters per account-hour, 1,635,192 read units before (34,560 Queries)
+// and 612 now (192 Queries; 5,508 if each widget read on its own); at 1,388 counters,
+// 3,933,144 and 634. The summary items average 1.6-1.7 KB.
 //
 //   - Written once per plan, after the plan's counter writes and before the plan is marked done,
 //     as a put conditional on the item holding no later plan's summary (plan <= this one). The

@@ -305,9 +305,11 @@ func renderHeatmap(b *strings.Builder, m *Model, v View, t theme) {
 			if len(c.NewRegions) > 0 { // a region the account had not used: outlined inside the cell
 				stroke, width, inset, mark = t.newBadge, 2, 1, ` class="tg-newregion"`
 			}
-			fmt.Fprintf(b, `<rect%s x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="%s" stroke-width="%.1f"><title>%s %s: %d calls, usual %.1f (z %.1f)%s</title></rect>`,
+			fmt.Fprintf(b, `<rect%s x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="%s" stroke-width="%.1f"><title>%s %s: %d calls, usual %.1f (z %.1f)`,
 				mark, float64(left)+float64(h)*cw+inset, y+inset, max(cw-2*inset, 1), max(ch-2*inset, 1), heatColour(c.Z, v.Dark), stroke, width,
-				esc(r.Account), hourText(m.Hours[h], v.Loc, 0), c.Count, c.Mean, c.Z, esc(regionsText(c)))
+				esc(r.Account), hourText(m.Hours[h], v.Loc, 0), c.Count, c.Mean, c.Z)
+			writeRegions(b, c)
+			b.WriteString(`</title></rect>`)
 		}
 	}
 	step := hourLabels(n, cw)
@@ -318,25 +320,31 @@ func renderHeatmap(b *strings.Builder, m *Model, v View, t theme) {
 	b.WriteString(`</svg>`)
 }
 
-// regionsText is a heatmap cell's regions for its tooltip: "; eu-west-1 6, us-east-1 2; new
-// region: eu-west-1".
-func regionsText(c HeatCell) string {
-	var parts []string
-	for _, r := range c.Regions {
-		name := r.Region
-		if name == "" {
-			name = "(no region)"
+// writeRegions adds a heatmap cell's regions to its tooltip: "; eu-west-1 6, us-east-1 2;
+// new region: eu-west-1".
+func writeRegions(b *strings.Builder, c HeatCell) {
+	for i, r := range c.Regions {
+		if i == 0 {
+			b.WriteString("; ")
+		} else {
+			b.WriteString(", ")
 		}
-		parts = append(parts, fmt.Sprintf("%s %d", name, r.Count))
+		if r.Region == "" {
+			b.WriteString("(no region)")
+		} else {
+			b.WriteString(esc(r.Region))
+		}
+		b.WriteByte(' ')
+		b.WriteString(strconv.FormatInt(r.Count, 10))
 	}
-	if len(parts) == 0 {
-		return ""
+	for i, r := range c.NewRegions {
+		if i == 0 {
+			b.WriteString("; new region: ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(esc(r))
 	}
-	out := "; " + strings.Join(parts, ", ")
-	if len(c.NewRegions) > 0 {
-		out += "; new region: " + strings.Join(c.NewRegions, ", ")
-	}
-	return out
 }
 
 // table opens a compact table whose text never widens the panel.
