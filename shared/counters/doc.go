@@ -52,8 +52,9 @@
 // a counter only where a principal makes the same call from the same source in several
 // regions within the hour. The benchmark's identities act in all four regions alike, its worst
 // case: its hour's distinct counters went from 39,517 to 95,410 and its write units from 0.13
-// to 0.24 per record (wcu-14-before.txt, wcu-14-after.txt); the hour summaries add two puts
-// per account-hour (0.06%).
+// to 0.24 per record (wcu-14-before.txt, wcu-14-after.txt); had each principal kept to a home
+// region they would have stayed at 39,517 (event sources split none). The hour summaries add
+// two puts per account-hour (0.06%).
 // SQS batching was not enough (a batch window is at most 5 minutes: about one file per
 // account-region-hour), and S3-kept tallies with an absolute SET would have needed a bucket and
 // a lock per hour for late files; the counters table holds both the stages and the merge's

@@ -84,10 +84,17 @@ func orgHourFiles() (files []orgFile, records int) {
 func BenchmarkWriteUnitsOrgHour(b *testing.B) {
 	files, records := orgHourFiles()
 	ctx := context.Background()
-	seen := map[counters.Key]bool{} // the hour's distinct counters: what the merge writes
+	// The hour's distinct counters (what the merge writes); without the region (as counted
+	// before it joined the key); and were each principal to keep to one home region.
+	seen, noRegion, homeRegion := map[counters.Key]bool{}, map[counters.Key]bool{}, map[counters.Key]bool{}
 	for _, f := range files {
 		for _, r := range f.tally.Rows() {
 			seen[r.Key] = true
+			k := r.Key
+			k.Region = ""
+			noRegion[k] = true
+			k.Region = orgRegionNames[counters.Hash(k.Principal)%orgRegions]
+			homeRegion[k] = true
 		}
 	}
 	distinct := len(seen)
@@ -112,5 +119,7 @@ func BenchmarkWriteUnitsOrgHour(b *testing.B) {
 		b.ReportMetric(perM(db.RCU), "RCU/Mrec")
 		b.ReportMetric(float64(len(files)), "files")
 		b.ReportMetric(float64(distinct), "counters")
+		b.ReportMetric(float64(len(noRegion)), "counters-without-region")
+		b.ReportMetric(float64(len(homeRegion)), "counters-home-region")
 	}
 }
