@@ -116,6 +116,9 @@
 //     percent). Summed over hours, a list entry is exact when it is in the top of every hour it
 //     appears in (always, when an hour has at most SummaryTop distinct values); a source not
 //     kept by a saturated set may be shown as new.
+//   - Hours merged before summaries were written have none: the god view reads the hours of
+//     its window before the first summarized one from their counters (godview.Tables), so the
+//     week after the upgrade costs what it did before, and no more after it.
 //
 // # Memory ceiling
 //

@@ -48,28 +48,71 @@ func (t *Tables) group(ctx context.Context) (*errgroup.Group, context.Context) {
 	return g, ctx
 }
 
-// Summaries implements SummarySource: one Query per hour in [from, to).
+// Summaries implements SummarySource: one Query per hour in [from, to). Hours before the first
+// one that has summaries (hours merged before the merge wrote them: the week after the
+// upgrade) are summarized from their counters, one Query per account in Accounts and hour.
 func (t *Tables) Summaries(ctx context.Context, from, to time.Time, detail bool) ([]counters.Summary, error) {
-	g, ctx := t.group(ctx)
-	var mu sync.Mutex
-	var out []counters.Summary
+	var hours []string
 	for h := from.UTC().Truncate(time.Hour); h.Before(to); h = h.Add(time.Hour) {
-		hour := h.Format(counters.HourLayout)
+		hours = append(hours, h.Format(counters.HourLayout))
+	}
+	got := make([][]counters.Summary, len(hours))
+	g, gctx := t.group(ctx)
+	for i, hour := range hours {
 		g.Go(func() error {
-			sums, err := t.Counters.HourSummaries(ctx, hour, detail)
+			sums, err := t.Counters.HourSummaries(gctx, hour, detail)
 			if err != nil {
 				return fmt.Errorf("summaries of hour %s: %w", hour, err)
 			}
-			if len(t.Accounts) > 0 {
-				sums = slices.DeleteFunc(sums, func(s counters.Summary) bool { return !slices.Contains(t.Accounts, s.Account) })
-			}
-			mu.Lock()
-			out = append(out, sums...)
-			mu.Unlock()
+			got[i] = sums
 			return nil
 		})
 	}
-	return out, g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	first := len(hours)
+	for i, sums := range got {
+		if len(sums) > 0 {
+			first = i
+			break
+		}
+	}
+	if len(t.Accounts) > 0 {
+		g, gctx = t.group(ctx)
+		for i := range first {
+			g.Go(func() error {
+				sums, err := t.summarizeCounters(gctx, hours[i], detail)
+				got[i] = sums
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+	}
+	var out []counters.Summary
+	for _, sums := range got {
+		for _, s := range sums {
+			if len(t.Accounts) == 0 || slices.Contains(t.Accounts, s.Account) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// summarizeCounters summarizes the counters of every account in hour.
+func (t *Tables) summarizeCounters(ctx context.Context, hour string, detail bool) ([]counters.Summary, error) {
+	var rows []counters.Row
+	for _, a := range t.Accounts {
+		r, err := t.Counters.AccountHour(ctx, a, hour)
+		if err != nil {
+			return nil, fmt.Errorf("account %s hour %s: %w", a, hour, err)
+		}
+		rows = append(rows, r...)
+	}
+	return counters.Summarize(rows, detail), nil
 }
 
 // Activity implements Source: one Query per account in Accounts and hour (the counters
