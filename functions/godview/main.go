@@ -1,6 +1,6 @@
 // Command godview draws the god view. Under Lambda it is the backend of the CloudWatch
 // dashboard's custom widgets (one panel per widget, params {"panel", "tag"}), reading the
-// counters (COUNTERS_TABLE, one Query per account in ACCOUNTS and hour), the change log
+// counters (COUNTERS_TABLE: the merge's hour summaries, one Query per hour for the accounts in ACCOUNTS), the change log
 // (CHANGE_TABLE, by tag) and the alerts the functions sent (ALERT_STATE_TABLE, the history
 // every function's sender keeps there). Anywhere else it writes every panel as one page (-html FILE) or
 // serves it (-serve ADDR, ?from=&to= hours, ?tag=) over counters read from a JSON file of
