@@ -118,7 +118,8 @@ func NewCounters(ctx context.Context, db *DB) (*Counters, error) {
 	}
 	delete(have, "count")
 	if len(have) > 0 {
-		return nil, fmt.Errorf("state %s: the counters table has columns this build does not know (%s): it was written by a newer trailguard", db.Path, strings.Join(slices.Sorted(maps.Keys(have)), ", "))
+		return nil, fmt.Errorf("state %s: the counters table has columns this build's counters.Key lacks (%s): it was written by another trailguard version; give a new -state directory",
+			db.Path, strings.Join(slices.Sorted(maps.Keys(have)), ", "))
 	}
 	// The unique index is the counter's identity, every dimension; rebuilt when one was added.
 	stmts := []string{`CREATE UNIQUE INDEX IF NOT EXISTS counters_key ON counters (` + strings.Join(quoted, ", ") + `)`}
