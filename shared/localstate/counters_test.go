@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,4 +177,17 @@ func BenchmarkCountersApply(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCountersRefuseUnknownColumns: a state whose counters have a dimension this build's
+// counters.Key lacks is refused (its counters could not be told apart), naming the column.
+func TestCountersRefuseUnknownColumns(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE counters (hour TEXT NOT NULL DEFAULT '', planet TEXT NOT NULL DEFAULT '', count INTEGER NOT NULL DEFAULT 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := localstate.NewCounters(ctx, db); err == nil || !strings.Contains(err.Error(), "planet") {
+		t.Fatalf("error %v, want one naming the column planet", err)
+	}
 }
