@@ -29,6 +29,9 @@ type Config struct {
 	ChangeRetentionDays int           `envconfig:"CHANGE_RETENTION_DAYS" default:"180"`
 	TagKeys             []string      `envconfig:"TAG_KEYS" default:"project,cost-center,owner,env"`
 	TagCacheTTL         time.Duration `envconfig:"TAG_CACHE_TTL" default:"10m"`
+	// The last known tags (tagenrich's table): a deleted resource's change keeps its tags.
+	KnownTagsTable string `envconfig:"KNOWN_TAGS_TABLE"`
+	KnownTagsDays  int    `envconfig:"KNOWN_TAGS_DAYS" default:"730"`
 	// RULES_DIR, DISABLED_RULES, TRUSTED_ACCOUNTS, as the rules function reads them.
 	rules.Selection
 	// Embedded, not named: envconfig would prefix a named struct's variables (ALERT_…).
@@ -61,6 +64,9 @@ func loadConfig() (Config, *ipallow.List, error) {
 	}
 	if c.CounterRetentionDays < 1 {
 		return c, nil, &config.Error{Var: "COUNTER_RETENTION_DAYS", Problem: "want at least 1 day"}
+	}
+	if c.KnownTagsDays < 1 {
+		return c, nil, &config.Error{Var: "KNOWN_TAGS_DAYS", Problem: "want at least 1 day"}
 	}
 	if c.ChangeRetentionDays < 1 {
 		return c, nil, &config.Error{Var: "CHANGE_RETENTION_DAYS", Problem: "want at least 1 day"}

@@ -51,6 +51,8 @@ func main() {
 		"CHANGE_RETENTION_DAYS":     "how long change records are kept (as tagenrich's RETENTION_DAYS)",
 		"TAG_KEYS":                  "tag keys the change log indexes (as tagenrich's)",
 		"TAG_CACHE_TTL":             "how long looked-up Alibaba tags are reused",
+		"KNOWN_TAGS_TABLE":          "the last known tags of resources (tagenrich's table), so a deleted resource's change keeps its tags (unset: in memory)",
+		"KNOWN_TAGS_DAYS":           "days a resource's last known tags outlive their last lookup",
 	}}
 	app.Modes = "-cloud huawei|alibaba|tencent FILE…   run saved API response pages (one page per file) through the checks\n" +
 		"-poll                                 poll the SOURCES once (keys from SECRETS_FILE) and exit"
@@ -128,7 +130,7 @@ func main() {
 				h.State = &DynamoState{Client: dynamodb.NewFromConfig(awsCfg), Table: cfg.PollTable, Now: time.Now}
 			}
 		}
-		if cfg.CountersTable != "" || cfg.ChangeTable != "" {
+		if cfg.CountersTable != "" || cfg.ChangeTable != "" || cfg.KnownTagsTable != "" {
 			awsCfg, err := loadAWS()
 			if err != nil {
 				app.Fail("aws config:", err)
@@ -140,6 +142,9 @@ func main() {
 			if cfg.ChangeTable != "" {
 				changes.Store = &changelog.DynamoStore{Client: db, Table: cfg.ChangeTable, IndexKeys: cfg.TagKeys,
 					Retain: time.Duration(cfg.ChangeRetentionDays) * 24 * time.Hour}
+			}
+			if cfg.KnownTagsTable != "" {
+				changes.Known = &tags.DynamoKnown{Client: db, Table: cfg.KnownTagsTable, Retain: time.Duration(cfg.KnownTagsDays) * 24 * time.Hour}
 			}
 		}
 		app.Log.Info("cloudpoll ready", "sources", len(h.Sources), "allowlist_prefixes", allow.Len(), "state_table", cfg.PollTable,

@@ -13,7 +13,7 @@ import (
 
 // useLocalState keeps a local run's state in the -state directory's database (shared/
 // localstate), like the other functions: the sources' cursors and seen events, the god view's
-// counters, the change log and the rules' threshold counts. A store with its DynamoDB table
+// counters, the change log and its last known tags, and the rules' threshold counts. A store with its DynamoDB table
 // configured keeps the table. It returns the threshold counter to use (counts, or the
 // database's). Lambda builds (tag lambda) link none of it: state_lambda.go.
 func useLocalState(ctx context.Context, app *localrun.App, cfg Config, h *Handler, changes *changeLog, counts rules.Counter) rules.Counter {
@@ -37,6 +37,11 @@ func useLocalState(ctx context.Context, app *localrun.App, cfg Config, h *Handle
 		c, err := localstate.NewChanges(ctx, db)
 		app.FailState(err)
 		changes.Store = c
+	}
+	if cfg.KnownTagsTable == "" {
+		k, err := localstate.NewKnown(ctx, db)
+		app.FailState(err)
+		changes.Known = k
 	}
 	if cfg.Config.StateTable == "" {
 		rc, err := db.RuleCounter()
