@@ -11,11 +11,12 @@ import (
 	"github.com/trailguard/trailguard/shared/rules"
 )
 
-// useLocalState keeps a local run's state in the -state directory's database (shared/
-// localstate), like the other functions: the sources' cursors and seen events, the god view's
-// counters, the change log and its last known tags, and the rules' threshold counts. A store with its DynamoDB table
-// configured keeps the table. It returns the threshold counter to use (counts, or the
-// database's). Lambda builds (tag lambda) link none of it: state_lambda.go.
+// useLocalState keeps a local run's state in the -state directory's database
+// (shared/localstate), like the other functions: the sources' cursors and seen events, the god
+// view's counters, the change log and its last known tags, and the rules' threshold counts. A
+// store with its DynamoDB table configured keeps the table. It returns the threshold counter
+// to use (counts, or the database's). Lambda builds (tag lambda) link none of it:
+// state_lambda.go.
 func useLocalState(ctx context.Context, app *localrun.App, cfg Config, h *Handler, changes *changeLog, counts rules.Counter) rules.Counter {
 	if app.StateDir() == "" {
 		return counts
