@@ -585,7 +585,7 @@ func locatePayloads(raw []byte, rec *trail.Record) bool {
 			}
 			slot := -1
 			for p, pn := range payloadNames {
-				if len(pn) == len(name) && strings.EqualFold(pn, string(name)) {
+				if len(pn) == len(name) && asciiEqualFold(name, pn) {
 					if pn != string(name) || found[p] != nil {
 						return false
 					}
@@ -604,7 +604,7 @@ func locatePayloads(raw []byte, rec *trail.Record) bool {
 			if slot >= 0 {
 				found[slot] = raw[start:end:end]
 			}
-			if len(name) == len("eventID") && strings.EqualFold(string(name), "eventID") {
+			if len(name) == len("eventID") && asciiEqualFold(name, "eventID") {
 				idOK = idOK && eventID == nil && string(name) == "eventID"
 				eventID = raw[start:end]
 			}
@@ -632,6 +632,26 @@ func locatePayloads(raw []byte, rec *trail.Record) bool {
 	if idOK && len(eventID) > 2 && eventID[0] == '"' {
 		if id := eventID[1 : len(eventID)-1]; bytes.IndexByte(id, '\\') < 0 && pathKey(string(id)) {
 			rec.EventID = string(id)
+		}
+	}
+	return true
+}
+
+// asciiEqualFold is strings.EqualFold for a printable ASCII b (no other folds apply to it).
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
 		}
 	}
 	return true

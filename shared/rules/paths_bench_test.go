@@ -61,3 +61,20 @@ func BenchmarkKnown(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLocatePayloads: finding a record's payloads in its raw JSON (Known's first step).
+func BenchmarkLocatePayloads(b *testing.B) {
+	_, recs := packRecords(b)
+	raw, err := json.Marshal(recs[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	var rec trail.Record
+	for b.Loop() {
+		if !locatePayloads(raw, &rec) {
+			b.Fatal("not located")
+		}
+	}
+}
