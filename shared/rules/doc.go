@@ -40,5 +40,16 @@
 // Both alert paths use this package the same way, so an event seen by both yields alerts with
 // the same kind (the rule id) and event ID, which the durable alert layer deduplicates: the
 // rules function (EventBridge, real time) calls Detector.Detect, the aggregator (every record
-// of each delivered log file, read-only events included) Detector.DetectJSON.
+// of each delivered log file, read-only events included) Detector.Detect on the records it
+// must decode.
+//
+// Speed comes from reading the rules' checked CEL, never from hand lists. The prefilter
+// (prefilter.go) re-reads each condition over a few plain fields a log-file parser keeps, so
+// a record no rule could match is not decoded. Payload paths (paths.go): a payload is decoded
+// only along the paths the rules that may run on the record read, however it is decoded. And
+// Detector.Known (known.go) judges a record from its kept fields and those paths, found in its
+// raw JSON, without decoding it: the aggregator decodes only records that raise a finding the
+// file has no alert of yet. Each shortcut has a test that it finds what decoding everything
+// finds (TestPrefilterNeverSkipsAMatch, TestPayloadPathsAgreeWithDecodingWhole,
+// TestKnownAgreesWithDetect, FuzzPayloadPaths).
 package rules
