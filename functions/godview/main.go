@@ -24,11 +24,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/changelog"
+	"github.com/trailguard/trailguard/shared/config"
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/godview"
 	"github.com/trailguard/trailguard/shared/localstate"
@@ -60,7 +60,7 @@ func lambdaHandler(ctx context.Context) (*Handler, error) {
 	if len(accounts) == 0 {
 		return nil, errors.New("ACCOUNTS is empty: list the account IDs the god view reads (comma-separated)")
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadAWS(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}

@@ -13,7 +13,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -58,7 +57,7 @@ func main() {
 	}
 	var awsCfg aws.Config
 	if cfg.LedgerTable != "" || bf != nil {
-		if awsCfg, err = awsconfig.LoadDefaultConfig(ctx); err != nil {
+		if awsCfg, err = config.LoadAWS(ctx); err != nil {
 			app.Fail("aws config:", err)
 		}
 	}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
-
-	"github.com/trailguard/trailguard/shared/rules"
 )
 
 // ruleCountSchema is the rules' threshold counts (tally: and distinct: rules): one row per
@@ -24,9 +22,10 @@ var ruleCountSchema = []string{
 // RuleCounter is the rules.Counter of a local run with -state: the same sets as
 // rules.DynamoCounter (a redelivered event adds nothing, a set stops growing at the
 // threshold), each Add one transaction, so a replay run twice crosses a threshold once.
+//
+// That it implements rules.Counter is checked in the tests, so the package does not import
+// shared/rules (CEL): functions without rules that open a state do not link it.
 type RuleCounter struct{ db *DB }
-
-var _ rules.Counter = (*RuleCounter)(nil)
 
 // RuleCounter returns the state's rule threshold counter, creating its table when missing.
 func (d *DB) RuleCounter() (*RuleCounter, error) {
