@@ -126,6 +126,20 @@ func (t *Table) write(ctx context.Context, w *write, marker string) (before int6
 		values[v] = &types.AttributeValueMemberS{Value: a.value}
 		expr += ", " + n + " = " + v
 	}
+	if len(w.regions) > 0 {
+		set := make([]string, len(w.regions))
+		adds := " ADD #g :g"
+		names["#g"] = attrRegions
+		for i, r := range w.regions {
+			set[i] = regionMember(r.region)
+			n, v := "#r"+strconv.Itoa(i), ":r"+strconv.Itoa(i)
+			names[n] = regionAttr(r.region)
+			values[v] = &types.AttributeValueMemberN{Value: strconv.FormatInt(r.n, 10)}
+			adds += ", " + n + " " + v
+		}
+		values[":g"] = &types.AttributeValueMemberSS{Value: set}
+		expr += adds
+	}
 	in := &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(t.Name),
 		Key:                       itemKey(w.pk, w.sk),

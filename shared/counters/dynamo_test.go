@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,10 +38,16 @@ func (f *failingAfter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemIn
 
 const hour = "2026-11-20T08"
 
-// fileTally: account 111122223333, principals p0…p9 from sources; counts by construction.
-// p(i) calls GetObject i+1 times from 192.0.2.(i%3) and is denied once; source 203.0.113.66
-// fails 2 sign-ins.
+// fileTally: account 111122223333, principals p0…p9 from sources in us-east-1; counts by
+// construction. p(i) calls GetObject i+1 times from 192.0.2.(i%3) and is denied once; source
+// 203.0.113.66 fails 2 sign-ins (records without a region).
 func fileTally(scale int) (*counters.Tally, map[counters.Key]int64) {
+	return regionTally(scale, "us-east-1")
+}
+
+// regionTally is fileTally's file of another region: the same calls from the same sources,
+// so its counters are the same items of the table, counted in another region.
+func regionTally(scale int, region string) (*counters.Tally, map[counters.Key]int64) {
 	t := counters.NewTally()
 	want := map[counters.Key]int64{}
 	add := func(k counters.Key, n int) {
@@ -51,8 +58,8 @@ func fileTally(scale int) (*counters.Tally, map[counters.Key]int64) {
 	}
 	for i := range 10 {
 		p := fmt.Sprintf("arn:aws:iam::111122223333:user/p%d", i)
-		add(counters.Key{hour, "111122223333", p, fmt.Sprintf("192.0.2.%d", i%3), "GetObject", "AWS::S3::Object", "", "AwsApiCall", "us-east-1", "s3.amazonaws.com", ""}, (i+1)*scale)
-		add(counters.Key{hour, "111122223333", p, "192.0.2.9", "CreateUser", "AWS::IAM::User", "AccessDenied", "AwsApiCall", "us-east-1", "iam.amazonaws.com", ""}, scale)
+		add(counters.Key{hour, "111122223333", p, fmt.Sprintf("192.0.2.%d", i%3), "GetObject", "AWS::S3::Object", "", "AwsApiCall", region, "s3.amazonaws.com", ""}, (i+1)*scale)
+		add(counters.Key{hour, "111122223333", p, "192.0.2.9", "CreateUser", "AWS::IAM::User", "AccessDenied", "AwsApiCall", region, "iam.amazonaws.com", ""}, scale)
 		for range scale {
 			t.AddRule("access-denied", hour, p, "111122223333")
 		}
@@ -108,7 +115,7 @@ func TestTableExactlyOnce(t *testing.T) {
 	f3 := counters.FileID{Bucket: "trail", Key: "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/20/late.json.gz", ETag: "e3"}
 	t1, want1 := fileTally(1)
 	t2, want2 := fileTally(2)
-	t3, want3 := fileTally(3)
+	t3, want3 := regionTally(3, "eu-west-1")
 	items := 11 + 1 // rule counters, one stage (one account-hour)
 
 	first, err := tb.Apply(ctx, f1, t1)
@@ -173,18 +180,34 @@ func TestTableExactlyOnce(t *testing.T) {
 	equalCounts(t, "after the retried merge", accountRows(t, tb), wantBoth)
 	checkSummary(t, tb, "after the retried merge", 2)
 
-	// A late file (another region's, delivered after the hour was merged) for the same hour.
+	// A late file (another region's, delivered after the hour was merged) for the same hour:
+	// its counters are the same items (the region is counted inside them), each counting both
+	// regions apart, and the summary read back from them has both regions' exact counts.
 	if _, err := tb.Apply(ctx, f3, t3); err != nil {
 		t.Fatal(err)
 	}
-	if f := flush(t, tb); f.Plans != 1 || f.Stages != 1 {
-		t.Errorf("late merge %+v, want one plan of the late stage", f)
+	if f := flush(t, tb); f.Plans != 1 || f.Stages != 1 || f.Written != t3.Len()+11 {
+		t.Errorf("late merge %+v, want one plan of the late stage, %d items written", f, t3.Len()+11)
 	}
 	for k, n := range want3 {
 		wantBoth[k] += n
 	}
 	equalCounts(t, "after the late file", accountRows(t, tb), wantBoth)
 	checkSummary(t, tb, "after the late file", 3)
+	regions := map[string]int64{}
+	sums, err := tb.HourSummaries(ctx, hour, false)
+	if err != nil || len(sums) != 1 {
+		t.Fatalf("summaries %v (error %v)", sums, err)
+	}
+	for _, r := range sums[0].Regions {
+		regions[r.Region] = r.Count
+	}
+	if want := (map[string]int64{"us-east-1": 3 * 65, "eu-west-1": 3 * 65, "": 2 + 4 + 6}); !maps.Equal(regions, want) {
+		t.Errorf("after the late file: regions %v, want %v", regions, want)
+	}
+	if n := activityItems(t, client, name); n != t3.Len() {
+		t.Errorf("%d activity counter items, want %d: one per counter without its region", n, t3.Len())
+	}
 	busiest, err := tb.BusiestPrincipals(ctx, "111122223333", "2026-11-20", 1)
 	if err != nil || len(busiest) != 1 || busiest[0].Count != 6*(10+1) {
 		t.Errorf("busiest %v (error %v), want p9 with 66 calls", busiest, err)
@@ -336,4 +359,19 @@ func TestTableQueries(t *testing.T) {
 	if exp == nil || exp.Value != strconv.FormatInt(wantExp, 10) {
 		t.Errorf("rule counter expires_at %v, want %d (end of the hour + 90 days)", out.Item["expires_at"], wantExp)
 	}
+}
+
+// activityItems is the number of activity counter items of the test's account-hour.
+func activityItems(t *testing.T, client counters.DynamoDB, name string) int {
+	t.Helper()
+	out, err := client.Query(context.Background(), &dynamodb.QueryInput{
+		TableName:                 aws.String(name),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "A#111122223333#" + hour}},
+		Select:                    types.SelectCount,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(out.Count)
 }

@@ -8,7 +8,7 @@ import (
 
 // Item kinds, the first part of every partition key.
 const (
-	kindActivity  = "A" // one counter: account × hour × (principal, source, event, resource type, error, event type, region, event source, cloud)
+	kindActivity  = "A" // one counter: account × hour × (principal, source, event, resource type, error, event type, event source, cloud), counted per region
 	kindPrincipal = "P" // one principal's total in one hour, for "busiest principals of a day"
 	kindRule      = "R" // a threshold rule's counter: rule × hour × subject
 )
@@ -36,7 +36,11 @@ type write struct {
 	inc    int64
 	hour   string
 	attrs  []attr // values stored with the count (dimensions, index keys)
-	rule   int    // index into the file's rule counters, or -1
+	// regions are added to the item's per-region counts (regionAttr) and its regions set: an
+	// activity counter item of the merged layout, whose key leaves the region out. nil for
+	// every other item (an activity counter whose region is in its key: regionNameable).
+	regions []regionCount
+	rule    int // index into the file's rule counters, or -1
 }
 
 type attr struct{ name, value string }
@@ -64,18 +68,23 @@ func plan(t *Tally, what int) (iter.Seq[*write], []RuleCount) {
 		if what&planCounts == 0 {
 			counters = func(func(Key, int64) bool) {}
 		}
-		for k, count := range counters {
-			totals[principalHour{k.Account, k.Hour, k.Principal}] += count
+		for it := range activityItems(counters) {
+			k := &it.key
+			totals[principalHour{k.Account, k.Hour, k.Principal}] += it.count
+			attrs := []attr{
+				{"hour", k.Hour}, {"account", k.Account}, {"principal", k.Principal}, {"source_ip", k.SourceIP},
+				{"event_name", k.EventName}, {"resource_type", k.ResourceType}, {"error_code", k.ErrorCode},
+				{"event_type", k.EventType}, {"event_source", k.EventSource}, {"cloud", k.Cloud},
+				{attrIPPK, sourcePK(k.SourceIP, k.Hour)},
+			}
+			withRegion := it.regions == nil
+			if withRegion {
+				attrs = append(attrs, attr{"region", k.Region})
+			}
+			attrs = append(attrs, attr{attrIPSK, sourceSK(k, withRegion)})
 			if !yield(&write{
-				pk: activityPK(k.Account, k.Hour), sk: activitySK(&k), inc: count, hour: k.Hour, rule: -1,
-				attrs: []attr{
-					{"hour", k.Hour}, {"account", k.Account}, {"principal", k.Principal}, {"source_ip", k.SourceIP},
-					{"event_name", k.EventName}, {"resource_type", k.ResourceType}, {"error_code", k.ErrorCode},
-					{"event_type", k.EventType}, {"region", k.Region}, {"event_source", k.EventSource}, {"cloud", k.Cloud},
-					{attrIPPK, sourcePK(k.SourceIP, k.Hour)},
-					{attrIPSK, joinKey(maxSK, k.Account, k.Principal, k.EventName, k.ResourceType, k.ErrorCode, k.EventType,
-						k.Region, k.EventSource, k.Cloud)},
-				},
+				pk: activityPK(k.Account, k.Hour), sk: activitySK(k, withRegion), inc: it.count, hour: k.Hour, rule: -1,
+				attrs: attrs, regions: it.regions,
 			}) {
 				return
 			}
@@ -105,9 +114,27 @@ func plan(t *Tally, what int) (iter.Seq[*write], []RuleCount) {
 
 func activityPK(account, hour string) string { return joinKey(maxPK, kindActivity, account, hour) }
 
-func activitySK(k *Key) string {
+// activitySK is an activity counter's sort key: without the region (the item counts every
+// region it was seen in, regionAttr), or with it (an item of the layout before, or of a
+// region that cannot name an attribute). The two never collide: they have 8 and 9 parts.
+func activitySK(k *Key, withRegion bool) string {
+	if withRegion {
+		return joinKey(maxSK, k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType,
+			k.Region, k.EventSource, k.Cloud)
+	}
 	return joinKey(maxSK, k.Principal, k.SourceIP, k.EventName, k.ResourceType, k.ErrorCode, k.EventType,
-		k.Region, k.EventSource, k.Cloud)
+		k.EventSource, k.Cloud)
+}
+
+// sourceSK is an activity counter's BySourceIP sort key, with or without the region as its
+// sort key is.
+func sourceSK(k *Key, withRegion bool) string {
+	if withRegion {
+		return joinKey(maxSK, k.Account, k.Principal, k.EventName, k.ResourceType, k.ErrorCode, k.EventType,
+			k.Region, k.EventSource, k.Cloud)
+	}
+	return joinKey(maxSK, k.Account, k.Principal, k.EventName, k.ResourceType, k.ErrorCode, k.EventType,
+		k.EventSource, k.Cloud)
 }
 
 func principalPK(account, hour string) string { return joinKey(maxPK, kindPrincipal, account, hour) }

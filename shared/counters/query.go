@@ -104,7 +104,7 @@ func (t *Table) rows(ctx context.Context, in *dynamodb.QueryInput) ([]Row, error
 			if err := attributevalue.UnmarshalMap(item, &s); err != nil {
 				return nil, fmt.Errorf("counters table %s: item %v: %w", t.Name, item[attrPK], err)
 			}
-			out = append(out, Row{Key: s.key(), Count: s.Count})
+			out = append(out, itemRows(s.key(), s.Count, item)...)
 		}
 	}
 	return out, nil

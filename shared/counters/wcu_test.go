@@ -20,7 +20,7 @@ import (
 // the write-cost benchmark (dynalite counts nothing, and 10^6 requests to it take too long).
 //
 // It understands the expressions the counters package writes: SET of operands, path,
-// :value, if_not_exists(path, operand) and a + b; ADD path :n; conditions
+// :value, if_not_exists(path, operand) and a + b; ADD path :n (a number or a string set); conditions
 // attribute_not_exists / attribute_exists joined by AND / OR. Charging follows the DynamoDB
 // developer guide ("Capacity unit consumption for write operations", "Provisioned throughput
 // considerations for global secondary indexes"): a write costs ceil(size/1 KB) of the larger
@@ -282,7 +282,24 @@ func (c *exprCtx) update(expr string) (map[string]types.AttributeValue, error) {
 		case "ADD":
 			for _, a := range splitTop(body, ',') {
 				f := strings.Fields(a)
-				inc, _ := strconv.ParseInt(c.values[f[1]].(*types.AttributeValueMemberN).Value, 10, 64)
+				if set, ok := c.values[f[1]].(*types.AttributeValueMemberSS); ok { // ADD to a string set
+					union := []string{}
+					if cur, ok := out[c.name(f[0])].(*types.AttributeValueMemberSS); ok {
+						union = append(union, cur.Value...)
+					}
+					for _, e := range set.Value {
+						if !slices.Contains(union, e) {
+							union = append(union, e)
+						}
+					}
+					out[c.name(f[0])] = &types.AttributeValueMemberSS{Value: union}
+					continue
+				}
+				n, ok := c.values[f[1]].(*types.AttributeValueMemberN)
+				if !ok {
+					return nil, fmt.Errorf("wcu fake: ADD %q", a)
+				}
+				inc, _ := strconv.ParseInt(n.Value, 10, 64)
 				var cur int64
 				if v, ok := out[c.name(f[0])].(*types.AttributeValueMemberN); ok {
 					cur, _ = strconv.ParseInt(v.Value, 10, 64)
