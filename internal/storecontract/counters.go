@@ -31,8 +31,10 @@ const (
 )
 
 // contractTally is a file's tally with counts by construction: scale × (principal i calls
-// GetObject i+1 times, is denied once), 2 × scale failed sign-ins from 203.0.113.66, and the
-// threshold rules' counters of both.
+// GetObject i+1 times in us-east-1 and once in eu-west-1, is denied once), 2 × scale failed
+// sign-ins from 203.0.113.66 (records without a region), and the threshold rules' counters of
+// both. A call made in two regions is two counters: a store may keep them in one item (the
+// DynamoDB table counts an item's regions inside it), but reads them back apart.
 func contractTally(scale int) (*counters.Tally, map[counters.Key]int64) {
 	t := counters.NewTally()
 	want := map[counters.Key]int64{}
@@ -44,10 +46,15 @@ func contractTally(scale int) (*counters.Tally, map[counters.Key]int64) {
 	}
 	for i := range 3 {
 		p := fmt.Sprintf("arn:aws:iam::%s:user/p%d", contractAccount, i)
-		add(counters.Key{Hour: contractHour, Account: contractAccount, Principal: p, SourceIP: "192.0.2.1",
-			EventName: "GetObject", ResourceType: "AWS::S3::Object", EventType: "AwsApiCall"}, (i+1)*scale)
+		get := counters.Key{Hour: contractHour, Account: contractAccount, Principal: p, SourceIP: "192.0.2.1",
+			EventName: "GetObject", ResourceType: "AWS::S3::Object", EventType: "AwsApiCall", Region: "us-east-1",
+			EventSource: "s3.amazonaws.com"}
+		add(get, (i+1)*scale)
+		get.Region = "eu-west-1"
+		add(get, scale)
 		add(counters.Key{Hour: contractHour, Account: contractAccount, Principal: p, SourceIP: "192.0.2.9",
-			EventName: "CreateUser", ResourceType: "AWS::IAM::User", ErrorCode: "AccessDenied", EventType: "AwsApiCall"}, scale)
+			EventName: "CreateUser", ResourceType: "AWS::IAM::User", ErrorCode: "AccessDenied", EventType: "AwsApiCall",
+			Region: "us-east-1", EventSource: "iam.amazonaws.com"}, scale)
 		for range scale {
 			t.AddRule("access-denied", contractHour, p, contractAccount)
 		}
