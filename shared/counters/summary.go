@@ -47,6 +47,11 @@ type Summary struct {
 	Sources    HashSet        `json:"sources"`
 	Regions    []RegionCount  `json:"regions,omitempty"`
 	Detail     *SummaryDetail `json:"detail,omitempty"` // nil when read without detail
+
+	// Cloud is the account's cloud (Key.Cloud: "huawei", "alibaba", "tencent"; empty: AWS),
+	// so the god view labels and counts accounts per cloud. An account ID names an account of
+	// one cloud; should an hour hold several clouds' counters under one ID, the greatest name.
+	Cloud string `json:"cloud,omitempty"`
 }
 
 // SummaryDetail is a summary's ranked lists.
@@ -278,6 +283,9 @@ func (z *summarizer) add(k *Key, n int64) {
 	failed, denied := k.ErrorCode != "", IsAccessDenied(k.ErrorCode)
 	s := &z.s
 	s.Count += n
+	if k.Cloud > s.Cloud {
+		s.Cloud = k.Cloud
+	}
 	r := z.regions[k.Region]
 	if r == nil {
 		r = &RegionCount{Region: k.Region}
