@@ -64,7 +64,7 @@ func readUnitsDashboard(b *testing.B, recordsPerAccountHour int) {
 		accounts[a] = fmt.Sprintf("%012d", 210000000000+a*1111)
 	}
 	var beforeDayRCU float64
-	var counterItems, summaryBytes, summaryItems int
+	var counterItems, activityItems, summaryBytes, summaryItems int
 	var mergeRCU float64
 	for h := range 24 {
 		hour := dashDay.Add(time.Duration(h) * time.Hour)
@@ -99,6 +99,9 @@ func readUnitsDashboard(b *testing.B, recordsPerAccountHour int) {
 			counterItems += len(rows)
 			// Keep the hour summaries only.
 			for k, item := range db.items {
+				if strings.HasPrefix(k[0], "A#") {
+					activityItems++
+				}
 				if !strings.HasPrefix(k[0], "H#") {
 					delete(db.items, k)
 					continue
@@ -155,6 +158,7 @@ func readUnitsDashboard(b *testing.B, recordsPerAccountHour int) {
 	b.ReportMetric(noCacheRCU, "RCU/refresh-after-nocache")
 	b.ReportMetric(float64(noCacheQ), "Queries/refresh-after-nocache")
 	b.ReportMetric(float64(counterItems)/(24*orgAccounts), "counters/account-hour")
+	b.ReportMetric(float64(activityItems)/(24*orgAccounts), "items/account-hour") // a counter item counts its regions inside
 	b.ReportMetric(float64(summaryBytes)/float64(summaryItems), "B/summary-item")
 	b.ReportMetric(mergeRCU/(24*orgAccounts), "mergeRCU/account-hour")
 }

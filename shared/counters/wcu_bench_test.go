@@ -111,6 +111,12 @@ func BenchmarkWriteUnitsOrgHour(b *testing.B) {
 		if _, err := tb.Flush(ctx); err != nil {
 			b.Fatal(err)
 		}
+		items := 0 // activity counter items: a counter item counts its regions inside
+		for k := range db.items {
+			if strings.HasPrefix(k[0], "A#") {
+				items++
+			}
+		}
 		perM := func(n float64) float64 { return n * 1e6 / float64(records) }
 		b.ReportMetric(perM(float64(db.WCUTotal())), "WCU/Mrec")
 		b.ReportMetric(perM(float64(db.WCU.Table)), "tableWCU/Mrec")
@@ -119,6 +125,7 @@ func BenchmarkWriteUnitsOrgHour(b *testing.B) {
 		b.ReportMetric(perM(db.RCU), "RCU/Mrec")
 		b.ReportMetric(float64(len(files)), "files")
 		b.ReportMetric(float64(distinct), "counters")
+		b.ReportMetric(float64(items), "items")
 		b.ReportMetric(float64(len(noRegion)), "counters-without-region")
 		b.ReportMetric(float64(len(homeRegion)), "counters-home-region")
 	}
