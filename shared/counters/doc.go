@@ -13,23 +13,43 @@
 // a '#' or '%' inside a value is percent-encoded and an empty value is "-", so keys are unique and
 // never empty; a key longer than DynamoDB allows ends in a hash instead.
 //
-//	activity counter   pk = A#<account>#<hour>   sk = <principal>#<source>#<event>#<resource type>#<error>#<event type>#<region>#<event source>#<cloud>
-//	                   ip_pk = IP#<source>#<hour>   ip_sk = <account>#<principal>#<event>#<resource type>#<error>#<event type>#<region>#<event source>#<cloud>
+//	activity counter   pk = A#<account>#<hour>   sk = <principal>#<source>#<event>#<resource type>#<error>#<event type>#<event source>#<cloud>
+//	                   ip_pk = IP#<source>#<hour>   ip_sk = <account>#<principal>#<event>#<resource type>#<error>#<event type>#<event source>#<cloud>
+//	                   r_<region> (N) per region, regions (SS)
 //	principal total    pk = P#<account>#<hour>   sk = <principal>      day_pk = <account>#<day>
 //	rule counter       pk = R#<rule>#<hour>      sk = <subject>        (failed sign-ins per source, access denied per principal)
 //	hour summary       pk = H#<hour>             sk = t#<account>  count, errors, denied (N), plan (N), s (B)
 //	                                             sk = d#<account>  plan (N), s (B)
 //
 // Every item has count (N), the dimensions as plain attributes (hour, account, principal,
-// source_ip, event_name, resource_type, error_code, event_type, region, event_source, cloud;
-// rule, subject), and expires_at (TTL: the end of its hour plus the retention). The cloud is
-// empty ("-" in keys) for AWS, the only cloud CloudTrail writes; region and event source are
+// source_ip, event_name, resource_type, error_code, event_type, event_source, cloud; rule,
+// subject), and expires_at (TTL: the end of its hour plus the retention). The cloud is empty
+// ("-" in keys) for AWS, the only cloud CloudTrail writes; region and event source are
 // awsRegion and eventSource as written. Hours are UTC, "2006-01-02T15"; days "2006-01-02".
+//
+// An activity counter item is a counter without its region: a principal making the same call
+// from the same source in several regions (a scanner, an automation sweeping every region) is
+// one item, which counts each region apart in a number attribute r_<region> ("r_" alone for
+// records without one) and lists them in the string set regions ("-" for none), both added to
+// (ADD) by every merge that counts the item, in the same conditional UpdateItem as its count:
+// exactly once, like the count. So the table's rows are the Tally's: Table.AccountHour gives
+// one Row per region of an item, with that region's count, and a later plan's summary read
+// back from them counts the regions exactly. The BySourceIP index projects named attributes
+// only, not the r_ counts: Table.SourceHour gives one Row per item, its Region the item's
+// only region, or empty when the item counts several (or the index does not project regions).
+// A region that cannot name an attribute (other than a-z, 0-9 and '-', or longer than 32
+// bytes: no cloud's region is) and the regions past 64 in one merge keep their region in the
+// key, as every activity counter did before (sk and ip_sk with <region> after <event type>,
+// and a region attribute): one Row each. Items of either layout read back alike, so an hour
+// counted across the change loses and doubles nothing. The Tally, the stages, the merge's
+// summaries and the local stores (Memory, the SQLite state) keep the region in the counter's
+// Key: only the DynamoDB items, billed per write, count it inside.
+//
 // The questions a dashboard asks are each one Query:
 //
 //   - all activity of account A in hour H: the table, pk = A#A#H (Table.AccountHour);
 //   - everything from source IP X in hour H, across accounts: index BySourceIP (ip_pk, ip_sk),
-//     ip_pk = IP#X#H (Table.SourceHour);
+//     ip_pk = IP#X#H (Table.SourceHour; its regions as said above);
 //   - every account's summary of hour H (Table.HourSummaries): pk = H#H, the god view's read
 //     (below);
 //   - the busiest principals of account A over day D: index ByAccountDay (day_pk, count), which
@@ -47,14 +67,17 @@
 // them). Now a file's activity counts are staged and an account-hour is merged once it has
 // settled, so each distinct counter is written about once per hour: 0.13 write units per
 // record, 7.5 times fewer (numbers in /work/notes: wcu-before.txt and the closing note).
-// Region, event source and cloud joined the key later (the god view's regions and services):
-// a log file is one account and region and an event name has one event source, so they split
-// a counter only where a principal makes the same call from the same source in several
-// regions within the hour. The benchmark's identities act in all four regions alike, its worst
-// case: its hour's distinct counters went from 39,517 to 95,410 and its write units from 0.13
-// to 0.24 per record (wcu-14-before.txt, wcu-14-after.txt); had each principal kept to a home
-// region they would have stayed at 39,517 (event sources split none). The hour summaries add
-// two puts per account-hour (0.06%).
+// Region, event source and cloud joined the Key later (the god view's regions and services).
+// A log file is one account and region, but a principal making the same call from the same
+// source in several regions within the hour is a counter per region: the benchmark's
+// identities act in all four regions alike, its hour's distinct counters went from 39,517 to
+// 95,410 (event sources split none) and, with an item per counter, its write units from 0.13
+// to 0.24 per record (240,630 WCU per million records; wcu-14-before.txt, wcu-14-after.txt).
+// An item now counts its regions inside (Table layout, above): the same hour writes 39,517
+// activity counter items again, 128,773 write units per million records (0.13 per record;
+// 62,583 writes), against 128,432 before region joined the Key: the per-region counts add a
+// few bytes to an item, and the merge's summaries are still exact per region. The hour
+// summaries add two puts per account-hour (0.06%).
 // SQS batching was not enough (a batch window is at most 5 minutes: about one file per
 // account-region-hour), and S3-kept tallies with an absolute SET would have needed a bucket and
 // a lock per hour for late files; the counters table holds both the stages and the merge's

@@ -10,8 +10,10 @@ import (
 
 // Key is one counter's dimensions: the hour of eventTime (UTC, "2006-01-02T15") and the
 // columns of the hourly "group by" audit query. Region, EventSource and Cloud came last (the
-// god view's regions and services, other clouds' records): a log file is one account and
-// region and an event name has one event source, so they split almost no counter in two.
+// god view's regions and services, other clouds' records). An event name has about one event
+// source, so EventSource splits almost no counter; Region splits the calls a principal makes
+// in several regions (a sweep of every region), so the DynamoDB table keeps such counters in
+// one item that counts each region (see the package's Table layout) and reads them back apart.
 // Every field has a json tag: the local SQL store derives its columns from them.
 type Key struct {
 	Hour         string `json:"hour"`

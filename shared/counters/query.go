@@ -14,7 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// storedRow is a counter item as the queries read it.
+// storedRow is a counter item as the queries read it (its regions: itemRows). Region is
+// an item's whose key holds its region.
 type storedRow struct {
 	Hour         string `dynamodbav:"hour"`
 	Account      string `dynamodbav:"account"`
@@ -31,7 +32,8 @@ type storedRow struct {
 }
 
 // AccountHour returns every counter of account in hour ("2006-01-02T15"): one Query on the
-// table's partition key.
+// table's partition key. An item counting several regions is a row per region, so the rows
+// are the counters as a Tally counts them.
 func (t *Table) AccountHour(ctx context.Context, account, hour string) ([]Row, error) {
 	return t.rows(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("pk = :pk"),
@@ -40,7 +42,9 @@ func (t *Table) AccountHour(ctx context.Context, account, hour string) ([]Row, e
 }
 
 // SourceHour returns every counter of calls from source (an IP address, a service name) in
-// hour, across accounts: one Query on the BySourceIP index.
+// hour, across accounts: one Query on the BySourceIP index. The index does not hold an item's
+// per-region counts: a row is an item, its Region the item's only region, or empty when it
+// counts several regions or the index does not project its regions set.
 func (t *Table) SourceHour(ctx context.Context, source, hour string) ([]Row, error) {
 	return t.rows(ctx, &dynamodb.QueryInput{
 		IndexName:                 aws.String(IndexBySourceIP),
