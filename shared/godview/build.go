@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/changelog"
+	"github.com/trailguard/trailguard/shared/cloudaudit"
 	"github.com/trailguard/trailguard/shared/counters"
 )
 
@@ -35,6 +37,49 @@ type Options struct {
 	Tag string
 	// Alerts and Changes are how many of each the lists hold (default 20).
 	Alerts, Changes int
+	// Cloud shows one cloud's accounts only: CloudAWS or one of cloudaudit.Clouds (empty:
+	// every cloud). Expected Accounts never counted are taken as AWS accounts.
+	Cloud string
+}
+
+// CloudAWS names AWS in the per-cloud figures and the cloud filter (the counters' and
+// summaries' Cloud is empty for AWS: CloudTrail names no cloud).
+const CloudAWS = "aws"
+
+// Clouds lists the clouds the view tells apart: AWS, then those cloudpoll polls.
+var Clouds = append([]string{CloudAWS}, cloudaudit.Clouds...)
+
+// CloudOf names the cloud of a counter or summary's Cloud ("" is CloudAWS).
+func CloudOf(cloud string) string { return cmp.Or(cloud, CloudAWS) }
+
+// ParseCloud reads a cloud filter (the widget's and the page's cloud param): "" for none,
+// else one of Clouds, in any case.
+func ParseCloud(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" || slices.Contains(Clouds, s) {
+		return s, nil
+	}
+	return "", fmt.Errorf("cloud %q: want one of %s", s, strings.Join(Clouds, ", "))
+}
+
+// Label is how the panels name an account or principal of cloud: "huawei · 0a1b2c3d…" for
+// another cloud than AWS (account IDs of two clouds can look alike: a Tencent UIN has 12
+// digits like an AWS account), the bare name for AWS.
+func Label(cloud, name string) string {
+	if cloud == "" || cloud == CloudAWS {
+		return name
+	}
+	return cloud + " · " + name
+}
+
+// ShortLabel is Label with an ID longer than an AWS account's 12 characters shortened to its
+// first 6 ("huawei · 0a1b2c…"), where room is short (the activity legend, the heatmap's
+// rows); the full label is in the tooltip.
+func ShortLabel(cloud, name string) string {
+	if r := []rune(name); len(r) > 12 {
+		name = string(r[:6]) + "…"
+	}
+	return Label(cloud, name)
 }
 
 func (o *Options) defaults() {
@@ -77,6 +122,34 @@ type Model struct {
 	Tag         string // the changes' filter, "key=value" or ""
 	// NeedTag: the change log lists changes by tag only (ErrNeedTag) and none was given.
 	NeedTag bool
+	// Clouds are the events per cloud over the range and the previous period, AWS first then
+	// by name: every cloud with events in either.
+	Clouds []CloudStat
+	// AccountClouds is the cloud of each account of another cloud than AWS (Summary.Cloud):
+	// the panels label those accounts with it (Label).
+	AccountClouds map[string]string
+	// Cloud is the cloud filter (Options.Cloud), "" for every cloud.
+	Cloud string
+}
+
+// CloudStat is one cloud's events over the range and the previous period of equal length.
+type CloudStat struct {
+	Cloud        string // CloudAWS or one of cloudaudit.Clouds
+	Events, Prev int64
+	Errors       int64
+	Accounts     int // accounts with events in the range
+	PrevAccounts int // accounts with events in the previous period
+}
+
+// Change is Events - Prev.
+func (c CloudStat) Change() int64 { return c.Events - c.Prev }
+
+// AccountLabel is how the panels name account: Label with its cloud.
+func (m *Model) AccountLabel(account string) string { return Label(m.AccountClouds[account], account) }
+
+// ShortAccountLabel is ShortLabel with the account's cloud.
+func (m *Model) ShortAccountLabel(account string) string {
+	return ShortLabel(m.AccountClouds[account], account)
 }
 
 // KPI is one figure of the strip with the same figure over the previous period of equal length.
@@ -159,6 +232,7 @@ type RegionStat struct {
 // PrincipalStat is one of the busiest principals.
 type PrincipalStat struct {
 	Principal string
+	Cloud     string // the cloud of the accounts it called in ("" for AWS)
 	Count     int64
 	Errors    int64
 	Sources   int     // distinct source addresses
@@ -172,6 +246,9 @@ type SourceStat struct {
 	Errors     int64
 	Principals int
 	Accounts   int
+	// Clouds are the clouds of the accounts it called (CloudOf names), when one is not AWS;
+	// nil when it called AWS accounts only.
+	Clouds []string
 	// New: not seen in the BaselineDays days before its first call of the range.
 	New bool
 }
@@ -210,6 +287,10 @@ func Window(r Range) Range {
 // as counter rows, summarized here the same way; then the alerts and the changes once each.
 func Build(ctx context.Context, src Source, r Range, opts Options) (Model, error) {
 	opts.defaults()
+	var err error
+	if opts.Cloud, err = ParseCloud(opts.Cloud); err != nil {
+		return Model{}, fmt.Errorf("god view: %w", err)
+	}
 	r = HourRange(r.From, r.To)
 	w := Window(r)
 	sums, err := readSummaries(ctx, src, w, r)
@@ -288,10 +369,38 @@ func (h hourIndex) of(hour string) (int, bool) {
 	return int(t.Sub(h.base) / time.Hour), true
 }
 
+// byCloud keeps the summaries and expected accounts of cloud (a CloudOf name; "" keeps
+// all) and says the cloud of every account of another cloud than AWS.
+func byCloud(sums []counters.Summary, expected []string, cloud string) ([]counters.Summary, []string, map[string]string) {
+	clouds := map[string]string{}
+	for i := range sums {
+		if c := sums[i].Cloud; c != "" && c > clouds[sums[i].Account] {
+			clouds[sums[i].Account] = c
+		}
+	}
+	if cloud == "" {
+		return sums, expected, clouds
+	}
+	var kept []counters.Summary
+	for i := range sums {
+		if CloudOf(sums[i].Cloud) == cloud {
+			kept = append(kept, sums[i])
+		}
+	}
+	var exp []string
+	for _, a := range expected {
+		if CloudOf(clouds[a]) == cloud {
+			exp = append(exp, a)
+		}
+	}
+	return kept, exp, clouds
+}
+
 // compute is Build's arithmetic over the account-hour summaries, pure.
 func compute(sums []counters.Summary, r Range, opts Options) Model {
 	n := r.Hours()
-	m := Model{Range: r, SilentHours: opts.SilentHours}
+	m := Model{Range: r, SilentHours: opts.SilentHours, Cloud: opts.Cloud}
+	sums, opts.Accounts, m.AccountClouds = byCloud(sums, opts.Accounts, opts.Cloud)
 	for i := range n {
 		m.Hours = append(m.Hours, r.From.Add(time.Duration(i)*time.Hour))
 	}
@@ -324,7 +433,20 @@ func compute(sums []counters.Summary, r Range, opts Options) Model {
 	sourceFirst := map[string]int{}
 	sourcePrincipals := map[string][]counters.HashSet{}
 	sourceAccounts := map[string]map[string]bool{}
+	sourceClouds := map[string]bool{} // sources that called an account of another cloud than AWS
 	events, services, codes, denied := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
+	clouds := map[string]*CloudStat{}
+	cloudAccounts := map[string][2]map[string]bool{} // cloud → accounts with events in the range, in the previous period
+	cloudStat := func(s *counters.Summary) *CloudStat {
+		c := CloudOf(s.Cloud)
+		st := clouds[c]
+		if st == nil {
+			st = &CloudStat{Cloud: c}
+			clouds[c] = st
+			cloudAccounts[c] = [2]map[string]bool{{}, {}}
+		}
+		return st
+	}
 
 	for i := range sums {
 		s := &sums[i]
@@ -346,10 +468,20 @@ func compute(sums []counters.Summary, r Range, opts Options) Model {
 			}
 			if h >= prevStart {
 				old.add(s)
+				if s.Count > 0 {
+					cloudStat(s).Prev += s.Count
+					cloudAccounts[CloudOf(s.Cloud)][1][s.Account] = true
+				}
 			}
 			continue
 		}
 		cur.add(s)
+		if s.Count > 0 {
+			st := cloudStat(s)
+			st.Events += s.Count
+			st.Errors += s.Errors
+			cloudAccounts[st.Cloud][0][s.Account] = true
+		}
 		errs[h] += s.Errors
 		if cellRegions[s.Account] == nil {
 			cellRegions[s.Account] = make([][]counters.RegionCount, n)
@@ -385,18 +517,20 @@ func compute(sums []counters.Summary, r Range, opts Options) Model {
 			codes[c.Name] += c.Count
 		}
 		for _, c := range d.DeniedBy {
-			denied[c.Name] += c.Count
+			denied[Label(s.Cloud, c.Name)] += c.Count
 		}
 		for _, ps := range d.Principals {
-			p := principals[ps.Principal]
+			// A principal is one cloud's: two clouds' principals of one name are two.
+			k := s.Cloud + "\x00" + ps.Principal
+			p := principals[k]
 			if p == nil {
-				p = &PrincipalStat{Principal: ps.Principal, Series: make([]int64, n)}
-				principals[ps.Principal] = p
+				p = &PrincipalStat{Principal: ps.Principal, Cloud: s.Cloud, Series: make([]int64, n)}
+				principals[k] = p
 			}
 			p.Count += ps.Count
 			p.Errors += ps.Errors
 			p.Series[h] += ps.Count
-			principalSources[ps.Principal] = append(principalSources[ps.Principal], ps.Sources)
+			principalSources[k] = append(principalSources[k], ps.Sources)
 		}
 		for _, ss := range d.Sources {
 			src := sources[ss.Source]
@@ -411,6 +545,9 @@ func compute(sums []counters.Summary, r Range, opts Options) Model {
 			sourceFirst[ss.Source] = min(sourceFirst[ss.Source], h)
 			sourcePrincipals[ss.Source] = append(sourcePrincipals[ss.Source], ss.Principals)
 			sourceAccounts[ss.Source][s.Account] = true
+			if s.Cloud != "" {
+				sourceClouds[ss.Source] = true
+			}
 		}
 	}
 
@@ -539,17 +676,28 @@ func compute(sums []counters.Summary, r Range, opts Options) Model {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Region, b.Region))
 	})
 
-	for name, p := range principals {
-		p.Sources = counters.Distinct(slices.Values(principalSources[name]))
+	for k, p := range principals {
+		p.Sources = counters.Distinct(slices.Values(principalSources[k]))
 		m.Principals = append(m.Principals, *p)
 	}
 	slices.SortFunc(m.Principals, func(a, b PrincipalStat) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Principal, b.Principal))
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Principal, b.Principal), cmp.Compare(a.Cloud, b.Cloud))
 	})
 	m.Principals = m.Principals[:min(opts.Top, len(m.Principals))]
 
 	for ip, s := range sources {
 		s.Principals, s.Accounts = counters.Distinct(slices.Values(sourcePrincipals[ip])), len(sourceAccounts[ip])
+		if sourceClouds[ip] {
+			seen := map[string]bool{}
+			for a := range sourceAccounts[ip] {
+				seen[CloudOf(m.AccountClouds[a])] = true
+			}
+			for _, c := range Clouds {
+				if seen[c] {
+					s.Clouds = append(s.Clouds, c)
+				}
+			}
+		}
 		m.Sources = append(m.Sources, *s)
 	}
 	slices.SortFunc(m.Sources, func(a, b SourceStat) int {
@@ -568,6 +716,24 @@ func compute(sums []counters.Summary, r Range, opts Options) Model {
 				break
 			}
 		}
+	}
+
+	for _, c := range Clouds { // AWS first, then by name
+		if st := clouds[c]; st != nil {
+			st.Accounts, st.PrevAccounts = len(cloudAccounts[c][0]), len(cloudAccounts[c][1])
+			m.Clouds = append(m.Clouds, *st)
+			delete(clouds, c)
+		}
+	}
+	rest := make([]string, 0, len(clouds)) // a cloud this build does not know yet
+	for c := range clouds {
+		rest = append(rest, c)
+	}
+	slices.Sort(rest)
+	for _, c := range rest {
+		st := clouds[c]
+		st.Accounts, st.PrevAccounts = len(cloudAccounts[c][0]), len(cloudAccounts[c][1])
+		m.Clouds = append(m.Clouds, *st)
 	}
 
 	m.EventNames = ranked(events, opts.Top)

@@ -35,8 +35,10 @@ type Counters interface {
 // lists only for the hours shown (the read cost is measured in the counters package's
 // BenchmarkReadUnitsDashboard).
 type Tables struct {
-	Counters    Counters
-	Accounts    []string      // the accounts shown (ACCOUNTS); empty: every account counted
+	Counters Counters
+	// Accounts are the AWS accounts shown (ACCOUNTS); empty: every account counted. The
+	// accounts of other clouds (cloudpoll's sources, Summary.Cloud set) are always shown.
+	Accounts    []string
 	History     alert.History // nil: no alerts listed
 	ChangeLog   *changelog.DynamoStore
 	Concurrency int // Queries in flight; 0 means 16
@@ -94,7 +96,7 @@ func (t *Tables) Summaries(ctx context.Context, from, to time.Time, detail bool)
 	var out []counters.Summary
 	for _, sums := range got {
 		for _, s := range sums {
-			if len(t.Accounts) == 0 || slices.Contains(t.Accounts, s.Account) {
+			if len(t.Accounts) == 0 || s.Cloud != "" || slices.Contains(t.Accounts, s.Account) {
 				out = append(out, s)
 			}
 		}

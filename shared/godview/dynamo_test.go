@@ -98,3 +98,25 @@ func TestTablesSameAnswersAsMemory(t *testing.T) {
 		t.Errorf("Activity: %d rows, %d Queries (error %v)", len(rows), hours.accountHourQuerys, err)
 	}
 }
+
+// TestTablesClouds: the deployed path carries the clouds: the summaries hold each account's
+// cloud, and the accounts of other clouds show although ACCOUNTS lists AWS's only.
+func TestTablesClouds(t *testing.T) {
+	ctx := context.Background()
+	mem := cloudFixture()
+	tables := &Tables{Counters: &countingHours{rows: mem.Rows}, Accounts: []string{acctA, acctB, acctC}, History: mem.History}
+	for _, cloud := range []string{"", "aws", "huawei", "tencent"} {
+		opts := Options{SilentHours: 2, Cloud: cloud}
+		got, err := Build(ctx, tables, fixtureRange, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := Build(ctx, &Memory{Rows: mem.Rows, History: mem.History}, fixtureRange, opts)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("cloud %q: tables' model\n%+v\nmemory's\n%+v", cloud, got, want)
+		}
+		if cloud == "" && len(got.Clouds) != 3 {
+			t.Errorf("clouds %+v, want aws, huawei and tencent", got.Clouds)
+		}
+	}
+}

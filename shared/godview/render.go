@@ -182,9 +182,56 @@ func renderKPIs(b *strings.Builder, m *Model, v View, t theme) {
 			esc(k.Name), cw, t.muted, esc(k.Name), min(22, max(14, v.Height/4)), esc(val), colour, esc(prev), esc(arrow), t.muted, esc(prev))
 	}
 	b.WriteString(`</div>`)
+	renderClouds(b, m, v, t)
 	if len(m.Silent) > 0 {
-		fmt.Fprintf(b, `<div style="color:%s;margin-top:4px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">silent %dh: %s</div>`, t.err, m.SilentHours, esc(strings.Join(m.Silent, ", ")))
+		silent := make([]string, len(m.Silent))
+		for i, a := range m.Silent {
+			silent[i] = m.AccountLabel(a)
+		}
+		fmt.Fprintf(b, `<div style="color:%s;margin-top:4px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">silent %dh: %s</div>`, t.err, m.SilentHours, esc(strings.Join(silent, ", ")))
 	}
+}
+
+// renderClouds writes the events per cloud against the previous period under the KPI strip:
+// whenever another cloud than AWS has events in either period, or a cloud filter is set.
+// Clouds that do not fit the width are left out (at 11 px a character is taken as 7 px).
+func renderClouds(b *strings.Builder, m *Model, v View, t theme) {
+	if m.Cloud == "" && (len(m.Clouds) == 0 || len(m.Clouds) == 1 && m.Clouds[0].Cloud == CloudAWS) {
+		return
+	}
+	b.WriteString(`<div class="tg-clouds" style="margin-top:4px;white-space:nowrap;overflow:hidden;font-size:11px;height:16px">`)
+	used := 0
+	if m.Cloud != "" {
+		label := "cloud " + m.Cloud + ":"
+		fmt.Fprintf(b, `<span style="color:%s;margin-right:10px">%s</span>`, t.muted, esc(label))
+		used += 7*len(label) + 10
+	}
+	if len(m.Clouds) == 0 {
+		fmt.Fprintf(b, `<span style="color:%s">no event</span>`, t.muted)
+	}
+	for _, c := range m.Clouds {
+		d := c.Change()
+		arrow, colour := "±0", t.muted
+		switch {
+		case d > 0:
+			arrow, colour = "▲ "+human(float64(d)), t.err
+		case d < 0:
+			arrow = "▼ " + human(float64(-d))
+		}
+		val := human(float64(c.Events))
+		w := 7*(len(c.Cloud)+len(val)+len([]rune(arrow))+3) + 12
+		if used+w > v.Width {
+			break
+		}
+		used += w
+		accounts := "accounts"
+		if c.Accounts == 1 {
+			accounts = "account"
+		}
+		fmt.Fprintf(b, `<span class="tg-cloud" data-cloud="%s" title="%s: %d events, %d errors, %d %s; previous period: %d events, %d accounts" style="margin-right:12px"><span style="color:%s">%s</span> <b class="tg-cloud-events">%s</b> <span style="color:%s">%s</span></span>`,
+			esc(c.Cloud), esc(c.Cloud), c.Events, c.Errors, c.Accounts, accounts, c.Prev, c.PrevAccounts, t.muted, esc(c.Cloud), esc(val), colour, esc(arrow))
+	}
+	b.WriteString(`</div>`)
 }
 
 // niceMax rounds a maximum up to 1, 2 or 5 × a power of ten, for the axis.
@@ -247,7 +294,7 @@ func renderActivity(b *strings.Builder, m *Model, v View, t theme) {
 				continue
 			}
 			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %d</title></rect>`,
-				x+0.5, y(base+c), max(bw-1, 0.5), y(base)-y(base+c), bandColour(i, band.Account), esc(band.Account), hourText(m.Hours[h], v.Loc, 0), c)
+				x+0.5, y(base+c), max(bw-1, 0.5), y(base)-y(base+c), bandColour(i, band.Account), esc(m.AccountLabel(band.Account)), hourText(m.Hours[h], v.Loc, 0), c)
 			base += c
 		}
 	}
@@ -266,7 +313,8 @@ func renderActivity(b *strings.Builder, m *Model, v View, t theme) {
 	b.WriteString(`</svg>`)
 	fmt.Fprintf(b, `<div style="height:%dpx;white-space:nowrap;overflow:hidden;font-size:10px">`, legend)
 	for i, band := range m.Activity.Bands {
-		fmt.Fprintf(b, `<span style="margin-right:8px"><span style="display:inline-block;width:8px;height:8px;background:%s"></span> %s</span>`, bandColour(i, band.Account), esc(band.Account))
+		fmt.Fprintf(b, `<span class="tg-legend" title="%s" style="margin-right:8px"><span style="display:inline-block;width:8px;height:8px;background:%s"></span> %s</span>`,
+			esc(m.AccountLabel(band.Account)), bandColour(i, band.Account), esc(m.ShortAccountLabel(band.Account)))
 	}
 	fmt.Fprintf(b, `<span style="color:%s">— errors</span></div>`, t.err)
 }
@@ -292,14 +340,23 @@ func heatColour(z float64, dark bool) string {
 
 func renderHeatmap(b *strings.Builder, m *Model, v View, t theme) {
 	n, rows := len(m.Hours), len(m.Heatmap.Rows)
-	left, bottom := 92, 16
 	W, H := v.Width, v.Height
+	// The rows' labels get 6 px a character (10 px text), 92 px at least, a third of the
+	// width at most; a longer one is clipped (the full label is in its tooltip).
+	labels := make([]string, rows)
+	longest := 0
+	for i, r := range m.Heatmap.Rows {
+		labels[i] = m.ShortAccountLabel(r.Account)
+		longest = max(longest, len([]rune(labels[i])))
+	}
+	left, bottom := min(max(92, 6*longest+8), max(92, W/3)), 16
 	cw := float64(W-left) / float64(max(n, 1))
 	ch := math.Min(float64(H-bottom)/float64(max(rows, 1)), 22)
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="tg-chart" width="%d" height="%d" viewBox="0 0 %d %d" style="display:block" role="img" aria-label="account by hour deviation">`, W, H, W, H)
 	for i, r := range m.Heatmap.Rows {
 		y := float64(i) * ch
-		fmt.Fprintf(b, `<text class="tg-ylabel" x="%d" y="%.1f" text-anchor="end" font-size="10" fill="%s">%s</text>`, left-4, y+ch/2+3, t.fg, esc(r.Account))
+		fmt.Fprintf(b, `<text class="tg-ylabel" x="%d" y="%.1f" text-anchor="end" font-size="10" fill="%s"><title>%s</title>%s</text>`,
+			left-4, y+ch/2+3, t.fg, esc(m.AccountLabel(r.Account)), esc(clip(labels[i], (left-8)/6)))
 		for h, c := range r.Cells {
 			stroke, width, inset, mark := t.grid, 0.5, 0.0, ""
 			if len(c.NewRegions) > 0 { // a region the account had not used: outlined inside the cell
@@ -307,7 +364,7 @@ func renderHeatmap(b *strings.Builder, m *Model, v View, t theme) {
 			}
 			fmt.Fprintf(b, `<rect%s x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="%s" stroke-width="%.1f"><title>%s %s: %d calls, usual %.1f (z %.1f)`,
 				mark, float64(left)+float64(h)*cw+inset, y+inset, max(cw-2*inset, 1), max(ch-2*inset, 1), heatColour(c.Z, v.Dark), stroke, width,
-				esc(r.Account), hourText(m.Hours[h], v.Loc, 0), c.Count, c.Mean, c.Z)
+				esc(m.AccountLabel(r.Account)), hourText(m.Hours[h], v.Loc, 0), c.Count, c.Mean, c.Z)
 			writeRegions(b, c)
 			b.WriteString(`</title></rect>`)
 		}
@@ -383,7 +440,8 @@ func rowsThatFit(v View) int { return max((v.Height-20)/17, 1) }
 func renderPrincipals(b *strings.Builder, m *Model, v View, t theme) {
 	table(b, t, "principal", "calls", "errors", "sources", "per hour")
 	for _, p := range m.Principals[:min(len(m.Principals), rowsThatFit(v))] {
-		fmt.Fprintf(b, `<tr>%s%s</td>%s%s</td>%s%s</td>%s%d</td><td>`, cell, esc(p.Principal), cell, human(float64(p.Count)), cell, human(float64(p.Errors)), cell, p.Sources)
+		name := Label(p.Cloud, p.Principal)
+		fmt.Fprintf(b, `<tr><td title="%s" style="white-space:nowrap;overflow:hidden;text-overflow:ellipsis">%s</td>%s%s</td>%s%s</td>%s%d</td><td>`, esc(name), esc(name), cell, human(float64(p.Count)), cell, human(float64(p.Errors)), cell, p.Sources)
 		sparkline(b, p.Series, 80, 14, palette[0])
 		b.WriteString(`</td></tr>`)
 	}
@@ -396,6 +454,9 @@ func renderSources(b *strings.Builder, m *Model, v View, t theme) {
 		badge := ""
 		if s.New {
 			badge = fmt.Sprintf(` <span class="tg-new" style="color:%s;font-weight:600">new</span>`, t.newBadge)
+		}
+		if len(s.Clouds) > 0 { // called another cloud's accounts: which clouds
+			badge += fmt.Sprintf(` <span class="tg-cloud" style="color:%s">%s</span>`, t.muted, esc(strings.Join(s.Clouds, " ")))
 		}
 		fmt.Fprintf(b, `<tr>%s%s%s</td>%s%s</td>%s%s</td>%s%d</td>%s%d</td></tr>`, cell, esc(s.Source), badge, cell, human(float64(s.Count)), cell, human(float64(s.Errors)), cell, s.Principals, cell, s.Accounts)
 	}
@@ -460,7 +521,7 @@ func renderAlerts(b *strings.Builder, m *Model, v View, t theme) {
 			who = a.Principal
 		}
 		fmt.Fprintf(b, `<tr>%s%s</td>%s<span style="color:%s;font-weight:600">%s</span></td>%s%s</td>%s%s</td>%s%s</td>%s%s</td></tr>`,
-			cell, a.At.In(v.Loc).Format("01-02 15:04"), cell, colour, esc(string(a.Severity)), cell, esc(a.Kind), cell, esc(who), cell, esc(a.SourceIP), cell, esc(a.Account))
+			cell, a.At.In(v.Loc).Format("01-02 15:04"), cell, colour, esc(string(a.Severity)), cell, esc(a.Kind), cell, esc(who), cell, esc(a.SourceIP), cell, esc(m.AccountLabel(a.Account)))
 	}
 	b.WriteString(`</table>`)
 }

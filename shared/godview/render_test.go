@@ -24,7 +24,8 @@ var widgetSizes = []View{{Width: 1200, Height: 180}, {Width: 600, Height: 300}, 
 func hostile(t *testing.T) Model {
 	src := fixture()
 	evil := `<script>alert(1)</script>" onload="x`
-	src.Rows = append(src.Rows, row(fixtureRange.From, acctA, evil, `"><iframe src=x>`, `<use href="#a"/>`, "AWS::"+evil+"::X", "AccessDenied"+evil, 3))
+	src.Rows = append(src.Rows, row(fixtureRange.From, acctA, evil, `"><iframe src=x>`, `<use href="#a"/>`, "AWS::"+evil+"::X", "AccessDenied"+evil, 3),
+		cloudRow(fixtureRange.From, evil, evil, evil, evil, evil, "AccessDenied", evil, 2)) // a cloud's account, as stored
 	a := alert.Alert{Kind: evil, Severity: alert.High, Account: acctA, User: evil, SourceIP: evil, EventID: "ev-evil", EventTime: fixtureRange.From}
 	_ = src.History.Record(context.Background(), []alert.Sent{alert.SentAt(&a, fixtureRange.From.Add(time.Minute))})
 	_, _, _ = src.ChangeLog.Put(context.Background(), changelog.Change{Time: "2026-03-10T11:00:00Z", EventID: "ev-evil", EventName: evil,
@@ -75,7 +76,8 @@ func contract(r io.Reader) (svgs int, problems []string) {
 var wantSVG = map[Panel]bool{PanelActivity: true, PanelHeatmap: true, PanelPrincipals: true, PanelEvents: true, PanelErrors: true}
 
 func TestRenderContract(t *testing.T) {
-	models := map[string]Model{"fixture": build(t, Options{}), "hostile": hostile(t), "empty": {}}
+	models := map[string]Model{"fixture": build(t, Options{}), "hostile": hostile(t), "empty": {},
+		"clouds": buildClouds(t, Options{}), "one cloud": buildClouds(t, Options{Cloud: "huawei"})}
 	for name, m := range models {
 		for _, p := range Panels {
 			for _, size := range widgetSizes {
@@ -91,7 +93,7 @@ func TestRenderContract(t *testing.T) {
 						for _, pr := range problems {
 							t.Errorf("%s", pr)
 						}
-						if name == "fixture" && wantSVG[p] && svgs == 0 {
+						if (name == "fixture" || name == "clouds") && wantSVG[p] && svgs == 0 {
 							t.Errorf("no <svg> in %s", buf.String())
 						}
 						if s := buf.String(); !strings.Contains(s, fmt.Sprintf("width:%dpx;height:%dpx", v.Width, v.Height)) {
