@@ -6,7 +6,9 @@ import (
 )
 
 // Memory is the in-memory counters store of local runs: the table's items and exactly-once
-// rule (a file's marker per item), without DynamoDB.
+// rule (a file's marker per item), without DynamoDB. Like the SQLite state it keeps an item per
+// counter, the region in its key: local items cost nothing, so they are not merged per region
+// as the table's are.
 type Memory struct {
 	mu    sync.Mutex
 	items map[[2]string]*memItem
@@ -19,7 +21,7 @@ type memItem struct {
 
 // Apply implements the same exactly-once rule as Table.Apply.
 func (m *Memory) Apply(_ context.Context, file FileID, tally *Tally) (Applied, error) {
-	writes, rules := plan(tally, planAll)
+	writes, rules := plan(tally, planAll|planRegionKeys)
 	marker := file.Marker()
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -46,9 +46,12 @@ type write struct {
 type attr struct{ name, value string }
 
 // What a plan writes: the activity counters and principal totals, the rule counters, or both.
+// planRegionKeys: every activity counter its own item, the region in its key, as the local
+// stores keep them (Memory), instead of one item counting every region of a counter.
 const (
 	planCounts = 1 << iota
 	planRules
+	planRegionKeys
 	planAll = planCounts | planRules
 )
 
@@ -68,7 +71,11 @@ func plan(t *Tally, what int) (iter.Seq[*write], []RuleCount) {
 		if what&planCounts == 0 {
 			counters = func(func(Key, int64) bool) {}
 		}
-		for it := range activityItems(counters) {
+		items := activityItems(counters)
+		if what&planRegionKeys != 0 {
+			items = regionKeyedItems(counters)
+		}
+		for it := range items {
 			k := &it.key
 			totals[principalHour{k.Account, k.Hour, k.Principal}] += it.count
 			attrs := []attr{

@@ -107,6 +107,17 @@ func activityItems(counters iter.Seq2[Key, int64]) iter.Seq[activityItem] {
 	}
 }
 
+// regionKeyedItems is an item per counter, its region in its key.
+func regionKeyedItems(counters iter.Seq2[Key, int64]) iter.Seq[activityItem] {
+	return func(yield func(activityItem) bool) {
+		for k, n := range counters {
+			if !yield(activityItem{key: k, count: n}) {
+				return
+			}
+		}
+	}
+}
+
 func compareSansRegion(a, b *Key) int {
 	return cmp.Or(cmp.Compare(a.Hour, b.Hour), cmp.Compare(a.Account, b.Account), cmp.Compare(a.Principal, b.Principal),
 		cmp.Compare(a.SourceIP, b.SourceIP), cmp.Compare(a.EventName, b.EventName), cmp.Compare(a.ResourceType, b.ResourceType),

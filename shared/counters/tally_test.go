@@ -155,7 +155,7 @@ func TestMemoryExactlyOnce(t *testing.T) {
 			t.Errorf("step %d: %+v, want written %d already %d before %d after %d", i, got, s.written, s.done, s.before, s.after)
 		}
 	}
-	if it := m.items[[2]string{activityPK("1", k.Hour), activitySK(&k, false)}]; it.count != 7 {
+	if it := m.items[[2]string{activityPK("1", k.Hour), activitySK(&k, true)}]; it.count != 7 {
 		t.Errorf("activity count %d, want 7", it.count)
 	}
 }
