@@ -21,8 +21,10 @@ var ErrNoLambdaCredentials = errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS
 
 // lambdaAWS builds the configuration from the variables the Lambda runtime sets: the region
 // (AWS_REGION, else AWS_DEFAULT_REGION) and the execution role's temporary credentials
-// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), which the runtime keeps valid
-// for the execution environment's life. Like the default chain it honours AWS_ENDPOINT_URL
+// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN: "the access keys obtained from
+// the function's execution role", Lambda's reserved runtime variables,
+// https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
+// which the runtime keeps valid for the execution environment's life. Like the default chain it honours AWS_ENDPOINT_URL
 // and AWS_ENDPOINT_URL_<SERVICE> (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), so the
 // bootstrap also runs against the emulators. Clients get the SDK's defaults otherwise
 // (standard retryer, default HTTP client), as with the default chain when nothing is
