@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -88,6 +89,32 @@ func browserSource() *godview.Memory {
 		_, _, _ = cl.Put(ctx, c)
 	}
 	return &godview.Memory{Rows: rows, History: h, ChangeLog: cl}
+}
+
+// The other clouds of the clouds fixture, as cloudpoll counts them (shapes as in
+// events/cloudpoll): a Huawei account (32 hex characters), an Alibaba one (16 digits) and a
+// Tencent one (a 12-digit UIN, like an AWS account).
+const (
+	cHw, cHwUser   = "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+	cAli, cAliUser = "1234567890123456", "203456789012345678"
+	cTc, cTcUser   = "100012345678", "100098765432"
+)
+
+// cloudSource is the browser fixture with the three other clouds' sign-ins and calls in the
+// range: Huawei 4 (10:00), Tencent 2 (11:00), Alibaba 5 (12:00): 121 events with AWS's 110.
+func cloudSource() *godview.Memory {
+	m := browserSource()
+	start := time.Date(2026, 3, 10, bStartH, 0, 0, 0, time.UTC)
+	r := func(h int, cloud, account, principal, ip, event, region string, n int64) counters.Row {
+		return counters.Row{Key: counters.Key{Hour: start.Add(time.Duration(h) * time.Hour).Format(counters.HourLayout), Account: account,
+			Principal: principal, SourceIP: ip, EventName: event, Region: region, Cloud: cloud}, Count: n}
+	}
+	m.Rows = append(slices.Clone(m.Rows),
+		r(0, "huawei", cHw, cHwUser, "203.0.113.66", "login", "", 4),
+		r(1, "tencent", cTc, cTcUser, "198.51.100.10", "ConsoleLogin", "ap-guangzhou", 2),
+		r(2, "alibaba", cAli, cAliUser, "203.0.113.66", "ConsoleSignin", "cn-hangzhou", 5),
+	)
+	return m
 }
 
 // browserPath finds Chromium as scripts/ensure-browser installs it (CHROME overrides).
@@ -316,6 +343,8 @@ func TestBrowser(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", &pages{Source: src, View: godview.View{Width: 600, Height: 300}})
+	clouds := &Handler{Source: cloudSource()}
+	mux.Handle("/clouds/", http.StripPrefix("/clouds", &pages{Source: clouds.Source, View: godview.View{Width: 600, Height: 300}}))
 	// /widget renders one panel as the dashboard would: the real request shape, the widget's
 	// size and theme, the fixture's range; the HTML the function returns, in a bare page.
 	mux.HandleFunc("/widget", func(w http.ResponseWriter, r *http.Request) {
@@ -330,8 +359,15 @@ func TestBrowser(t *testing.T) {
 		wc["width"], _ = strconv.Atoi(q.Get("w"))
 		wc["height"], _ = strconv.Atoi(q.Get("h"))
 		wc["theme"] = q.Get("theme")
+		if cloud := q.Get("cloud"); cloud != "" {
+			req["cloud"] = cloud
+		}
 		body, _ := json.Marshal(req)
-		out, err := h.Handle(r.Context(), body)
+		handler := h
+		if q.Get("src") == "clouds" {
+			handler = clouds
+		}
+		out, err := handler.Handle(r.Context(), body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -348,7 +384,32 @@ func TestBrowser(t *testing.T) {
 		checkPanels(t, reports, 600, 300)
 	})
 
+	t.Run("clouds page", func(t *testing.T) {
+		reports, shot := visit(t, ctx, srv.URL+"/clouds/?from="+bFrom+"&to="+bTo+"&tag=project=apollo", chromedp.FullScreenshot(100))
+		writeShot(t, filepath.Join(dir, "clouds-page.png"), shot)
+		checkClouds(t, reports, 600, 300, "")
+	})
+
 	sizes := dashboardSizes(t)
+	// The clouds fixture at every widget size: labels shown, nothing past its panel.
+	for _, col := range columnPx {
+		for _, cloud := range []string{"", "huawei"} {
+			for _, p := range cloudPanels {
+				grid := sizes[string(p)]
+				w, hh := grid[0]*col, grid[1]*rowPx
+				name := fmt.Sprintf("clouds-%s-%s-%dx%d-%dpx", cmp.Or(cloud, "all"), p, grid[0], grid[1], w)
+				t.Run(name, func(t *testing.T) {
+					url := fmt.Sprintf("%s/widget?src=clouds&panel=%s&w=%d&h=%d&theme=light&cloud=%s", srv.URL, p, w, hh, cloud)
+					if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w)+20, int64(hh)+20)); err != nil {
+						t.Fatal(err)
+					}
+					reports, shot := visit(t, ctx, url, chromedp.Screenshot(chromedp.CSS(`.tg-panel`)))
+					writeShot(t, filepath.Join(dir, name+".png"), shot)
+					checkClouds(t, reports, w, hh, cloud)
+				})
+			}
+		}
+	}
 	for _, col := range columnPx {
 		for _, theme := range []string{"light", "dark"} {
 			for _, p := range godview.Panels {
@@ -497,5 +558,52 @@ func checkPrefix(t *testing.T, what string, got, want []string) {
 		}
 		t.Errorf("%s: %q, want %q", what, got, want)
 		return
+	}
+}
+
+// cloudPanels are the panels that name accounts or principals, or count per cloud.
+var cloudPanels = []godview.Panel{godview.PanelKPIs, godview.PanelActivity, godview.PanelHeatmap, godview.PanelPrincipals, godview.PanelSources}
+
+// wantClouds is what the clouds fixture's panels must show (every cloud; with cloud=huawei,
+// the Huawei ones only and no AWS account).
+var wantClouds = map[string][]string{
+	"kpis":       {"aws 110", "huawei 4", "tencent 2", "alibaba 5"},
+	"activity":   {"huawei · 0a1b2c…", "tencent · 100012345678", "alibaba · 123456…", bA},
+	"heatmap":    {"huawei · 0a1b2c…", "tencent · 100012345678", "alibaba · 123456…", bA},
+	"principals": {"huawei · 9f8e7d", "alibaba · 2034567", "tencent · 10009"},
+	"sources":    {"203.0.113.66 new huawei"}, // then alibaba, unless cloud=huawei
+}
+
+// checkClouds checks the measured panels of the clouds fixture: their size, nothing past
+// them, and the clouds' labels in their text (the heatmap's labels are SVG text: its y labels).
+func checkClouds(t *testing.T, reports []panelReport, w, h int, cloud string) {
+	t.Helper()
+	if len(reports) == 0 {
+		t.Fatal("no .tg-panel on the page")
+	}
+	for _, r := range reports {
+		want, ok := wantClouds[r.Panel]
+		if !ok {
+			continue
+		}
+		if int(r.W+0.5) != w || int(r.H+0.5) != h {
+			t.Errorf("%s: panel is %.0f×%.0f px, want %d×%d", r.Panel, r.W, r.H, w, h)
+		}
+		for _, o := range r.Overflows {
+			t.Errorf("%s at %d×%d: overflows its box: %s", r.Panel, w, h, o)
+		}
+		text := r.Text + " " + strings.Join(r.YLabels, " ")
+		for _, s := range want {
+			shows := strings.Contains(text, s)
+			if cloud != "" && !strings.Contains(s, cloud) {
+				if shows {
+					t.Errorf("%s with cloud=%s: %q shown in %q", r.Panel, cloud, s, text)
+				}
+				continue
+			}
+			if !shows && !(r.Panel == "activity" && strings.Contains(text, "+1— errors")) { // narrow: the last band in "+1"
+				t.Errorf("%s at %d×%d: %q not shown in %q", r.Panel, w, h, s, text)
+			}
+		}
 	}
 }

@@ -18,6 +18,7 @@ type Request struct {
 	Describe      bool          `json:"describe"`
 	Panel         string        `json:"panel"`
 	Tag           string        `json:"tag"`
+	Cloud         string        `json:"cloud"` // one cloud's accounts only: aws, huawei, alibaba, tencent
 	WidgetContext WidgetContext `json:"widgetContext"`
 }
 
@@ -75,7 +76,9 @@ func (h *Handler) source() godview.Source {
 // describe is what the dashboard's "describe" call shows in the widget's documentation.
 const describe = `## trailguard god view
 
-Params: {"panel": "kpis|activity|heatmap|principals|sources|events|errors|alerts|changes", "tag": "key=value"}`
+Params: {"panel": "kpis|activity|heatmap|principals|sources|events|errors|alerts|changes", "tag": "key=value", "cloud": "aws|huawei|alibaba|tencent"}
+
+Accounts of other clouds than AWS are labelled with their cloud ("huawei · 0a1b2c…"); the overview shows the events per cloud against the previous period; "cloud" shows one cloud's accounts only.`
 
 // Handle returns the widget's HTML (the Lambda runtime sends it as a JSON string).
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (string, error) {
@@ -92,7 +95,7 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (string, erro
 	}
 	r := h.rangeOf(req.WidgetContext)
 	opts := h.Options
-	opts.Tag = req.Tag
+	opts.Tag, opts.Cloud = req.Tag, req.Cloud
 	m, err := godview.Build(ctx, h.source(), r, opts)
 	if err != nil {
 		return "", err

@@ -20,6 +20,8 @@ func rows() []counters.Row {
 		k("2026-03-10T10", "111111111111", "alice", "198.51.100.1", 10),
 		k("2026-03-10T12", "111111111111", "alice", "192.0.2.77", 50),
 		k("2026-03-10T14", "111111111111", "alice", "192.0.2.99", 999), // after the range
+		{Key: counters.Key{Hour: "2026-03-10T11", Account: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", Principal: "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+			SourceIP: "203.0.113.66", EventName: "login", Cloud: "huawei"}, Count: 7}, // a Huawei Cloud sign-in, as cloudpoll counts it
 	}
 }
 
@@ -47,7 +49,11 @@ func TestHandleWidgetRequest(t *testing.T) {
 			wc := r["widgetContext"].(map[string]any)
 			wc["timeRange"].(map[string]any)["zoom"] = map[string]any{"start": 1773144000000, "end": 1773147600000}
 		}, []string{`data-kpi="events"`, ">50<"}, nil, false},
-		{"describe", func(r map[string]any) { r["describe"] = true }, []string{"panel"}, nil, false},
+		{"every cloud, labelled", func(r map[string]any) { r["panel"] = "kpis" }, []string{`data-cloud="aws"`, `data-cloud="huawei"`, ">67<"}, nil, false},
+		{"cloud=huawei", func(r map[string]any) { r["cloud"] = "huawei" }, []string{"huawei · 0a1b2c…</text>", "7 calls"}, []string{"111111111111"}, false},
+		{"cloud=aws", func(r map[string]any) { r["panel"] = "activity"; r["cloud"] = "aws" }, []string{"111111111111"}, []string{"huawei"}, false},
+		{"describe", func(r map[string]any) { r["describe"] = true }, []string{"panel", "cloud"}, nil, false},
+		{"unknown cloud", func(r map[string]any) { r["cloud"] = "azure" }, nil, nil, true},
 		{"unknown panel", func(r map[string]any) { r["panel"] = "nope" }, nil, nil, true},
 		{"bad tag", func(r map[string]any) { r["panel"] = "changes"; r["tag"] = "apollo" }, nil, nil, true},
 	} {

@@ -18,28 +18,39 @@ import (
 	"github.com/trailguard/trailguard/shared/testenv"
 )
 
-// deployedSource writes the browser fixture the way the deployed functions do, into dynalite
-// tables created from template.yaml: the counters through counters.Table (Apply of one file's
-// tally, then Flush of the settled hours), the changes through changelog.DynamoStore and the
-// alerts through alert.DynamoHistory; and returns the Tables source lambdaHandler wires.
-func deployedSource(t *testing.T) (*godview.Tables, *queryCounter) {
+// deployedSource writes a fixture (browserSource, cloudSource) the way the deployed functions
+// do, into dynalite tables created from template.yaml: the counters through counters.Table
+// (Apply of one file's tally for the AWS rows and one per other cloud's rows, as cloudpoll
+// counts them, then Flush of the settled hours), the changes through changelog.DynamoStore
+// and the alerts through alert.DynamoHistory; and returns the Tables source lambdaHandler
+// wires (ACCOUNTS: the AWS accounts).
+func deployedSource(t *testing.T, mem *godview.Memory) (*godview.Tables, *queryCounter) {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DynamoDB(t)
 	queries := &queryCounter{DynamoDB: db}
 	now := func() time.Time { return time.Date(2026, 3, 10, 16, 0, 0, 0, time.UTC) } // after the range settled
 	ct := &counters.Table{Client: db, Name: testenv.CreateTable(t, db, "CountersTable"), Now: now}
-	mem := browserSource()
-	tally := counters.NewTally()
+	tallies := map[string]*counters.Tally{}
 	for _, r := range mem.Rows {
+		tally := tallies[r.Cloud]
+		if tally == nil {
+			tally = counters.NewTally()
+			tallies[r.Cloud] = tally
+		}
 		for range r.Count {
 			tally.Add(&r.Key)
 		}
 	}
-	file := counters.FileID{Bucket: "trail", Key: "AWSLogs/o-1/111111111111/CloudTrail/us-east-1/2026/03/10/f.json.gz", ETag: `"e1"`}
-	for range 2 { // a redelivered file counts once
-		if _, err := ct.Apply(ctx, file, tally); err != nil {
-			t.Fatal(err)
+	for cloud, tally := range tallies {
+		file := counters.FileID{Bucket: "trail", Key: "AWSLogs/o-1/111111111111/CloudTrail/us-east-1/2026/03/10/f.json.gz", ETag: `"e1"`}
+		if cloud != "" {
+			file = counters.FileID{Bucket: "cloudpoll#", Key: cloud + "#ev-1"}
+		}
+		for range 2 { // a redelivered file counts once
+			if _, err := ct.Apply(ctx, file, tally); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if f, err := ct.Flush(ctx); err != nil || f.Groups == 0 {
@@ -82,7 +93,7 @@ func TestHandleAgainstTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, queries := deployedSource(t)
+	src, queries := deployedSource(t, browserSource())
 	deployed := &Handler{Source: src, Options: godview.Options{Accounts: []string{bA, bB}}}
 	local := &Handler{Source: browserSource(), Options: godview.Options{Accounts: []string{bA, bB}}}
 	want := map[godview.Panel][]string{
@@ -136,5 +147,62 @@ func TestHandleAgainstTables(t *testing.T) {
 	got, err := deployed.Handle(context.Background(), body)
 	if err != nil || !strings.Contains(got, "tag") {
 		t.Errorf("changes without a tag: %v, %.200s", err, got)
+	}
+}
+
+// TestHandleCloudsAgainstTables: accounts of other clouds counted as cloudpoll counts them
+// show from the DynamoDB tables (the hour summaries carry their cloud) labelled with it, the
+// overview gives the events per cloud, and the cloud param keeps one cloud's accounts: the
+// same panels as the in-memory source's, though ACCOUNTS lists the AWS accounts only.
+func TestHandleCloudsAgainstTables(t *testing.T) {
+	raw, err := os.ReadFile("testdata/widget-request.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := deployedSource(t, cloudSource())
+	deployed := &Handler{Source: src, Options: godview.Options{Accounts: []string{bA, bB}}}
+	local := &Handler{Source: cloudSource(), Options: godview.Options{Accounts: []string{bA, bB}}}
+	for _, tc := range []struct {
+		panel, cloud string
+		want, reject []string
+	}{
+		{"kpis", "", []string{`data-cloud="aws"`, `data-cloud="huawei"`, `data-cloud="alibaba"`, `data-cloud="tencent"`, ">121<"}, nil},
+		{"heatmap", "", []string{"huawei · 0a1b2c…</text>", "alibaba · 123456…</text>", "tencent · 100012345678</text>", ">" + bA + "<"}, nil},
+		{"activity", "", []string{"> huawei · 0a1b2c…</span>", `+1</span>`, `title="tencent · 100012345678"`}, nil}, // 588 px: the last band's label in "+1"'s tooltip
+		{"principals", "", []string{">huawei · " + cHwUser + "<", ">tencent · " + cTcUser + "<"}, nil},
+		{"sources", "", []string{`>huawei alibaba</span>`, `>tencent</span>`}, nil},
+		{"kpis", "huawei", []string{"cloud huawei:", `data-cloud="huawei"`, ">4<"}, []string{`data-cloud="aws"`}},
+		{"heatmap", "tencent", []string{"tencent · 100012345678</text>"}, []string{bA, "huawei"}},
+		{"heatmap", "aws", []string{">" + bA + "<"}, []string{"huawei", "tencent", "alibaba"}},
+	} {
+		t.Run(tc.panel+"/"+tc.cloud, func(t *testing.T) {
+			var req map[string]any
+			if err := json.Unmarshal(raw, &req); err != nil {
+				t.Fatal(err)
+			}
+			req["panel"], req["cloud"] = tc.panel, tc.cloud
+			body, _ := json.Marshal(req)
+			got, err := deployed.Handle(context.Background(), body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q missing from %s", w, got)
+				}
+			}
+			for _, r := range tc.reject {
+				if strings.Contains(got, r) {
+					t.Errorf("%q in %s", r, got)
+				}
+			}
+			same, err := local.Handle(context.Background(), body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != same {
+				t.Errorf("the tables' %s panel differs from memory's:\n%s\n%s", tc.panel, got, same)
+			}
+		})
 	}
 }

@@ -1,9 +1,10 @@
 // Command godview draws the god view. Under Lambda it is the backend of the CloudWatch
-// dashboard's custom widgets (one panel per widget, params {"panel", "tag"}), reading the
-// counters (COUNTERS_TABLE: the merge's hour summaries, one Query per hour for the accounts in ACCOUNTS), the change log
+// dashboard's custom widgets (one panel per widget, params {"panel", "tag", "cloud"}), reading the
+// counters (COUNTERS_TABLE: the merge's hour summaries, one Query per hour, for the AWS
+// accounts in ACCOUNTS and every account of the other clouds cloudpoll polls), the change log
 // (CHANGE_TABLE, by tag) and the alerts the functions sent (ALERT_STATE_TABLE, the history
 // every function's sender keeps there). Anywhere else it writes every panel as one page (-html FILE) or
-// serves it (-serve ADDR, ?from=&to= hours, ?tag=) over counters read from a JSON file of
+// serves it (-serve ADDR, ?from=&to= hours, ?tag=, ?cloud=) over counters read from a JSON file of
 // rows (-rows FILE, as the counters' queries return them), counted from the CloudTrail log
 // files under a folder (-logs DIR, as aggregate counts them), or kept by the functions' local
 // runs with -state DIR (-state DIR here too: counters, changes and alerts, read per request).
@@ -78,12 +79,13 @@ func lambdaHandler(ctx context.Context) (*Handler, error) {
 // local is the local mode: -html FILE or -serve ADDR over -rows FILE.
 func local(args []string) error {
 	fs := flag.NewFlagSet("godview", flag.ContinueOnError)
-	rowsFile := fs.String("rows", "", "JSON file of counter rows (an array of {hour, account, principal, source_ip, event_name, resource_type, error_code, event_type, count})")
+	rowsFile := fs.String("rows", "", "JSON file of counter rows (an array of {hour, account, principal, source_ip, event_name, resource_type, error_code, event_type, region, event_source, cloud, count}; cloud empty for AWS)")
 	htmlFile := fs.String("html", "", "write every panel as one self-contained page to `FILE`")
-	serve := fs.String("serve", "", "serve the page on `ADDR` (e.g. 127.0.0.1:8080), rendered per request (?from=&to= hours, ?tag=)")
+	serve := fs.String("serve", "", "serve the page on `ADDR` (e.g. 127.0.0.1:8080), rendered per request (?from=&to= hours, ?tag=, ?cloud=)")
 	from := fs.String("from", "", "first hour (2006-01-02T15); default: 24 hours before -to")
 	to := fs.String("to", "", "end hour, excluded (2006-01-02T15); default: the hour after the latest counter")
 	tag := fs.String("tag", "", "latest changes tagged `key=value`")
+	cloud := fs.String("cloud", "", "one cloud's accounts only: `CLOUD` aws, huawei, alibaba or tencent (default: every cloud)")
 	logs := fs.String("logs", "", "count the CloudTrail log files under `DIR` (.json.gz, as the trail bucket holds them) as aggregate does, instead of -rows")
 	state := fs.String("state", "", "draw the state the functions kept with -state `DIR` (counters, changes, alerts; read per request), instead of -rows or -logs")
 	if err := fs.Parse(args); err != nil {
@@ -129,7 +131,7 @@ func local(args []string) error {
 	switch {
 	case *htmlFile != "":
 		var b strings.Builder
-		if err := pg.write(&b, *from, *to, *tag); err != nil {
+		if err := pg.write(&b, *from, *to, *tag, *cloud); err != nil {
 			return err
 		}
 		return os.WriteFile(*htmlFile, []byte(b.String()), 0o644)
@@ -143,7 +145,8 @@ func local(args []string) error {
 }
 
 // pages is the local page of a source: every panel at View's size, for -html and for
-// -serve (one page per request, ?from=&to= hours and ?tag=; a bad one is a 400 naming it).
+// -serve (one page per request, ?from=&to= hours, ?tag= and ?cloud=; a bad one is a 400
+// naming it).
 type pages struct {
 	Source godview.Source
 	// Latest is the latest hour of the data ("" when none); nil: the latest of a Memory
@@ -167,8 +170,8 @@ func (p *pages) latest(ctx context.Context) (string, error) {
 }
 
 // write renders the page of [from, to) (hours, 2006-01-02T15; empty: the latest 24 hours of
-// the data) with the changes tagged tag.
-func (p *pages) write(w io.Writer, from, to, tag string) error {
+// the data) with the changes tagged tag, of cloud's accounts only when cloud is set.
+func (p *pages) write(w io.Writer, from, to, tag, cloud string) error {
 	latest, err := p.latest(context.Background())
 	if err != nil {
 		return err
@@ -177,7 +180,7 @@ func (p *pages) write(w io.Writer, from, to, tag string) error {
 	if err != nil {
 		return err
 	}
-	m, err := godview.Build(context.Background(), p.Source, r, godview.Options{Tag: tag})
+	m, err := godview.Build(context.Background(), p.Source, r, godview.Options{Tag: tag, Cloud: cloud})
 	if err != nil {
 		return err
 	}
@@ -188,7 +191,7 @@ func (p *pages) write(w io.Writer, from, to, tag string) error {
 func (p *pages) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	q := req.URL.Query()
 	var b bytes.Buffer
-	if err := p.write(&b, q.Get("from"), q.Get("to"), q.Get("tag")); err != nil {
+	if err := p.write(&b, q.Get("from"), q.Get("to"), q.Get("tag"), q.Get("cloud")); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}

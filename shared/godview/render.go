@@ -312,9 +312,23 @@ func renderActivity(b *strings.Builder, m *Model, v View, t theme) {
 	}
 	b.WriteString(`</svg>`)
 	fmt.Fprintf(b, `<div style="height:%dpx;white-space:nowrap;overflow:hidden;font-size:10px">`, legend)
+	// The legend's entries as many as fit beside "— errors" (at 10 px a character is taken as
+	// 6 px), then "+N" for the bands left out.
+	room := W - 60
 	for i, band := range m.Activity.Bands {
+		label := m.ShortAccountLabel(band.Account)
+		w := 20 + 6*len([]rune(label))
+		if left := len(m.Activity.Bands) - i; w > room || (left > 1 && w > room-30) {
+			rest := make([]string, 0, left)
+			for _, o := range m.Activity.Bands[i:] {
+				rest = append(rest, m.AccountLabel(o.Account))
+			}
+			fmt.Fprintf(b, `<span class="tg-legend-more" title="%s" style="margin-right:8px">+%d</span>`, esc(strings.Join(rest, ", ")), left)
+			break
+		}
+		room -= w
 		fmt.Fprintf(b, `<span class="tg-legend" title="%s" style="margin-right:8px"><span style="display:inline-block;width:8px;height:8px;background:%s"></span> %s</span>`,
-			esc(m.AccountLabel(band.Account)), bandColour(i, band.Account), esc(m.ShortAccountLabel(band.Account)))
+			esc(m.AccountLabel(band.Account)), bandColour(i, band.Account), esc(label))
 	}
 	fmt.Fprintf(b, `<span style="color:%s">— errors</span></div>`, t.err)
 }
@@ -355,8 +369,8 @@ func renderHeatmap(b *strings.Builder, m *Model, v View, t theme) {
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="tg-chart" width="%d" height="%d" viewBox="0 0 %d %d" style="display:block" role="img" aria-label="account by hour deviation">`, W, H, W, H)
 	for i, r := range m.Heatmap.Rows {
 		y := float64(i) * ch
-		fmt.Fprintf(b, `<text class="tg-ylabel" x="%d" y="%.1f" text-anchor="end" font-size="10" fill="%s"><title>%s</title>%s</text>`,
-			left-4, y+ch/2+3, t.fg, esc(m.AccountLabel(r.Account)), esc(clip(labels[i], (left-8)/6)))
+		fmt.Fprintf(b, `<text class="tg-ylabel" x="%d" y="%.1f" text-anchor="end" font-size="10" fill="%s">%s</text>`,
+			left-4, y+ch/2+3, t.fg, esc(clip(labels[i], (left-8)/6)))
 		for h, c := range r.Cells {
 			stroke, width, inset, mark := t.grid, 0.5, 0.0, ""
 			if len(c.NewRegions) > 0 { // a region the account had not used: outlined inside the cell
