@@ -74,7 +74,7 @@
 // 95,410 (event sources split none) and, with an item per counter, its write units from 0.13
 // to 0.24 per record (240,630 WCU per million records; wcu-14-before.txt, wcu-14-after.txt).
 // An item now counts its regions inside (Table layout, above): the same hour writes 39,517
-// activity counter items again, 128,773 write units per million records (0.13 per record;
+// activity counter items again, 128,774 write units per million records (0.13 per record;
 // 62,583 writes), against 128,432 before region joined the Key: the per-region counts add a
 // few bytes to an item, and the merge's summaries are still exact per region. The hour
 // summaries add two puts per account-hour (0.06%).
