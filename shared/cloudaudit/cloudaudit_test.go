@@ -142,11 +142,20 @@ func TestNormalizeDrift(t *testing.T) {
 				return slices.Equal(r.OddFields, []string{"request"}) && r.RequestParameters == nil && r.UserIdentity.PrincipalID == "u"
 			}},
 		{"huawei SSO login is a sign-in", Huawei, `{"trace_id":"t","trace_name":"iamUserSsoLoginSuccess","service_type":"IAM","time":1795177861000,"user":{"id":"u","name":"n","domain":{"id":"d"}}}`,
-			func(r *trail.Record) bool { si, _ := r.SignIn(); return r.EventName == "ConsoleLogin" && si.Result == "Success" }},
+			func(r *trail.Record) bool {
+				si, _ := r.SignIn()
+				return r.EventName == "ConsoleLogin" && si.Result == "Success"
+			}},
 		{"huawei QR-code login failure is a failed sign-in", Huawei, `{"trace_id":"t","trace_name":"scanQRCodeLoginFailed","service_type":"IAM","time":1795177861000,"user":{"id":"u","name":"n","domain":{"id":"d"}}}`,
-			func(r *trail.Record) bool { si, _ := r.SignIn(); return r.EventName == "ConsoleLogin" && si.Result == "Failure" }},
+			func(r *trail.Record) bool {
+				si, _ := r.SignIn()
+				return r.EventName == "ConsoleLogin" && si.Result == "Failure"
+			}},
 		{"huawei OIDC login failure is a failed sign-in", Huawei, `{"trace_id":"t","trace_name":"oidcLoginFailed","service_type":"IAM","time":1795177861000,"user":{"id":"u","name":"n","domain":{"id":"d"}}}`,
-			func(r *trail.Record) bool { si, _ := r.SignIn(); return r.EventName == "ConsoleLogin" && si.Result == "Failure" }},
+			func(r *trail.Record) bool {
+				si, _ := r.SignIn()
+				return r.EventName == "ConsoleLogin" && si.Result == "Failure"
+			}},
 		{"huawei plain-text login message is not odd", Huawei, `{"trace_id":"t","trace_name":"login","service_type":"IAM","time":1795177861000,"message":"ok","user":{"id":"u"}}`,
 			func(r *trail.Record) bool { return len(r.OddFields) == 0 && r.EventName == "ConsoleLogin" }},
 		{"alibaba mfaChecked as a bool", Alibaba, `{"eventId":"e","eventName":"ConsoleSignin","eventTime":"2026-11-20T12:31:01Z","userIdentity":{"type":"ram-user","principalId":"p"},"additionalEventData":{"mfaChecked":true}}`,
