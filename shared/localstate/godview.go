@@ -56,42 +56,9 @@ func (g *GodView) Alerts(ctx context.Context, from, to time.Time, limit int) ([]
 		}
 		return g.History.Recent(ctx, from, to, limit)
 	}
-	q := `SELECT key, sent_at, kind, severity, title, account, region, principal, user, source_ip,
-		event_id, event_name, event_time FROM alert_history
-		WHERE event_time >= ? AND event_time < ? OR sent_at >= ? AND sent_at < ?
-		ORDER BY event_time DESC, key`
 	lo, hi := historyTime(from), historyTime(to)
-	args := []any{lo, hi, lo, hi}
-	if limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, limit)
-	}
-	rows, err := h.db.SQL.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("alert history: read: %w", err)
-	}
-	defer rows.Close()
-	var out []alert.Sent
-	for rows.Next() {
-		var s alert.Sent
-		var at, evAt, sev string
-		if err := rows.Scan(&s.Key, &at, &s.Kind, &sev, &s.Title, &s.Account, &s.Region, &s.Principal,
-			&s.User, &s.SourceIP, &s.EventID, &s.EventName, &evAt); err != nil {
-			return nil, fmt.Errorf("alert history: read: %w", err)
-		}
-		s.Severity = alert.Severity(sev)
-		if s.At, err = parseHistoryTime(at); err != nil {
-			return nil, fmt.Errorf("alert history: %w", err)
-		}
-		if s.EventTime, err = parseHistoryTime(evAt); err != nil {
-			return nil, fmt.Errorf("alert history: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("alert history: read: %w", err)
-	}
-	return out, nil
+	return h.read(ctx, `event_time >= ? AND event_time < ? OR sent_at >= ? AND sent_at < ?`,
+		`event_time DESC, key`, limit, lo, hi, lo, hi)
 }
 
 // Changes implements godview.Source: [f.From, f.To), as the other sources read it.

@@ -89,10 +89,14 @@ func (h *History) Record(ctx context.Context, sent []alert.Sent) error {
 // Recent implements alert.History: the alerts sent in [from, to), newest first, at most limit
 // (0: all).
 func (h *History) Recent(ctx context.Context, from, to time.Time, limit int) ([]alert.Sent, error) {
+	return h.read(ctx, `sent_at >= ? AND sent_at < ?`, `sent_at DESC, key`, limit, historyTime(from), historyTime(to))
+}
+
+// read lists the history rows matching where (its ? bound to args), in order, at most limit
+// (0: all): the one reading of an alert_history row, for Recent and the god view.
+func (h *History) read(ctx context.Context, where, order string, limit int, args ...any) ([]alert.Sent, error) {
 	q := `SELECT key, sent_at, kind, severity, title, account, region, principal, user, source_ip,
-		event_id, event_name, event_time FROM alert_history WHERE sent_at >= ? AND sent_at < ?
-		ORDER BY sent_at DESC, key`
-	args := []any{historyTime(from), historyTime(to)}
+		event_id, event_name, event_time FROM alert_history WHERE ` + where + ` ORDER BY ` + order
 	if limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, limit)
