@@ -82,18 +82,9 @@ func (f *Alibaba) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	key, err := cloudsign.VerifyAlibaba(r, body, f.secrets, f.now(), cloudsign.AlibabaSkew)
 	rec.KeyID = key
-	switch {
-	case errors.Is(err, cloudsign.ErrUnknownKey):
-		fail(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-		return
-	case errors.Is(err, cloudsign.ErrExpired):
-		fail(http.StatusBadRequest, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
-		return
-	case errors.Is(err, cloudsign.ErrSignature):
-		fail(http.StatusBadRequest, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
-		return
-	case err != nil:
-		fail(http.StatusBadRequest, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+	if err != nil {
+		status, code, msg := alibabaSignatureError(err)
+		fail(status, code, msg)
 		return
 	}
 	nonce := r.Header.Get("x-acs-signature-nonce")
@@ -164,4 +155,18 @@ func (f *Alibaba) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		"RequestId": requestID(), "NextToken": next,
 		"StartTime": params.Get("StartTime"), "EndTime": params.Get("EndTime"), "Events": page,
 	})
+}
+
+// alibabaSignatureError is how Alibaba Cloud's gateways answer a request whose signature
+// cloudsign.VerifyAlibaba refused (every ACS3-signed fake answers alike).
+func alibabaSignatureError(err error) (status int, code, msg string) {
+	switch {
+	case errors.Is(err, cloudsign.ErrUnknownKey):
+		return http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found."
+	case errors.Is(err, cloudsign.ErrExpired):
+		return http.StatusBadRequest, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
+	case errors.Is(err, cloudsign.ErrSignature):
+		return http.StatusBadRequest, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation."
+	}
+	return http.StatusBadRequest, "IncompleteSignature", "The request signature does not conform to Aliyun standards."
 }

@@ -1,7 +1,6 @@
 package cloudfake
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -127,18 +126,9 @@ func (f *AlibabaTags) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return k.secret, ok
 	}, now, cloudsign.AlibabaSkew)
 	rec.KeyID = keyID
-	switch {
-	case errors.Is(err, cloudsign.ErrUnknownKey):
-		fail(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-		return
-	case errors.Is(err, cloudsign.ErrExpired):
-		fail(http.StatusBadRequest, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
-		return
-	case errors.Is(err, cloudsign.ErrSignature):
-		fail(http.StatusBadRequest, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
-		return
-	case err != nil:
-		fail(http.StatusBadRequest, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+	if err != nil {
+		status, code, msg := alibabaSignatureError(err)
+		fail(status, code, msg)
 		return
 	}
 	key := f.keys[keyID]
