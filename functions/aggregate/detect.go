@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	pack "github.com/trailguard/trailguard/rules"
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/counters"
@@ -30,15 +28,15 @@ type detector interface {
 
 // newDetector builds the same rules the rules function runs, so a record seen in real time and
 // again in its log file raises the same alert (kind = rule id, same event ID), which the alert
-// state then sends once. Threshold counts live in the alert state table (or in memory locally).
-func newDetector(cfg Config, stateTable *dynamodb.Client) (*rules.Detector, error) {
+// state then sends once. Threshold counts live in counts: the alert state table, a local run's
+// -state, or in memory when counts is nil.
+func newDetector(cfg Config, counts rules.Counter) (*rules.Detector, error) {
 	engine, err := cfg.Selection.Build(pack.FS)
 	if err != nil {
 		return nil, err
 	}
-	var counts rules.Counter = &rules.MemoryCounter{}
-	if stateTable != nil {
-		counts = &rules.DynamoCounter{Client: stateTable, Table: cfg.StateTable}
+	if counts == nil {
+		counts = &rules.MemoryCounter{}
 	}
 	return rules.NewDetector(engine, counts)
 }

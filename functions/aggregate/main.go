@@ -28,6 +28,7 @@ import (
 	"github.com/trailguard/trailguard/shared/keylayout"
 	"github.com/trailguard/trailguard/shared/localrun"
 	"github.com/trailguard/trailguard/shared/localstate"
+	"github.com/trailguard/trailguard/shared/rules"
 )
 
 func main() {
@@ -133,7 +134,19 @@ func main() {
 		h.Store = store
 	}
 	if cfg.LogFileRules == "all" {
-		if h.Detect, err = newDetector(cfg, stateTable); err != nil {
+		var counts rules.Counter // nil: in memory
+		switch dir := app.StateDir(); {
+		case stateTable != nil:
+			counts = &rules.DynamoCounter{Client: stateTable, Table: cfg.StateTable}
+		case dir != "": // -state DIR: the log-file rules' threshold counts outlive the run
+			db, err := localstate.Open(dir)
+			app.FailState(err)
+			app.AtExit(db.Close)
+			rc, err := db.RuleCounter()
+			app.FailState(err)
+			counts = rc
+		}
+		if h.Detect, err = newDetector(cfg, counts); err != nil {
 			app.Fail(err)
 		}
 	}
