@@ -36,6 +36,10 @@ type compiledRule struct {
 	reads      reads
 	partial    bool
 	partialAll bool
+	// whenReads: what the condition alone reads; verdicts: its recent outcomes by those
+	// inputs, for a partial rule (verdicts.go).
+	whenReads reads
+	verdicts  *verdictCache
 }
 
 // Options are what a deployment tells the rules beyond the rules themselves.
@@ -96,6 +100,8 @@ func compileRule(env *cel.Env, r *Rule) (*compiledRule, error) {
 	c.foldBy, c.foldable = foldFields(r)
 	c.reads.add(checked)
 	c.partial = !c.reads.other
+	c.whenReads.add(checked)
+	c.verdicts = &verdictCache{}
 	for i, p := range r.Fingerprint {
 		prg, err := compilePath(env, p, &c.reads)
 		if err != nil {

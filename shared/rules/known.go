@@ -18,7 +18,8 @@ import (
 // admits is judged in turn: one whose prefilter is true on the kept fields and whose alert
 // they say in full (Fingerprints) matches; any other must read nothing but PrefilterFields
 // and payload paths (paths.go) and is evaluated on the kept fields and those paths found in
-// raw: its condition, and when that is true its fingerprint, distinct and tally paths. A rule that fails, or anything not readable this
+// raw: its condition (through its recent verdicts on the same inputs, verdicts.go), and when
+// that is true its fingerprint, distinct and tally paths. A rule that fails, or anything not readable this
 // way (a sign-in, whose outcome is in its payload; a kept value a decoder may have repaired;
 // payloads a decoder could read otherwise), is "not known".
 //
@@ -35,7 +36,7 @@ func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, 
 	var s *clearScratch
 	defer func() {
 		if s != nil {
-			*s = clearScratch{}
+			*s = clearScratch{key: s.key[:0]}
 			clearScratches.Put(s)
 		}
 	}()
@@ -56,7 +57,8 @@ func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, 
 			s.ev = eventValue{rec: &s.rec, trees: d.Engine.treesFor(fields.EventName)}
 			s.act.ev = &s.ev
 		}
-		matched, err := c.eval(&s.act)
+		matched, key, err := c.evalCached(&s.act, s.key)
+		s.key = key
 		if err != nil {
 			return dst[:n], false
 		}

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	json "github.com/goccy/go-json"
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
@@ -159,6 +158,8 @@ func (p *payloadTrees) allWhole() {
 // reads is what one rule's expressions read of `event`.
 type reads struct {
 	payloads payloadTrees
+	// fields: the PrefilterFields read (a bit per field).
+	fields uint16
 	// other: something beyond PrefilterFields and payload paths (another field, an object,
 	// event itself handed to a function).
 	other bool
@@ -187,6 +188,7 @@ func (r *reads) walk(e ast.Expr) {
 		// userIdentity.accountId: both PrefilterFields).
 		if call.FunctionName() == "externalAccount" && !call.IsMemberFunction() && len(args) == 2 &&
 			args[0].Kind() == ast.IdentKind && args[0].AsIdent() == "event" {
+			r.fields |= 1<<fRecipientAccountID | 1<<fIdentityAccountID
 			r.walk(args[1])
 			return
 		}
@@ -328,7 +330,9 @@ func (r *reads) path(path []string) {
 			return
 		}
 	}
-	if _, ok := prefilterField(strings.Join(path, ".")); !ok {
+	if f, ok := prefilterField(strings.Join(path, ".")); ok {
+		r.fields |= 1 << f
+	} else {
 		r.other = true
 	}
 }
@@ -456,16 +460,9 @@ func pick(sc *logfile.Scanner, b []byte, i int, t *pathTree) (any, int, error) {
 		if err != nil {
 			return nil, 0, keyErr(err)
 		}
-		name := b[i+1 : kend-1]
-		var child *pathTree
-		if bytes.IndexByte(name, '\\') < 0 {
-			child = t.keys[string(name)]
-		} else {
-			var s string
-			if err := json.Unmarshal(b[i:kend], &s); err != nil {
-				return nil, 0, err
-			}
-			child = t.keys[s]
+		child, err := member(t, b[i:kend])
+		if err != nil {
+			return nil, 0, err
 		}
 		if i = logfile.SkipSpace(b, kend); i >= len(b) || b[i] != ':' {
 			return nil, 0, logfile.Syntax(i, "want ':' after an object key")
@@ -703,6 +700,7 @@ type clearScratch struct {
 	rec trail.Record
 	ev  eventValue
 	act activation
+	key []byte // a verdict's input key (verdicts.go)
 }
 
 var clearScratches = sync.Pool{New: func() any { return new(clearScratch) }}
