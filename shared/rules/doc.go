@@ -49,7 +49,9 @@
 // only along the paths the rules that may run on the record read, however it is decoded. And
 // Detector.Known (known.go) judges a record from its kept fields and those paths, found in its
 // raw JSON, without decoding it: the aggregator decodes only records that raise a finding the
-// file has no alert of yet. Each shortcut has a test that it finds what decoding everything
-// finds (TestPrefilterNeverSkipsAMatch, TestPayloadPathsAgreeWithDecodingWhole,
-// TestKnownAgreesWithDetect, FuzzPayloadPaths).
+// file has no alert of yet. There a rule's condition is evaluated once per distinct input
+// (verdicts.go): its recent verdicts are kept by exactly what it reads. Each shortcut has a
+// test that it finds what decoding everything finds (TestPrefilterNeverSkipsAMatch,
+// TestPayloadPathsAgreeWithDecodingWhole, TestKnownAgreesWithDetect,
+// TestVerdictKeysDecideTheCondition, FuzzPayloadPaths).
 package rules
