@@ -64,6 +64,106 @@ func DigestLedger(t *testing.T, newLedger NewLedger) {
 	t.Run("OnceUnderRaces", func(t *testing.T) { digestOnceUnderRaces(t, newLedger) })
 	t.Run("FlushRetriesFailedPublish", func(t *testing.T) { digestFlushRetriesFailedPublish(t, newLedger) })
 	t.Run("AfterFailedCarrier", func(t *testing.T) { digestAfterFailedCarrier(t, newLedger) })
+	t.Run("FoldRetriedAfterItLandedCountsOnce", func(t *testing.T) { foldRetriedCountsOnce(t, newLedger) })
+}
+
+// FoldFault is a failure of a fold's write that a ledger must recover from without counting
+// the folded alert twice.
+type FoldFault int
+
+// The fold faults a store can inject (FoldFaulter).
+const (
+	// FoldRetried: the write lands and is sent again, the ledger seeing the second answer, as
+	// when the SDK retries a call whose reply was lost (a 500, a reset connection).
+	FoldRetried FoldFault = iota + 1
+	// FoldReplyLost: the write lands but the ledger sees an error, so the claim fails and
+	// Lambda redelivers the alert.
+	FoldReplyLost
+)
+
+func (f FoldFault) String() string {
+	return [...]string{"redelivered after the fold", "retried by the SDK", "reply lost, alert redelivered"}[f]
+}
+
+// FoldFaulter is a ledger under test whose store can fail the next fold's write after it
+// landed (the DynamoDB ledger, through a client that replays or drops the reply). The memory
+// and SQLite ledgers decide a claim in one critical section or one transaction: a fold lands
+// with its event's claim or not at all, so they need no faults: for them the case is a
+// redelivery after the fold.
+type FoldFaulter interface {
+	FaultNextFold(f FoldFault)
+}
+
+// foldRetriedCountsOnce: with a flood capped at 1, an alert's fold lands and its write is
+// retried (by the SDK, or by Lambda redelivering the alert after the claim failed); the retry
+// is folded, not sent, and the digest the next window's alert carries counts it once: +2 for
+// the two alerts folded, never +3.
+func foldRetriedCountsOnce(t *testing.T, newLedger NewLedger) {
+	faults := []FoldFault{0} // a store without faults: the redelivery alone
+	if _, ok := newLedger(t, floodOptions(1)).(FoldFaulter); ok {
+		faults = []FoldFault{FoldRetried, FoldReplyLost}
+	}
+	for _, fault := range faults {
+		t.Run(fault.String(), func(t *testing.T) {
+			ctx := context.Background()
+			l := newDigestLedger(t, newLedger, floodOptions(1))
+			faulter, injects := l.(FoldFaulter)
+			claim := func(id, ip string, at time.Duration) (alert.Alert, alert.Claim, error) {
+				a := AlertFor(id)
+				a.SourceIP = ip
+				c, err := l.Claim(ctx, &a, T0.Add(at), T0.Add(at+30*time.Second))
+				return a, c, err
+			}
+			a, c, err := claim("e1", "198.51.100.1", 0)
+			if err != nil || c.Action != alert.Send {
+				t.Fatalf("first alert: %v %v", c.Action, err)
+			}
+			if err := l.Commit(ctx, &a, c); err != nil {
+				t.Fatal(err)
+			}
+
+			if injects && fault != 0 {
+				faulter.FaultNextFold(fault)
+			}
+			_, c, err = claim("f1", "198.51.100.2", time.Minute)
+			switch {
+			case injects && fault == FoldReplyLost:
+				if err == nil {
+					t.Fatalf("fold whose reply was lost: %v, want an error (so the alert is redelivered)", c.Action)
+				}
+			case err != nil || c.Action != alert.Suppress || !c.Fold:
+				t.Fatalf("fold: %v fold=%v %v, want a fold", c.Action, c.Fold, err)
+			}
+			// The redelivery: folded (its first claim failed) or a duplicate (it was done), never sent.
+			_, c, err = claim("f1", "198.51.100.2", 2*time.Minute)
+			if err != nil || !(c.Action == alert.Duplicate || c.Action == alert.Suppress && c.Fold) {
+				t.Fatalf("redelivered fold: %v fold=%v %v, want folded or duplicate", c.Action, c.Fold, err)
+			}
+			if _, c, err = claim("f1", "198.51.100.2", 3*time.Minute); err != nil || c.Action != alert.Duplicate {
+				t.Fatalf("second redelivery: %v %v, want duplicate", c.Action, err)
+			}
+			if _, c, err = claim("f2", "198.51.100.3", 4*time.Minute); err != nil || c.Action != alert.Suppress || !c.Fold {
+				t.Fatalf("next fold: %v fold=%v %v", c.Action, c.Fold, err)
+			}
+			if f, ok := l.(folder); ok {
+				if n := f.Folded(&a); n != 2 {
+					t.Errorf("folded %d, want 2", n)
+				}
+			}
+
+			a, c, err = claim("after", "198.51.100.9", 61*time.Minute)
+			if err != nil || c.Action != alert.Send {
+				t.Fatalf("after the window: %v %v", c.Action, err)
+			}
+			if c.Folded != 2 || c.FoldedFrom != "198.51.100.0/24" || !c.FoldedSince.Equal(T0.Add(time.Minute)) {
+				t.Errorf("digest +%d from %q since %v, want +2 from the /24 since 10:03: each folded alert once",
+					c.Folded, c.FoldedFrom, c.FoldedSince)
+			}
+			if err := l.Commit(ctx, &a, c); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }
 
 func newDigestLedger(t *testing.T, newLedger NewLedger, o alert.LedgerOptions) alert.Ledger {

@@ -6,7 +6,14 @@ package alert_test
 // the SQLite stores. This is an external test package: storecontract imports alert.
 
 import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/trailguard/trailguard/internal/storecontract"
 	"github.com/trailguard/trailguard/shared/alert"
@@ -30,12 +37,56 @@ var ledgerStores = []struct {
 		name: "dynamodb",
 		new: func(t *testing.T, o alert.LedgerOptions) alert.Ledger {
 			client := testenv.DynamoDB(t)
-			return &alert.DynamoDBLedger{Client: client, Table: testenv.CreateTable(t, client, "AlertStateTable"), Options: o}
+			faulty := &foldFaults{DynamoDBAPI: client}
+			return &faultyDynamoLedger{
+				DynamoDBLedger: &alert.DynamoDBLedger{Client: faulty, Table: testenv.CreateTable(t, client, "AlertStateTable"), Options: o},
+				faults:         faulty,
+			}
 		},
 		counts: func(t *testing.T, l alert.Ledger, a *alert.Alert) (int, int) {
-			return alert.DynamoCounts(t, l.(*alert.DynamoDBLedger), a)
+			return alert.DynamoCounts(t, l.(*faultyDynamoLedger).DynamoDBLedger, a)
 		},
 	},
+}
+
+// faultyDynamoLedger is the DynamoDB ledger over a client that can fail the next fold after it
+// landed (storecontract.FoldFaulter); without a fault it is the ledger as deployed.
+type faultyDynamoLedger struct {
+	*alert.DynamoDBLedger
+	faults *foldFaults
+}
+
+// FaultNextFold implements storecontract.FoldFaulter.
+func (l *faultyDynamoLedger) FaultNextFold(f storecontract.FoldFault) {
+	l.faults.mu.Lock()
+	defer l.faults.mu.Unlock()
+	l.faults.next = f
+}
+
+// foldFaults passes every call to the real client; the fold's UpdateItem (the one that ADDs
+// to folded) after FaultNextFold is applied, then sent again (FoldRetried: what the SDK does
+// after a lost reply) or answered with a reset connection (FoldReplyLost).
+type foldFaults struct {
+	alert.DynamoDBAPI
+	mu   sync.Mutex
+	next storecontract.FoldFault
+}
+
+func (f *foldFaults) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	var fault storecontract.FoldFault
+	if strings.Contains(aws.ToString(in.UpdateExpression), "ADD folded") {
+		f.mu.Lock()
+		fault, f.next = f.next, 0
+		f.mu.Unlock()
+	}
+	out, err := f.DynamoDBAPI.UpdateItem(ctx, in, opts...)
+	if err != nil || fault == 0 {
+		return out, err
+	}
+	if fault == storecontract.FoldRetried {
+		return f.DynamoDBAPI.UpdateItem(ctx, in, opts...)
+	}
+	return nil, fmt.Errorf("operation error DynamoDB: UpdateItem: read tcp 127.0.0.1:41234->127.0.0.1:8000: connection reset by peer (injected after the write landed)")
 }
 
 func TestLedgerContract(t *testing.T) {

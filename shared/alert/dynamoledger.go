@@ -2,8 +2,11 @@ package alert
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -35,7 +38,9 @@ type DynamoDBAPI interface {
 //	                     d_folded, d_first, d_addrs, d_pfxs: the digest the opener is sending;
 //	                     meta (JSON): the last folded alert's identity, for a flushed digest;
 //	                     due_win: the window whose due entry is recorded; x_token, x_lease,
-//	                     x_folded, x_first, x_addrs, x_pfxs, x_meta: the digest a flush holds
+//	                     x_folded, x_first, x_addrs, x_pfxs, x_meta: the digest a flush holds;
+//	                     folds, folds_old (string sets, bounded): the alerts folded lately
+//	                     (foldID), so a fold retried after it landed is not counted again
 //	due#<YYYY-MM-DDTHH:MM> floods (string set of "<flood key>@<window start ms>"): the floods
 //	                     whose window ends in these 5 minutes (DigestBucket), for the flush
 type DynamoDBLedger struct {
@@ -68,7 +73,7 @@ func (l *DynamoDBLedger) Claim(ctx context.Context, a *Alert, now, leaseUntil ti
 			if !admitted {
 				c.Action, c.Fold, c.Folded = Suppress, true, 1
 				if err := l.unclaimFingerprint(ctx, a, c.Token); err != nil {
-					return c, l.undoEvent(ctx, a, c, err) // the retry folds it again: at worst counted twice
+					return c, l.undoEvent(ctx, a, c, err) // the retry finds its fold (foldID): counted once
 				}
 				if a.EventID != "" {
 					if err := l.finishEvent(ctx, a, c.Token); err != nil {
@@ -326,6 +331,11 @@ var none = &types.AttributeValueMemberSS{Value: []string{"-"}}
 // item: open the window (moving the last window's digest to d_* for this claim), count the
 // alert in it, or fold it. Each write's condition says which state it applies to, so
 // concurrent invocations agree; a lost race tries the next state.
+//
+// Every write is also conditioned on the alert not being among the flood's recent folds
+// (foldID in folds or folds_old): a fold the SDK retried after DynamoDB had applied it, or an
+// alert redelivered after its fold landed but before its claim was recorded (its event's claim
+// undone on a later error), finds its fold and is folded once, not counted again nor sent.
 func (l *DynamoDBLedger) admit(ctx context.Context, a *Alert, c *Claim, now time.Time) (bool, error) {
 	limit := l.Options.floodCap()
 	if limit == 0 {
@@ -333,6 +343,7 @@ func (l *DynamoDBLedger) admit(ctx context.Context, a *Alert, c *Claim, now time
 	}
 	key := map[string]types.AttributeValue{"pk": str(floodKey(a))}
 	cutoff, exp := num(now.Add(-l.Options.Window).UnixMilli()), num(l.fingerprintExpiry(now))
+	fid := foldID(a, c.Token)
 	for round := 0; round < maxClaimRounds; round++ {
 		out, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(l.Table), Key: key,
@@ -340,10 +351,10 @@ func (l *DynamoDBLedger) admit(ctx context.Context, a *Alert, c *Claim, now time
 				" d_folded = if_not_exists(folded, :zero), d_first = if_not_exists(first_folded, :zero)," +
 				" d_addrs = if_not_exists(addrs, :none), d_pfxs = if_not_exists(pfxs, :none)" +
 				" REMOVE folded, first_folded, addrs, pfxs"),
-			ConditionExpression: aws.String("attribute_not_exists(pk) OR win_start <= :cutoff"),
+			ConditionExpression: aws.String("(attribute_not_exists(pk) OR win_start <= :cutoff)" + notFolded),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":now": num(now.UnixMilli()), ":token": str(c.Token), ":one": num(1), ":zero": num(0), ":none": none,
-				":kind": str(a.Kind), ":account": str(orDash(a.Account)), ":exp": exp, ":cutoff": cutoff,
+				":kind": str(a.Kind), ":account": str(orDash(a.Account)), ":exp": exp, ":cutoff": cutoff, ":fid": str(fid),
 			},
 			ReturnValues: types.ReturnValueAllNew,
 		})
@@ -365,9 +376,9 @@ func (l *DynamoDBLedger) admit(ctx context.Context, a *Alert, c *Claim, now time
 		out, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(l.Table), Key: key,
 			UpdateExpression:    aws.String("SET expires_at = :exp ADD sent :one"),
-			ConditionExpression: aws.String("win_start > :cutoff AND sent < :cap"),
+			ConditionExpression: aws.String("win_start > :cutoff AND sent < :cap" + notFolded),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":one": num(1), ":exp": exp, ":cutoff": cutoff, ":cap": num(int64(limit)),
+				":one": num(1), ":exp": exp, ":cutoff": cutoff, ":cap": num(int64(limit)), ":fid": str(fid),
 			},
 			ReturnValues: types.ReturnValueAllNew,
 		})
@@ -382,25 +393,120 @@ func (l *DynamoDBLedger) admit(ctx context.Context, a *Alert, c *Claim, now time
 		if !isConditionFailed(err) {
 			return false, fmt.Errorf("count alert %s in its flood window: %w", a.Kind, err)
 		}
-		out, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: aws.String(l.Table), Key: key,
-			UpdateExpression:    aws.String("SET expires_at = :exp, first_folded = if_not_exists(first_folded, :now), meta = :meta ADD folded :one"),
-			ConditionExpression: aws.String("win_start > :cutoff AND sent >= :cap"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":one": num(1), ":exp": exp, ":cutoff": cutoff, ":cap": num(int64(limit)), ":now": num(now.UnixMilli()),
-				":meta": str(encodeMeta(a)),
-			},
-			ReturnValues: types.ReturnValueAllNew,
-		})
-		if err == nil {
-			return false, errors.Join(l.recordDue(ctx, a, out.Attributes), l.rememberSource(ctx, a, key))
-		}
-		if !isConditionFailed(err) {
-			return false, fmt.Errorf("fold alert %s: %w", a.Kind, err)
+		flood, res, err := l.fold(ctx, a, key, fid, now, limit)
+		switch {
+		case err != nil:
+			return false, err
+		case res == foldedNow || (res == foldedBefore && intAttr(flood, "folded") > 0):
+			// A retry files the due entry and the source again (both sets: harmless), as its
+			// first attempt may have failed before them. Should the flood have opened a new
+			// window meanwhile that folds too, the source lands in that window's summary.
+			return false, errors.Join(l.recordDue(ctx, a, flood), l.rememberSource(ctx, a, key))
+		case res == foldedBefore:
+			return false, nil // its window's folds went to a digest already: nothing to file
 		}
 		// The window changed between the writes (it lapsed, or a claim was released): again.
 	}
 	return false, fmt.Errorf("flood control of alert %s: state kept changing under %d attempts", a.Kind, maxClaimRounds)
+}
+
+// maxFoldIDs bounds each of a flood's two sets of recent fold IDs (folds, folds_old): the
+// flood item remembers the last 50 to 100 folds, 1.2 KB at most (12 bytes an ID), so a
+// fold's write stays within a WCU or two more however long the flood. A retry that comes after
+// 50 more folds of its flood (an SDK retry comes within seconds; a redelivery within minutes)
+// is counted again: bounded memory trades that for a small item.
+//
+// Why a set on the flood item and not a per-alert marker item written with the fold in one
+// TransactWriteItems (exact for as long as the marker lives): a transaction costs twice the
+// write units of both items on every fold of a flood, the hottest write of the ledger, and
+// dynalite, which the ledger is tested against, has no transactions. The set keeps the fold a
+// single conditional UpdateItem, which is exactly-once for every retry inside its bound.
+const maxFoldIDs = 50
+
+// notFolded conditions a flood write on the alert (:fid) not being among the recent folds
+// (contains on a missing set is false).
+const notFolded = " AND NOT contains(folds, :fid) AND NOT contains(folds_old, :fid)"
+
+// foldID identifies one alert among its flood's recent folds: the event's finding (DedupeKey)
+// when the alert has an event ID, so a redelivery of the event is recognized; else the claim's
+// token, which the SDK's own retries of the write share. It is a 72-bit hash (12 characters),
+// so the sets stay small; two alerts of one flood colliding among 100 is a 1e-18 chance.
+func foldID(a *Alert, token string) string {
+	id := "tok#" + token
+	if a.EventID != "" {
+		id = "ev#" + a.DedupeKey()
+	}
+	sum := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+// foldResult is what fold did.
+type foldResult int
+
+const (
+	foldChanged  foldResult = iota // not folded: the window is not capped (any more); decide again
+	foldedNow                      // counted now
+	foldedBefore                   // a retry of a fold that landed: counted before, not again
+)
+
+// fold counts the alert in its capped flood window once: it adds its foldID to the recent
+// folds with the count. When the write's condition fails, the item says why: the alert was
+// folded already (its retry: success, nothing counted again), the set of recent folds is full
+// (it becomes folds_old and a new set starts with this fold, in one write), or the window
+// changed. It returns the flood item as the fold left it (or as it is, for a retry), for
+// recordDue.
+func (l *DynamoDBLedger) fold(ctx context.Context, a *Alert, key map[string]types.AttributeValue, fid string, now time.Time, limit int) (map[string]types.AttributeValue, foldResult, error) {
+	values := map[string]types.AttributeValue{
+		":one": num(1), ":exp": num(l.fingerprintExpiry(now)), ":cutoff": num(now.Add(-l.Options.Window).UnixMilli()),
+		":cap": num(int64(limit)), ":now": num(now.UnixMilli()), ":meta": str(encodeMeta(a)),
+		":fid": str(fid), ":fids": &types.AttributeValueMemberSS{Value: []string{fid}},
+		":maxids": num(maxFoldIDs),
+	}
+	out, err := l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(l.Table), Key: key,
+		UpdateExpression: aws.String("SET expires_at = :exp, first_folded = if_not_exists(first_folded, :now), meta = :meta" +
+			" ADD folded :one, folds :fids"),
+		ConditionExpression:                 aws.String("win_start > :cutoff AND sent >= :cap AND (attribute_not_exists(folds) OR size(folds) < :maxids)" + notFolded),
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return out.Attributes, foldedNow, nil
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return nil, foldChanged, fmt.Errorf("fold alert %s: %w", a.Kind, err)
+	}
+	item := ccf.Item
+	if item == nil { // older DynamoDB-compatible servers do not return the item: read it
+		got, err := l.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(l.Table), Key: key, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return nil, foldChanged, fmt.Errorf("read flood of alert %s: %w", a.Kind, err)
+		}
+		item = got.Item
+	}
+	switch {
+	case slices.Contains(setAttr(item, "folds"), fid) || slices.Contains(setAttr(item, "folds_old"), fid):
+		return item, foldedBefore, nil // a ConditionalCheckFailed that means "done already"
+	case len(setAttr(item, "folds")) < maxFoldIDs:
+		return nil, foldChanged, nil // not a full set: the window changed
+	}
+	out, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(l.Table), Key: key,
+		UpdateExpression: aws.String("SET expires_at = :exp, first_folded = if_not_exists(first_folded, :now), meta = :meta," +
+			" folds_old = folds, folds = :fids ADD folded :one"),
+		ConditionExpression:       aws.String("win_start > :cutoff AND sent >= :cap AND size(folds) >= :maxids" + notFolded),
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	switch {
+	case err == nil:
+		return out.Attributes, foldedNow, nil
+	case isConditionFailed(err):
+		return nil, foldChanged, nil // the item changed meanwhile: decide again (a retry finds its fold then)
+	}
+	return nil, foldChanged, fmt.Errorf("fold alert %s: %w", a.Kind, err)
 }
 
 // rememberSource adds a folded alert's source to the flood's address sets, up to
