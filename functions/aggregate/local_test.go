@@ -7,6 +7,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -190,5 +191,82 @@ func TestDirObjects(t *testing.T) {
 	}
 	if _, _, err := d.Open(context.Background(), objectevent.Object{Bucket: "b", Key: "AWSLogs/none.json"}); !errors.Is(err, errGone) {
 		t.Errorf("missing file: error %v, want errGone", err)
+	}
+}
+
+// deniedRunInstances is n CloudTrail records of the intern's ec2:RunInstances refused
+// (Client.UnauthorizedOperation) from one address, a few seconds apart from 10:20:00 UTC, event
+// IDs numbered from first: matches of unauthorized-api-call (threshold 10 in 10 minutes), all in
+// its 10:20 window, as a JSON-lines log file.
+func deniedRunInstances(t *testing.T, dir, name string, first, n int) string {
+	t.Helper()
+	var b strings.Builder
+	for i := first; i < first+n; i++ {
+		fmt.Fprintf(&b, `{"eventVersion":"1.10","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEID1234567","arn":"arn:aws:iam::111122223333:user/intern","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEKEY123456","userName":"intern"},`+
+			`"eventTime":"2026-11-20T10:20:%02dZ","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.77",`+
+			`"userAgent":"aws-cli/2.22.4 md/command#ec2.run-instances","errorCode":"Client.UnauthorizedOperation","errorMessage":"You are not authorized to perform this operation.",`+
+			`"requestParameters":{"instanceType":"t3.micro"},"responseElements":null,"requestID":"0f5c1c38-6a4e-4d38-9d1b-4c8b2a6f%04d","eventID":"6b1f3d2e-8c4a-4e7b-9f0d-2a5c7e9b%04d",`+
+			`"readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}`+"\n", i*3, i, i)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestLogFileThresholdCountsLiveInTheState: with -state DIR the log-file rules' threshold
+// counts are the state's (main picks localstate's RuleCounter), so local runs over one state
+// add up: 6 denied calls in one run and 6 more in the next raise unauthorized-api-call in the
+// second run, once. A file replayed in a second run adds nothing (its event IDs are counted
+// already): 6 + the same 6 raise nothing, and 4 new denials then cross at 10, which shows the
+// state held 6, not 12. Without -state each run counts on its own and nothing crosses.
+func TestLogFileThresholdCountsLiveInTheState(t *testing.T) {
+	bin := localtest.Build(t)
+	env := []string{"AWS_LAMBDA_RUNTIME_API=", "COUNTERS_TABLE=", "ALERT_TOPIC_ARN=", "ALERT_STATE_TABLE=", "LOG_FILE_RULES=all"}
+	type run struct {
+		first, n  int // the denied calls of the run's file: event IDs first… first+n-1
+		wantAlert int // unauthorized-api-call alerts this run prints
+	}
+	tests := []struct {
+		name  string
+		state bool
+		runs  []run
+	}{
+		{"halves of the threshold in two runs", true, []run{{0, 6, 0}, {6, 6, 1}}},
+		{"a file replayed does not count twice", true, []run{{0, 6, 0}, {0, 6, 0}, {6, 4, 1}}},
+		{"without -state each run counts alone", false, []run{{0, 6, 0}, {6, 6, 0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			state := filepath.Join(dir, "state")
+			for i, r := range tt.runs {
+				// A replayed file is the same file, read again: same path, same content.
+				path := deniedRunInstances(t, dir, fmt.Sprintf("denied-%d-%d.jsonl", r.first, r.n), r.first, r.n)
+				args := []string{"-json", "-file", path}
+				if tt.state {
+					args = append([]string{"-state", state}, args...)
+				}
+				res := localtest.Run(t, bin, args, env, "")
+				if res.Exit != 0 {
+					t.Fatalf("run %d: exit %d\nstdout:\n%s\nstderr:\n%s", i+1, res.Exit, res.Stdout, res.Stderr)
+				}
+				alerts := 0
+				for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
+					var obj map[string]any
+					if err := json.Unmarshal([]byte(line), &obj); err != nil {
+						t.Fatalf("run %d: stdout line is not JSON: %s", i+1, line)
+					}
+					if obj["kind"] == "unauthorized-api-call" {
+						alerts++
+					}
+				}
+				if alerts != r.wantAlert {
+					t.Errorf("run %d (denials %d…%d): %d unauthorized-api-call alerts, want %d\nstdout:\n%s",
+						i+1, r.first, r.first+r.n-1, alerts, r.wantAlert, res.Stdout)
+				}
+			}
+		})
 	}
 }
