@@ -11,7 +11,9 @@ import (
 
 // checkFields fails when the parser accepts a record, does not call it ambiguous, and keeps a
 // prefilter field (rules.PrefilterFields) other than trail.DecodeRecord reads it: the rules'
-// prefilter would then judge a record by the wrong values. A value that is not valid UTF-8 as
+// prefilter would then judge a record by the wrong values. So it does when the parser says it
+// located the payloads (PayloadsLocated) and one of them, or a non-empty eventID, is not the
+// decoder's. A value that is not valid UTF-8 as
 // kept (the decoder repairs it) is left out: the prefilter's literals are valid UTF-8 without
 // U+FFFD, so it compares the same either way.
 func checkFields(t *testing.T, b []byte) (accepted, ambiguous bool) {
@@ -44,6 +46,28 @@ func checkFields(t *testing.T, b []byte) (accepted, ambiguous bool) {
 	} {
 		if f.got != f.want && utf8.ValidString(f.got) {
 			t.Fatalf("record %q: %s kept as %q, decoded as %q", in[:end], f.name, f.got, f.want)
+		}
+	}
+	// The payloads and eventID, where the parser located them: the decoder's too.
+	if p.PayloadsLocated() {
+		for _, f := range []struct {
+			name      string
+			got, want []byte
+		}{
+			{"requestParameters", kept.RequestParameters, rec.RequestParameters},
+			{"responseElements", kept.ResponseElements, rec.ResponseElements},
+			{"additionalEventData", kept.AdditionalEventData, rec.AdditionalEventData},
+			{"serviceEventDetails", kept.ServiceEventDetails, rec.ServiceEventDetails},
+			{"addendum", kept.Addendum, rec.Addendum},
+			{"edgeDeviceDetails", kept.EdgeDeviceDetails, rec.EdgeDeviceDetails},
+			{"insightDetails", kept.InsightDetails, rec.InsightDetails},
+		} {
+			if string(f.got) != string(f.want) {
+				t.Fatalf("record %q: %s located as %q, decoded as %q", in[:end], f.name, f.got, f.want)
+			}
+		}
+		if kept.EventID != "" && kept.EventID != rec.EventID {
+			t.Fatalf("record %q: eventID located as %q, decoded as %q", in[:end], kept.EventID, rec.EventID)
 		}
 	}
 	return true, false
@@ -80,6 +104,7 @@ func TestParserFieldsAgreeWithDecode(t *testing.T) {
 		{"on behalf of", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1","identityStoreArn":"a"}}}`, false},
 		{"case-folded on behalf of", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"UserID":"u-1"}}}`, true},
 		{"on behalf of twice", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1"},"onBehalfOf":{}}}`, true},
+		{"payloads and eventID", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"Root"},"requestParameters":{"a":[1,"}"]},"responseElements":null,"addendum":"s","eventID":"e-1"}`, false},
 		{"duplicate identity", `{"eventTime":"2026-11-20T07:58:43Z","eventName":"X","recipientAccountId":"1","userIdentity":{"type":"IAMUser"},"userIdentity":{"arn":"a"}}`, true},
 	}
 	for _, tt := range tests {
@@ -96,7 +121,7 @@ func TestParserFieldsAgreeWithDecode(t *testing.T) {
 }
 
 // FuzzParserFields: on any record the parser accepts and does not call ambiguous, its kept
-// prefilter fields are trail.DecodeRecord's.
+// prefilter fields are trail.DecodeRecord's, and so are the payloads and eventID it located.
 func FuzzParserFields(f *testing.F) {
 	f.Add([]byte(fieldsRecord))
 	f.Fuzz(func(t *testing.T, b []byte) { checkFields(t, b) })

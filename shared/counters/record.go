@@ -2,8 +2,10 @@ package counters
 
 import (
 	"bytes"
+	"encoding/binary"
 	stdjson "encoding/json"
 	"fmt"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/trailguard/trailguard/shared/logfile"
@@ -32,6 +34,9 @@ type Record struct {
 // for arn; Python's json, like this parser, does not). A record without eventTime, eventName or
 // an account, with an eventTime trail.ParseTime refuses (an impossible date), or with a kept
 // field that is not a string, is malformed.
+//
+// In the same pass it notes where the record's payloads (trail.PayloadNames) and eventID lie, so
+// the detection rules need not scan the record again for them (PayloadsLocated).
 type Parser struct {
 	sc  logfile.Scanner
 	raw rawFields
@@ -47,6 +52,23 @@ type Parser struct {
 	// ambiguous: a kept member appears twice, or a member's key may name a kept field to a
 	// decoder that unescapes keys and matches them regardless of case (Ambiguous).
 	ambiguous, seenIdentity, seenOnBehalfOf bool
+
+	// pay: where the payloads and eventID lie, for consumers that read them (PayloadsLocated).
+	pay payloadSpans
+}
+
+// payloadSpans is where the record's payloads and eventID lie (PayloadsLocated): the values of
+// the top-level members so keyed, as slices of the buffer, noted in the pass that validates it.
+type payloadSpans struct {
+	payloads [len(trail.PayloadNames)][]byte // in trail.PayloadNames' order
+	eventID  []byte
+	// record is the last record parsed (nil when its parse failed), for the check of its
+	// top-level keys for a DEL byte (PayloadsLocated).
+	record []byte
+	// unlocated: a top-level key has escapes or bytes above 0x7f, or differs from a payload's
+	// only in letter case, or a payload is written twice. idBad: a key equal to eventID but
+	// for letter case, or eventID twice. delChecked: the DEL check has been made.
+	unlocated, idBad, delChecked bool
 }
 
 // rawFields are the string tokens found (quotes included), as slices of the buffer.
@@ -65,8 +87,10 @@ func (p *Parser) Record() *Record { return &p.rec }
 // invokedBy and onBehalfOf.userId), with the values trail.DecodeRecord gives them, unless
 // Ambiguous. They cover rules.PrefilterFields, so the detection rules can say whether a record
 // is worth decoding in full (rules.Engine.Admits), and the rest of an alert's fingerprint
-// (rules.Detector.Fingerprints). Valid until the next Parse, and only after a Parse
-// that succeeded.
+// (rules.Detector.Fingerprints). When PayloadsLocated, it also holds the payloads and eventID
+// (see there), so a consumer need not scan the record for them again; otherwise they are
+// unset or not to be trusted; each Parse sets or unsets them, so none outlives its record.
+// Valid until the next Parse, and only after a Parse that succeeded.
 func (p *Parser) Fields() *trail.Record { return &p.trec }
 
 // Ambiguous reports whether the last record's kept fields may not be what a full decoder reads
@@ -77,15 +101,57 @@ func (p *Parser) Fields() *trail.Record { return &p.trec }
 // record, and decode it in full instead.
 func (p *Parser) Ambiguous() bool { return p.ambiguous }
 
+// PayloadsLocated reports whether the last record's payloads (trail.PayloadNames) and eventID
+// were located in the pass that validated it, so a consumer may read them from Fields instead
+// of scanning the record again: its RequestParameters, ResponseElements, AdditionalEventData,
+// ServiceEventDetails, Addendum, EdgeDeviceDetails and InsightDetails are then the raw JSON
+// values of those members (absent ones nil), as trail.DecodeRecord reads them, and EventID
+// is the eventID when it is written once, exactly so keyed, as a string without escapes of
+// valid UTF-8 without U+FFFD (what a decoder gives unchanged), else empty.
+//
+// It is false, and those fields are not to be read (they are unset, or not what a decoder
+// reads), when a decoder could read a payload otherwise than by its exact key: a top-level
+// key has escapes or bytes outside printable ASCII, a key differs from a payload's only in
+// letter case (Go's decoders match keys regardless of case), or a payload is written twice;
+// and when the last Parse found invalid JSON. It is true for a record Parse returned with an
+// error on its fields only (logfile.RecordError.Record). CloudTrail's records are always
+// located. These are rules.locatePayloads' rules, which the rules' tests hold it to.
+//
+// Like the other fields, the payloads and EventID are views of the log reader's buffer: valid
+// until the next record is read, to be copied (strings.Clone) by anything that keeps them.
+func (p *Parser) PayloadsLocated() bool {
+	s := &p.pay
+	if s.record == nil || s.unlocated {
+		return false
+	}
+	// A DEL (0x7f) is printable to the key scanner, not to these rules: it is looked for
+	// here, in the rare record that holds one (a single vectorized pass), rather than in each
+	// key during the parse.
+	if !s.delChecked {
+		s.delChecked = true
+		if bytes.IndexByte(s.record, 0x7f) >= 0 && p.delKey(s.record) {
+			s.unlocated = true
+			p.setPayloads()
+			return false
+		}
+	}
+	return true
+}
+
 // Parse is a logfile.ParseFunc: it validates the record at b[i] and keeps its counter fields.
 // A valid record it cannot count (a field rule fails) is returned with its end and the error,
 // so the reader hands it out (logfile.RecordError.Record).
 func (p *Parser) Parse(b []byte, i int) (int, error) {
 	p.raw, p.fieldErr, p.ambiguous, p.seenIdentity, p.seenOnBehalfOf = rawFields{}, nil, false, false, false
+	p.pay = payloadSpans{}
 	end, err := p.object(b, i, topLevel)
 	if err != nil {
+		p.pay.unlocated = true
+		p.setPayloads()
 		return 0, err
 	}
+	p.pay.record = b[i:end:end]
+	p.setPayloads()
 	if p.fieldErr != nil {
 		return end, p.fieldErr
 	}
@@ -128,6 +194,9 @@ func (p *Parser) object(b []byte, i int, kind objectKind) (int, error) {
 		key := b[ks+1 : i-1]
 		if !plain && !printable(key) {
 			p.ambiguous = true // an escaped or non-ASCII key may name a kept field
+			if kind == topLevel {
+				p.pay.unlocated = true // or a payload
+			}
 		}
 		if i = logfile.SkipSpace(b, i); i >= len(b) {
 			return 0, logfile.ErrShort
@@ -221,10 +290,134 @@ func (p *Parser) topMember(key, b []byte, i int) (int, error) {
 	case "resources":
 		return p.resources(b, i)
 	}
-	if lookalike(key, topKeyLens, topKeys) {
-		p.ambiguous = true
+	// Most keys (eventVersion, userAgent, requestID, tlsDetails, …) stop at the length mask.
+	if len(key) < 64 && (topKeyLens|locatedLens)>>len(key)&1 != 0 {
+		if lookalike(key, topKeyLens, topKeys) {
+			p.ambiguous = true
+		}
+		if locatedLens>>len(key)&1 != 0 {
+			return p.locate(key, b, i)
+		}
 	}
 	return p.sc.Value(b, i)
+}
+
+// locate validates the value at b[i] of a top-level member whose key has the length of a
+// payload's or eventID's, and notes where it lies when the key is one of them. A key equal to
+// one but for letter case, which a decoder reads as it, or one written twice, is noted too
+// (PayloadsLocated). The folding compare runs only on a key of a name's length that is not
+// that name (readOnly, of addendum's length, where it stops at the first byte).
+func (p *Parser) locate(key, b []byte, i int) (int, error) {
+	end, err := p.sc.Value(b, i)
+	if err != nil {
+		return 0, err
+	}
+	s := &p.pay
+	if len(key) == len("eventID") {
+		if string(key) == "eventID" {
+			s.idBad = s.idBad || s.eventID != nil
+			s.eventID = b[i:end]
+			return end, nil
+		}
+		if foldEqual(key, "eventID") {
+			s.idBad = true // a decoder may read this one's value as eventID
+		}
+	}
+	for n := range trail.PayloadNames {
+		if name := trail.PayloadNames[n]; len(name) == len(key) {
+			if string(key) == name {
+				s.unlocated = s.unlocated || s.payloads[n] != nil
+				s.payloads[n] = b[i:end:end]
+				return end, nil
+			}
+			if foldEqual(key, name) {
+				s.unlocated = true
+				return end, nil
+			}
+		}
+	}
+	return end, nil
+}
+
+// setPayloads sets the payloads and EventID of the trail.Record Fields returns from the spans
+// noted, when they are located; otherwise it unsets them: a record's never outlive it.
+func (p *Parser) setPayloads() {
+	r, s := &p.trec, &p.pay
+	if s.unlocated {
+		r.RequestParameters, r.ResponseElements, r.AdditionalEventData, r.ServiceEventDetails = nil, nil, nil, nil
+		r.Addendum, r.EdgeDeviceDetails, r.InsightDetails, r.EventID = nil, nil, nil, ""
+		return
+	}
+	pl := &s.payloads
+	r.RequestParameters, r.ResponseElements, r.AdditionalEventData, r.ServiceEventDetails = pl[0], pl[1], pl[2], pl[3]
+	r.Addendum, r.EdgeDeviceDetails, r.InsightDetails = pl[4], pl[5], pl[6]
+	r.EventID = ""
+	if id := s.eventID; !s.idBad && len(id) > 2 && id[0] == '"' && plainText(id[1:len(id)-1]) {
+		r.EventID = unsafe.String(&id[1], len(id)-2)
+	}
+}
+
+// plainText reports whether a string token's content is its value, as a decoder gives it
+// unchanged: no escapes, valid UTF-8 without U+FFFD (which a decoder also writes for invalid
+// bytes, so a value holding it is not certainly the one written). Eight bytes at a time: it
+// runs on every record's eventID.
+func plainText(v []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var high uint64
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := binary.LittleEndian.Uint64(v[i:])
+		if s := x ^ '\\'*ones; (s-ones)&^s&highs != 0 { // a zero byte in s: a backslash in x
+			return false
+		}
+		high |= x
+	}
+	for ; i < len(v); i++ {
+		if v[i] == '\\' {
+			return false
+		}
+		high |= uint64(v[i])
+	}
+	return high&highs == 0 || utf8.Valid(v) && !bytes.Contains(v, replacementChar)
+}
+
+// replacementChar is U+FFFD in UTF-8.
+var replacementChar = []byte(string(utf8.RuneError))
+
+// delKey reports whether a top-level key of rec, one valid JSON object, holds a DEL byte
+// (not printable ASCII: PayloadsLocated). Any surprise in rec counts as one.
+func (p *Parser) delKey(rec []byte) bool {
+	i := logfile.SkipSpace(rec, 0)
+	if i >= len(rec) || rec[i] != '{' {
+		return true
+	}
+	if i = logfile.SkipSpace(rec, i+1); i < len(rec) && rec[i] == '}' {
+		return false
+	}
+	for i < len(rec) && rec[i] == '"' {
+		kend, _, err := logfile.Key(rec, i)
+		if err != nil {
+			return true
+		}
+		if bytes.IndexByte(rec[i+1:kend-1], 0x7f) >= 0 {
+			return true
+		}
+		if i = logfile.SkipSpace(rec, kend); i >= len(rec) || rec[i] != ':' {
+			return true
+		}
+		end, err := p.sc.Value(rec, logfile.SkipSpace(rec, i+1))
+		if err != nil {
+			return true
+		}
+		if i = logfile.SkipSpace(rec, end); i < len(rec) && rec[i] == '}' {
+			return false
+		}
+		if i >= len(rec) || rec[i] != ',' {
+			return true
+		}
+		i = logfile.SkipSpace(rec, i+1)
+	}
+	return true
 }
 
 // The kept members' keys, and a mask of their lengths (keys are shorter than 64 bytes).
@@ -236,6 +429,8 @@ var (
 	topKeyLens     = lengths(topKeys)
 	identityLens   = lengths(identityKeys)
 	onBehalfOfLens = lengths(onBehalfOfKeys)
+	// locatedLens: the lengths of the payloads' keys and eventID's (PayloadsLocated).
+	locatedLens = lengths(trail.PayloadNames[:]) | 1<<len("eventID")
 )
 
 func lengths(keys []string) uint64 {

@@ -296,3 +296,53 @@ func TestRefusedRecordsHandedOut(t *testing.T) {
 		}
 	}
 }
+
+// TestParserPayloadsPerRecord: the payloads and eventID Fields holds are the last record's,
+// never an earlier one's, and PayloadsLocated is false until a record was parsed, and after
+// invalid JSON. (rules.TestParserLocatesPayloadsAsLocatePayloads holds them to the rules'
+// locatePayloads on every kind of record.)
+func TestParserPayloadsPerRecord(t *testing.T) {
+	const (
+		head  = `{"eventTime":"2026-11-20T07:58:43Z","eventName":"RunInstances","recipientAccountId":"1"`
+		full  = head + `,"requestParameters":{"instanceType":"t3.micro"},"responseElements":null,"insightDetails":[1],"eventID":"e-1"}`
+		bare  = head + `}`
+		twice = head + `,"addendum":{},"addendum":{}}`
+	)
+	var p Parser
+	if p.PayloadsLocated() {
+		t.Fatal("PayloadsLocated before any record")
+	}
+	type want struct {
+		located                bool
+		request, response, ins string
+		eventID                string
+	}
+	for _, step := range []struct {
+		rec     string
+		invalid bool // invalid JSON: Parse fails
+		want    want
+	}{
+		{full, false, want{true, `{"instanceType":"t3.micro"}`, "null", "[1]", "e-1"}},
+		{bare, false, want{true, "", "", "", ""}},
+		{full, false, want{true, `{"instanceType":"t3.micro"}`, "null", "[1]", "e-1"}},
+		{twice, false, want{}},
+		{full, false, want{true, `{"instanceType":"t3.micro"}`, "null", "[1]", "e-1"}},
+		{head + `,"requestParameters":{"a":tru}}`, true, want{}},
+	} {
+		_, err := p.Parse([]byte(step.rec), 0)
+		if (err != nil) != step.invalid {
+			t.Fatalf("%s: Parse: %v", step.rec, err)
+		}
+		f := p.Fields()
+		got := want{p.PayloadsLocated(), string(f.RequestParameters), string(f.ResponseElements), string(f.InsightDetails), f.EventID}
+		if got != step.want {
+			t.Fatalf("%s:\n got %+v\nwant %+v", step.rec, got, step.want)
+		}
+		if f.AdditionalEventData != nil || f.ServiceEventDetails != nil || f.Addendum != nil || f.EdgeDeviceDetails != nil {
+			t.Fatalf("%s: a payload the record lacks is set", step.rec)
+		}
+		if !got.located && (f.RequestParameters != nil || f.ResponseElements != nil || f.InsightDetails != nil || f.EventID != "") {
+			t.Fatalf("%s: not located, but payloads are set", step.rec)
+		}
+	}
+}
