@@ -113,6 +113,10 @@ func (noFolding) Known(_ context.Context, _ *trail.Record, _ []byte, dst []strin
 	return dst, false
 }
 
+func (noFolding) KnownLocated(_ context.Context, _ *trail.Record, dst []string) ([]string, bool) {
+	return dst, false
+}
+
 func benchAggregate(b *testing.B, load func(testing.TB) (string, []byte), h *Handler) {
 	_, data := load(b)
 	trailgen.OneCore(b)

@@ -24,6 +24,9 @@ type detector interface {
 	// (rules.Detector.Known): a record that raises nothing, or whose findings the file has an
 	// alert of already, need not be decoded either.
 	Known(ctx context.Context, rec *trail.Record, raw []byte, dst []string) ([]string, bool)
+	// KnownLocated is Known for kept fields that hold the record's payloads and eventID
+	// already (counters.Parser.PayloadsLocated): the record is not read again.
+	KnownLocated(ctx context.Context, rec *trail.Record, dst []string) ([]string, bool)
 }
 
 // newDetector builds the same rules the rules function runs, so a record seen in real time and
@@ -127,7 +130,13 @@ func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d dete
 			f.filtered++
 			return nil
 		}
-		prints, ok := d.Known(ctx, fields, raw, f.prints[:0])
+		var prints []string
+		var ok bool
+		if p.PayloadsLocated() {
+			prints, ok = d.KnownLocated(ctx, fields, f.prints[:0])
+		} else {
+			prints, ok = d.Known(ctx, fields, raw, f.prints[:0])
+		}
 		f.prints = prints
 		switch {
 		case ok && len(prints) == 0:

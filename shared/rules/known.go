@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"strings"
 
 	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/trail"
@@ -29,6 +30,18 @@ import (
 // after all (not known, or its finding new to the caller), Detect counting it again changes
 // nothing. A count that fails is "not known": Detect meets the failure and reports it.
 func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, dst []string) (_ []string, ok bool) {
+	return d.known(ctx, fields, raw, false, dst)
+}
+
+// KnownLocated is Known for kept fields that hold the record's payloads and eventID already,
+// as locatePayloads sets them from its raw JSON (the log-file parser notes them in its pass:
+// counters.Parser.PayloadsLocated): the record need not be read again. Its strings may be
+// views of a read buffer; what is kept beyond the call is copied.
+func (d *Detector) KnownLocated(ctx context.Context, fields *trail.Record, dst []string) (_ []string, ok bool) {
+	return d.known(ctx, fields, nil, true, dst)
+}
+
+func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, located bool, dst []string) (_ []string, ok bool) {
 	if fields.EventType == "AwsConsoleSignIn" || fields.EventSource == "signin.amazonaws.com" || !cleanFields(fields) {
 		return dst, false
 	}
@@ -51,7 +64,7 @@ func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, 
 		if s == nil {
 			s = clearScratches.Get().(*clearScratch)
 			s.rec = *fields
-			if !locatePayloads(raw, &s.rec) {
+			if !located && !locatePayloads(raw, &s.rec) {
 				return dst[:n], false
 			}
 			s.ev = eventValue{rec: &s.rec, trees: d.Engine.treesFor(fields.EventName)}
@@ -74,7 +87,7 @@ func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, 
 			return dst[:n], false
 		}
 		a := alert.Alert{Kind: c.rule.ID, Account: fields.Account(), Principal: fields.UserIdentity.Principal(),
-			SourceIP: fields.SourceIPAddress, Cloud: fields.Cloud, EventID: s.rec.EventID, EventTime: t.UTC()}
+			SourceIP: fields.SourceIPAddress, Cloud: fields.Cloud, EventID: strings.Clone(s.rec.EventID), EventTime: t.UTC()}
 		if len(m.Fingerprint) > 0 {
 			a.FingerprintExtra = m.Fingerprint
 		}

@@ -145,10 +145,9 @@ const (
 	numPayloads
 )
 
-var payloadNames = [numPayloads]string{
-	"requestParameters", "responseElements", "additionalEventData", "serviceEventDetails",
-	"addendum", "edgeDeviceDetails", "insightDetails",
-}
+// payloadNames are trail.PayloadNames, in the order of the constants above (a different
+// length does not compile).
+var payloadNames [numPayloads]string = trail.PayloadNames
 
 func (e *eventValue) raw(i int) []byte {
 	r := e.rec
