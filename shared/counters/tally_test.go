@@ -181,3 +181,141 @@ func TestTallyHashCollision(t *testing.T) {
 		}
 	}
 }
+
+// TestTallyChunks: keys stored across many chunks, and keys longer than a chunk (each in a
+// chunk of its own), are counted and read back exactly; the strings of rows read half-way
+// stay unchanged while more keys are stored; and no chunk outgrows its place.
+func TestTallyChunks(t *testing.T) {
+	short := func(i int) Key {
+		return Key{Hour: "2026-11-20T08", Account: "111122223333", Principal: fmt.Sprint("arn:aws:iam::111122223333:user/u", i),
+			SourceIP: fmt.Sprint("198.51.100.", i%256), EventName: "GetObject", EventType: "AwsApiCall", Region: "us-east-1"}
+	}
+	// sized is a key whose stored form (length prefix and encoding) takes exactly size bytes.
+	sized := func(size int, fill string) Key {
+		for p := size; p > 0; p-- {
+			k := Key{Hour: "2026-11-20T08", Account: "111122223333", Principal: strings.Repeat(fill, p)}
+			if b := new(Tally).encode(&k); uvarintLen(len(b))+len(b) == size {
+				return k
+			}
+		}
+		t.Fatalf("no key of %d bytes", size)
+		return Key{}
+	}
+	type add struct {
+		key Key
+		n   int64
+	}
+	many := func(n int, passes int) []add { // n keys, key i added 1 + i%passes times, in passes
+		var adds []add
+		for p := range passes {
+			for i := range n {
+				if i%passes >= p {
+					adds = append(adds, add{short(i), 1})
+				}
+			}
+		}
+		return adds
+	}
+	cases := []struct {
+		name   string
+		adds   []add
+		stored func(Key) Key // the key an added one is counted under, when not itself
+	}{
+		{"many short keys", many(40_000, 3), nil},
+		{"a long key first", append(append([]add{{sized(chunkSize+100, "a"), 1}}, many(2_000, 1)...), add{sized(chunkSize+100, "a"), 2}), nil},
+		{"long keys between short ones", func() []add {
+			var adds []add
+			for i := range 6_000 {
+				adds = append(adds, add{short(i), 1})
+				if i%1_000 == 999 {
+					adds = append(adds, add{sized(chunkSize+1+i, "b"), 5}, add{short(i), 1})
+				}
+			}
+			return append(adds, many(6_000, 2)...)
+		}(), nil},
+		{"keys of a chunk's size and either side", []add{
+			{short(1), 1}, {sized(chunkSize-1, "c"), 1}, {sized(chunkSize, "d"), 1}, {sized(chunkSize+1, "e"), 1},
+			{short(2), 1}, {sized(chunkSize, "d"), 3}, {sized(chunkSize-1, "c"), 1}, {short(1), 1},
+		}, nil},
+		{"non-ASCII values and long lengths", func() []add {
+			var adds []add
+			for i := range 3_000 {
+				k := short(i)
+				k.Principal = strings.Repeat("é", 100+i%50) // two-byte length prefixes, bytes >= 0x80
+				adds = append(adds, add{k, int64(i%4 + 1)})
+				if i%7 == 0 {
+					adds = append(adds, add{k, 1})
+				}
+			}
+			return adds
+		}(), nil},
+		{"invalid UTF-8, repaired", func() []add {
+			var adds []add
+			for i := range 2_000 {
+				bad, good := short(i), short(i)
+				tail := strings.Repeat("x", i%200) // some values of 128 bytes or more
+				bad.Principal += "\xff" + tail
+				good.Principal += "\uFFFD" + tail
+				adds = append(adds, add{bad, 1}, add{good, 2}, add{bad, 3})
+			}
+			return adds
+		}(), func(k Key) Key {
+			k.Principal = strings.ReplaceAll(k.Principal, "\xff", "\uFFFD")
+			return k
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tl := NewTally()
+			want := map[Key]int64{}
+			var early []Row // read half-way: views of the tally's chunks
+			var clones []Key
+			for i, a := range c.adds {
+				if a.n == 1 {
+					tl.Add(&a.key)
+				} else {
+					tl.addCount(&a.key, a.n)
+				}
+				if c.stored != nil {
+					a.key = c.stored(a.key)
+				}
+				want[a.key] += a.n
+				if i == len(c.adds)/2 {
+					early = tl.Rows()
+					for _, r := range early {
+						k := r.Key
+						for _, p := range k.fields() {
+							*p = strings.Clone(*p)
+						}
+						clones = append(clones, k)
+					}
+				}
+			}
+			rows := tl.Rows()
+			if len(rows) != len(want) || tl.Len() != len(want) {
+				t.Fatalf("%d rows, Len %d, want %d", len(rows), tl.Len(), len(want))
+			}
+			for i, r := range rows {
+				if r.Count != want[r.Key] {
+					t.Errorf("%.80v: count %d, want %d", r.Key, r.Count, want[r.Key])
+				}
+				if i > 0 && compareKeys(&rows[i-1].Key, &r.Key) >= 0 {
+					t.Errorf("row %d is not after row %d", i, i-1)
+				}
+			}
+			for i, r := range early {
+				if r.Key != clones[i] {
+					t.Errorf("a row read half-way changed: %.80v, was %.80v", r.Key, clones[i])
+				}
+			}
+			if len(tl.chunks) > maxChunks {
+				t.Errorf("%d chunks", len(tl.chunks))
+			}
+			for i, ch := range tl.chunks {
+				if cap(ch) > chunkSize && len(ch) != cap(ch) { // only a long key's own chunk is longer
+					t.Errorf("chunk %d: %d bytes of %d", i, len(ch), cap(ch))
+				}
+			}
+		})
+	}
+}
