@@ -65,33 +65,8 @@ func DigestLedger(t *testing.T, newLedger NewLedger) {
 	t.Run("FlushRetriesFailedPublish", func(t *testing.T) { digestFlushRetriesFailedPublish(t, newLedger) })
 	t.Run("AfterFailedCarrier", func(t *testing.T) { digestAfterFailedCarrier(t, newLedger) })
 	t.Run("FoldRetriedAfterItLandedCountsOnce", func(t *testing.T) { foldRetriedCountsOnce(t, newLedger) })
-}
-
-// FoldFault is a failure of a fold's write that a ledger must recover from without counting
-// the folded alert twice.
-type FoldFault int
-
-// The fold faults a store can inject (FoldFaulter).
-const (
-	// FoldRetried: the write lands and is sent again, the ledger seeing the second answer, as
-	// when the SDK retries a call whose reply was lost (a 500, a reset connection).
-	FoldRetried FoldFault = iota + 1
-	// FoldReplyLost: the write lands but the ledger sees an error, so the claim fails and
-	// Lambda redelivers the alert.
-	FoldReplyLost
-)
-
-func (f FoldFault) String() string {
-	return [...]string{"redelivered after the fold", "retried by the SDK", "reply lost, alert redelivered"}[f]
-}
-
-// FoldFaulter is a ledger under test whose store can fail the next fold's write after it
-// landed (the DynamoDB ledger, through a client that replays or drops the reply). The memory
-// and SQLite ledgers decide a claim in one critical section or one transaction: a fold lands
-// with its event's claim or not at all, so they need no faults: for them the case is a
-// redelivery after the fold.
-type FoldFaulter interface {
-	FaultNextFold(f FoldFault)
+	t.Run("OpeningRetriedAfterItLandedCarriesTheDigest", func(t *testing.T) { openingRetriedCarriesDigest(t, newLedger) })
+	t.Run("CountRetriedAfterItLandedCountsOnce", func(t *testing.T) { countRetriedCountsOnce(t, newLedger) })
 }
 
 // foldRetriedCountsOnce: with a flood capped at 1, an alert's fold lands and its write is
@@ -99,15 +74,11 @@ type FoldFaulter interface {
 // is folded, not sent, and the digest the next window's alert carries counts it once: +2 for
 // the two alerts folded, never +3.
 func foldRetriedCountsOnce(t *testing.T, newLedger NewLedger) {
-	faults := []FoldFault{0} // a store without faults: the redelivery alone
-	if _, ok := newLedger(t, floodOptions(1)).(FoldFaulter); ok {
-		faults = []FoldFault{FoldRetried, FoldReplyLost}
-	}
-	for _, fault := range faults {
+	for _, fault := range faultsOf(t, newLedger) {
 		t.Run(fault.String(), func(t *testing.T) {
 			ctx := context.Background()
 			l := newDigestLedger(t, newLedger, floodOptions(1))
-			faulter, injects := l.(FoldFaulter)
+			faulter, injects := l.(WriteFaulter)
 			claim := func(id, ip string, at time.Duration) (alert.Alert, alert.Claim, error) {
 				a := AlertFor(id)
 				a.SourceIP = ip
@@ -123,11 +94,11 @@ func foldRetriedCountsOnce(t *testing.T, newLedger NewLedger) {
 			}
 
 			if injects && fault != 0 {
-				faulter.FaultNextFold(fault)
+				faulter.FaultNext(WriteFold, fault)
 			}
 			_, c, err = claim("f1", "198.51.100.2", time.Minute)
 			switch {
-			case injects && fault == FoldReplyLost:
+			case injects && fault == ReplyLost:
 				if err == nil {
 					t.Fatalf("fold whose reply was lost: %v, want an error (so the alert is redelivered)", c.Action)
 				}
@@ -483,5 +454,115 @@ func digestAfterFailedCarrier(t *testing.T, newLedger NewLedger) {
 	pub, clock := &Publisher{}, T0.Add(70*time.Minute)
 	if f, err := QuietSender(l, pub, &clock).FlushDigests(ctx, clock); err != nil || f.Sent != 1 || pub.Sent[0].Folded != 2 {
 		t.Fatalf("flush: %+v, %v, %v; want the +2 digest", f, err, pub.Sent)
+	}
+}
+
+// claimAt claims the alert of event id from ip at T0+at for l, failing the test on an error.
+func claimAt(t *testing.T, l alert.Ledger, id, ip string, at time.Duration) (alert.Alert, alert.Claim) {
+	t.Helper()
+	a := AlertFor(id)
+	a.SourceIP = ip
+	c, err := l.Claim(context.Background(), &a, T0.Add(at), T0.Add(at+30*time.Second))
+	if err != nil {
+		t.Fatalf("%s at +%s: %v", id, at, err)
+	}
+	return a, c
+}
+
+// openingRetriedCarriesDigest: with a flood capped at 1 that folded two alerts, the alert
+// after the window opens the next one and takes the digest; that opening lands and is retried
+// (by the SDK, or by Lambda redelivering the alert after the claim failed). The retry opens
+// nothing again and is not counted nor folded: it is the opener, sent carrying +2, and its
+// Commit settles the digest, so the next window's digest is +1 alone (the +2 not stranded,
+// carried again nor lost).
+func openingRetriedCarriesDigest(t *testing.T, newLedger NewLedger) {
+	for _, fault := range faultsOf(t, newLedger) {
+		t.Run(fault.String(), func(t *testing.T) {
+			ctx := context.Background()
+			l := newDigestLedger(t, newLedger, floodOptions(1))
+			a, c := claimAt(t, l, "e1", "198.51.100.1", 0)
+			if c.Action != alert.Send {
+				t.Fatalf("first alert: %v", c.Action)
+			}
+			if err := l.Commit(ctx, &a, c); err != nil {
+				t.Fatal(err)
+			}
+			for i, ip := range []string{"198.51.100.2", "198.51.100.3"} {
+				if _, c := claimAt(t, l, fmt.Sprintf("f%d", i), ip, time.Duration(i+1)*time.Minute); c.Action != alert.Suppress || !c.Fold {
+					t.Fatalf("fold %d: %v fold=%v", i, c.Action, c.Fold)
+				}
+			}
+
+			o := AlertFor("o1")
+			o.SourceIP = "198.51.100.9"
+			c = claimThrough(t, l, WriteOpen, fault, &o, T0.Add(61*time.Minute))
+			if c.Action != alert.Send || c.Folded != 2 || c.FoldedFrom != "198.51.100.0/24" || !c.FoldedSince.Equal(T0.Add(time.Minute)) {
+				t.Fatalf("the opener: %v carrying +%d from %q since %v, want sent carrying +2 from the /24 since 10:03",
+					c.Action, c.Folded, c.FoldedFrom, c.FoldedSince)
+			}
+			if c.FoldingUntil.IsZero() {
+				t.Error("the opener of a window capped at 1 does not announce folding")
+			}
+			if err := l.Commit(ctx, &o, c); err != nil {
+				t.Fatal(err)
+			}
+			if _, c := claimAt(t, l, "o1", "198.51.100.9", 64*time.Minute); c.Action != alert.Duplicate {
+				t.Fatalf("the opener redelivered after its Commit: %v, want duplicate", c.Action)
+			}
+			if _, c := claimAt(t, l, "f3", "198.51.100.4", 65*time.Minute); c.Action != alert.Suppress || !c.Fold {
+				t.Fatalf("an alert after the opener: %v fold=%v, want folded (cap 1)", c.Action, c.Fold)
+			}
+			if f, ok := l.(folder); ok {
+				if n := f.Folded(&o); n != 1 {
+					t.Errorf("folded %d, want 1: the carried digest settled", n)
+				}
+			}
+			a, c = claimAt(t, l, "z", "198.51.100.8", 125*time.Minute)
+			if c.Action != alert.Send || c.Folded != 1 {
+				t.Errorf("after the second window: %v carrying +%d, want +1", c.Action, c.Folded)
+			}
+			if err := l.Commit(ctx, &a, c); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// countRetriedCountsOnce: with a flood capped at 2, the second alert's count in the window
+// lands and is retried (by the SDK, or by a redelivery after the claim failed): it is sent,
+// announcing folding, and counted once, so the window is capped exactly at 2, and the next
+// alert is folded and reported +1 after the window.
+func countRetriedCountsOnce(t *testing.T, newLedger NewLedger) {
+	for _, fault := range faultsOf(t, newLedger) {
+		t.Run(fault.String(), func(t *testing.T) {
+			ctx := context.Background()
+			l := newDigestLedger(t, newLedger, floodOptions(2))
+			a, c := claimAt(t, l, "e1", "198.51.100.1", 0)
+			if err := l.Commit(ctx, &a, c); err != nil || c.Action != alert.Send {
+				t.Fatalf("first alert: %v %v", c.Action, err)
+			}
+			b := AlertFor("e2")
+			b.SourceIP = "198.51.100.2"
+			c = claimThrough(t, l, WriteCount, fault, &b, T0.Add(time.Minute))
+			if c.Action != alert.Send || c.FoldingUntil.IsZero() {
+				t.Fatalf("the counted alert: %v folding until %v, want sent announcing folding", c.Action, c.FoldingUntil)
+			}
+			if err := l.Commit(ctx, &b, c); err != nil {
+				t.Fatal(err)
+			}
+			if _, c := claimAt(t, l, "e2", "198.51.100.2", 3*time.Minute); c.Action != alert.Duplicate {
+				t.Fatalf("the counted alert redelivered after its Commit: %v, want duplicate", c.Action)
+			}
+			if _, c := claimAt(t, l, "f1", "198.51.100.3", 4*time.Minute); c.Action != alert.Suppress || !c.Fold {
+				t.Fatalf("the third alert: %v fold=%v, want folded (cap 2)", c.Action, c.Fold)
+			}
+			a, c = claimAt(t, l, "z", "198.51.100.8", 61*time.Minute)
+			if c.Action != alert.Send || c.Folded != 1 {
+				t.Errorf("after the window: %v carrying +%d, want +1", c.Action, c.Folded)
+			}
+			if err := l.Commit(ctx, &a, c); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

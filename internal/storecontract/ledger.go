@@ -82,6 +82,8 @@ func Ledger(t *testing.T, newLedger NewLedger, counts Counts) {
 	t.Run("ConcurrentSameFinding", func(t *testing.T) { ledgerConcurrent(t, newLedger) })
 	t.Run("FindingsAreIdentifiedByWhatTheyAre", func(t *testing.T) { findingsIdentified(t, newLedger) })
 	t.Run("RedeliverySendsOnce", func(t *testing.T) { redeliverySendsOnce(t, newLedger) })
+	t.Run("ClaimRetriedAfterItLandedSendsOnce", func(t *testing.T) { claimRetriedSendsOnce(t, newLedger, counts) })
+	t.Run("SuppressionRetriedAfterItLandedCountsOnce", func(t *testing.T) { suppressionRetriedCountsOnce(t, newLedger, counts) })
 }
 
 func ledgerContract(t *testing.T, newLedger NewLedger, counts Counts) {
@@ -314,5 +316,81 @@ func redeliverySendsOnce(t *testing.T, newLedger NewLedger) {
 	}
 	if fmt.Sprint(got) != "[ev-1 ev-2]" {
 		t.Errorf("published %v, want [ev-1 ev-2]: each finding once", got)
+	}
+}
+
+// claimRetriedSendsOnce: the claim of a new finding lands and is retried (by the SDK, or by a
+// redelivery after the claim failed): the alert is sent (not suppressed behind its own claim,
+// which would lose it) and counted once; its redelivery after the Commit is a duplicate, and
+// the next alert of the finding a repeat.
+func claimRetriedSendsOnce(t *testing.T, newLedger NewLedger, counts Counts) {
+	for _, fault := range faultsOf(t, newLedger) {
+		t.Run(fault.String(), func(t *testing.T) {
+			ctx := context.Background()
+			l := newLedger(t, defaultOptions)
+			a := AlertFor("e1")
+			c := claimThrough(t, l, WriteClaim, fault, &a, T0)
+			if c.Action != alert.Send || c.Suppressed != 0 {
+				t.Fatalf("the alert whose claim was retried: %v reporting %d, want sent", c.Action, c.Suppressed)
+			}
+			if err := l.Commit(ctx, &a, c); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []struct {
+				event string
+				at    time.Duration
+				want  alert.Action
+			}{{"e1", 5 * time.Minute, alert.Duplicate}, {"e2", 6 * time.Minute, alert.Suppress}} {
+				b := AlertFor(s.event)
+				c, err := l.Claim(ctx, &b, T0.Add(s.at), T0.Add(s.at+30*time.Second))
+				if err != nil || c.Action != s.want {
+					t.Fatalf("%s at +%s: %v %v, want %v", s.event, s.at, c.Action, err, s.want)
+				}
+			}
+			if total, suppressed := counts(t, l, &a); total != 2 || suppressed != 1 {
+				t.Errorf("fingerprint counts total=%d suppressed=%d, want 2 and 1", total, suppressed)
+			}
+		})
+	}
+}
+
+// suppressionRetriedCountsOnce: a repeat's suppression lands and is retried (by the SDK, or by
+// a redelivery after marking its event done failed): the repeat is counted once, so the alert
+// after the window reports 1 repeat, not 2.
+func suppressionRetriedCountsOnce(t *testing.T, newLedger NewLedger, counts Counts) {
+	for _, fault := range faultsOf(t, newLedger) {
+		t.Run(fault.String(), func(t *testing.T) {
+			ctx := context.Background()
+			l := newLedger(t, defaultOptions)
+			claim := func(id string, at time.Duration) (alert.Alert, alert.Claim) {
+				a := AlertFor(id)
+				c, err := l.Claim(ctx, &a, T0.Add(at), T0.Add(at+30*time.Second))
+				if err != nil {
+					t.Fatalf("%s: %v", id, err)
+				}
+				return a, c
+			}
+			a, c := claim("e1", 0)
+			if err := l.Commit(ctx, &a, c); err != nil || c.Action != alert.Send {
+				t.Fatalf("first alert: %v %v", c.Action, err)
+			}
+			b := AlertFor("e2")
+			if c := claimThrough(t, l, WriteSuppress, fault, &b, T0.Add(time.Minute)); c.Action != alert.Suppress {
+				t.Fatalf("the repeat: %v, want suppress", c.Action)
+			}
+			if _, c := claim("e2", 3*time.Minute); c.Action != alert.Duplicate {
+				t.Fatalf("the repeat redelivered: %v, want duplicate", c.Action)
+			}
+			if total, suppressed := counts(t, l, &a); total != 2 || suppressed != 1 {
+				t.Errorf("fingerprint counts total=%d suppressed=%d, want 2 and 1", total, suppressed)
+			}
+			a, c = claim("e3", 61*time.Minute)
+			if c.Action != alert.Send || c.Suppressed != 1 {
+				t.Fatalf("after the window: %v reporting %d repeats, want sent reporting 1", c.Action, c.Suppressed)
+			}
+			if err := l.Commit(ctx, &a, c); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -37,7 +37,7 @@ var ledgerStores = []struct {
 		name: "dynamodb",
 		new: func(t *testing.T, o alert.LedgerOptions) alert.Ledger {
 			client := testenv.DynamoDB(t)
-			faulty := &foldFaults{DynamoDBAPI: client}
+			faulty := &writeFaults{DynamoDBAPI: client}
 			return &faultyDynamoLedger{
 				DynamoDBLedger: &alert.DynamoDBLedger{Client: faulty, Table: testenv.CreateTable(t, client, "AlertStateTable"), Options: o},
 				faults:         faulty,
@@ -49,41 +49,52 @@ var ledgerStores = []struct {
 	},
 }
 
-// faultyDynamoLedger is the DynamoDB ledger over a client that can fail the next fold after it
-// landed (storecontract.FoldFaulter); without a fault it is the ledger as deployed.
+// faultyDynamoLedger is the DynamoDB ledger over a client that can fail its next write of a
+// kind after it landed (storecontract.WriteFaulter); without a fault it is the ledger as
+// deployed.
 type faultyDynamoLedger struct {
 	*alert.DynamoDBLedger
-	faults *foldFaults
+	faults *writeFaults
 }
 
-// FaultNextFold implements storecontract.FoldFaulter.
-func (l *faultyDynamoLedger) FaultNextFold(f storecontract.FoldFault) {
+// FaultNext implements storecontract.WriteFaulter.
+func (l *faultyDynamoLedger) FaultNext(w storecontract.LedgerWrite, f storecontract.Fault) {
 	l.faults.mu.Lock()
 	defer l.faults.mu.Unlock()
-	l.faults.next = f
+	l.faults.write, l.faults.next = w, f
 }
 
-// foldFaults passes every call to the real client; the fold's UpdateItem (the one that ADDs
-// to folded) after FaultNextFold is applied, then sent again (FoldRetried: what the SDK does
-// after a lost reply) or answered with a reset connection (FoldReplyLost).
-type foldFaults struct {
+// ledgerWrites tells the ledger's writes apart by their update expressions.
+var ledgerWrites = map[storecontract.LedgerWrite]string{
+	storecontract.WriteFold:     "ADD folded",
+	storecontract.WriteOpen:     "SET win_start = :now",
+	storecontract.WriteCount:    "ADD sent :one",
+	storecontract.WriteClaim:    "SET #s = :claimed, #t = :token, claim_id",
+	storecontract.WriteSuppress: "ADD suppressed :one",
+}
+
+// writeFaults passes every call to the real client; the chosen write's UpdateItem after
+// FaultNext is applied, then sent again (Retried: what the SDK does after a lost reply) or
+// answered with a reset connection (ReplyLost).
+type writeFaults struct {
 	alert.DynamoDBAPI
-	mu   sync.Mutex
-	next storecontract.FoldFault
+	mu    sync.Mutex
+	write storecontract.LedgerWrite
+	next  storecontract.Fault
 }
 
-func (f *foldFaults) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	var fault storecontract.FoldFault
-	if strings.Contains(aws.ToString(in.UpdateExpression), "ADD folded") {
-		f.mu.Lock()
+func (f *writeFaults) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	var fault storecontract.Fault
+	f.mu.Lock()
+	if f.next != 0 && strings.Contains(aws.ToString(in.UpdateExpression), ledgerWrites[f.write]) {
 		fault, f.next = f.next, 0
-		f.mu.Unlock()
 	}
+	f.mu.Unlock()
 	out, err := f.DynamoDBAPI.UpdateItem(ctx, in, opts...)
 	if err != nil || fault == 0 {
 		return out, err
 	}
-	if fault == storecontract.FoldRetried {
+	if fault == storecontract.Retried {
 		return f.DynamoDBAPI.UpdateItem(ctx, in, opts...)
 	}
 	return nil, fmt.Errorf("operation error DynamoDB: UpdateItem: read tcp 127.0.0.1:41234->127.0.0.1:8000: connection reset by peer (injected after the write landed)")

@@ -22,23 +22,28 @@ import (
 	"github.com/trailguard/trailguard/shared/testenv"
 )
 
-// loseFoldReplies is an HTTP transport in front of dynalite that forwards every request and,
-// for the chosen attempts of the fold's UpdateItem (the one that ADDs to folded), throws the
-// reply away once DynamoDB has applied the write: it answers a 500 InternalServerError, or
-// fails the read with a reset connection. Both are errors the SDK retries, so the SDK sends
-// the same UpdateItem again, as it does against real DynamoDB when a reply is lost.
-type loseFoldReplies struct {
+// loseReplies is an HTTP transport in front of dynalite that forwards every request and, for
+// the chosen attempts of the chosen UpdateItem (match: by its body, e.g. the fold's, which
+// ADDs to folded), throws the reply away once DynamoDB has applied the write: it answers a 500
+// InternalServerError, or fails the read with a reset connection. Both are errors the SDK
+// retries, so the SDK sends the same UpdateItem again, as it does against real DynamoDB when
+// a reply is lost.
+type loseReplies struct {
 	next  http.RoundTripper
-	reset bool           // a reset connection, else a 500
-	lose  func(int) bool // which folds (0, 1, 2… in order) lose their first reply
+	match func(body []byte) bool // the write whose replies are lost
+	reset bool                   // a reset connection, else a 500
+	lose  func(int) bool         // which of the matched writes (0, 1, 2… in order) lose their first reply
 
 	mu            sync.Mutex
-	attempts      map[string]int // per SDK invocation (amz-sdk-invocation-id): fold attempts seen
-	folds         int            // fold invocations
+	attempts      map[string]int // per SDK invocation (amz-sdk-invocation-id): attempts seen
+	writes        int            // matched invocations
 	lost, retried int
 }
 
-func (rt *loseFoldReplies) RoundTrip(req *http.Request) (*http.Response, error) {
+// isFold matches the fold's UpdateItem.
+func isFold(body []byte) bool { return bytes.Contains(body, []byte("ADD folded")) }
+
+func (rt *loseReplies) RoundTrip(req *http.Request) (*http.Response, error) {
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		return nil, err
@@ -47,8 +52,8 @@ func (rt *loseFoldReplies) RoundTrip(req *http.Request) (*http.Response, error) 
 	fwd := req.Clone(req.Context())
 	fwd.Body = io.NopCloser(bytes.NewReader(body))
 	resp, err := rt.next.RoundTrip(fwd)
-	isFold := strings.HasSuffix(req.Header.Get("X-Amz-Target"), ".UpdateItem") && bytes.Contains(body, []byte("ADD folded"))
-	if err != nil || !isFold {
+	matched := strings.HasSuffix(req.Header.Get("X-Amz-Target"), ".UpdateItem") && rt.match(body)
+	if err != nil || !matched {
 		return resp, err
 	}
 	rt.mu.Lock()
@@ -57,8 +62,8 @@ func (rt *loseFoldReplies) RoundTrip(req *http.Request) (*http.Response, error) 
 	rt.attempts[id]++
 	lose := false
 	if n == 0 {
-		lose = rt.lose(rt.folds)
-		rt.folds++
+		lose = rt.lose(rt.writes)
+		rt.writes++
 	} else {
 		rt.retried++
 	}
@@ -82,6 +87,18 @@ func (rt *loseFoldReplies) RoundTrip(req *http.Request) (*http.Response, error) 
 		ContentLength: int64(len(msg)),
 		Request:       req,
 	}, nil
+}
+
+// retryingClient is base's client sending through rt, with the SDK's standard retryer, its
+// backoff shortened.
+func retryingClient(base *dynamodb.Client, rt http.RoundTripper) *dynamodb.Client {
+	opts := base.Options()
+	opts.HTTPClient = &http.Client{Transport: rt}
+	opts.Retryer = retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxBackoff = 5 * time.Millisecond
+		o.RateLimiter = ratelimit.None // 120 lost replies in a row would drain the retry quota
+	})
+	return dynamodb.New(opts)
 }
 
 // TestFoldRetriedBySDKCountsOnce: the SDK (its standard retryer, backoff shortened) retries
@@ -109,14 +126,8 @@ func TestFoldRetriedBySDKCountsOnce(t *testing.T) {
 			ctx := context.Background()
 			base := testenv.DynamoDB(t)
 			table := testenv.CreateTable(t, base, "AlertStateTable")
-			rt := &loseFoldReplies{next: http.DefaultTransport, reset: tt.reset, lose: tt.lose, attempts: map[string]int{}}
-			opts := base.Options()
-			opts.HTTPClient = &http.Client{Transport: rt}
-			opts.Retryer = retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxBackoff = 5 * time.Millisecond
-				o.RateLimiter = ratelimit.None // 120 lost replies in a row would drain the retry quota
-			})
-			l := &DynamoDBLedger{Client: dynamodb.New(opts), Table: table,
+			rt := &loseReplies{next: http.DefaultTransport, match: isFold, reset: tt.reset, lose: tt.lose, attempts: map[string]int{}}
+			l := &DynamoDBLedger{Client: retryingClient(base, rt), Table: table,
 				Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: 1}}
 
 			claim := func(i int, at time.Duration) (Alert, Claim) {
@@ -188,4 +199,336 @@ func TestFoldID(t *testing.T) {
 	case len(foldID(&a, "t1")) != 12:
 		t.Errorf("fold ID %q is not 12 characters", foldID(&a, "t1"))
 	}
+}
+
+// wireStep is one alert of a TestLedgerWritesRetriedBySDKCountOnce scenario: its event and
+// source, when, what the ledger must decide, and for a Send what it carries and how it ends.
+type wireStep struct {
+	event, ip  string
+	at         time.Duration // after t0
+	want       Action
+	fold       bool // a Suppress decided by flood control
+	folded     int  // Send: the digest carried
+	suppressed int  // Send: the repeats reported
+	release    bool // Send: Release (a failed publish), else Commit
+}
+
+// repeats is a finding from ip sent, then repeated n times inside its window (every 10 s).
+func repeats(ip string, n int) []wireStep {
+	steps := []wireStep{{event: "e0", ip: ip, want: Send}}
+	for i := 1; i <= n; i++ {
+		steps = append(steps, wireStep{event: fmt.Sprintf("e%d", i), ip: ip, at: time.Duration(i) * 10 * time.Second, want: Suppress})
+	}
+	return steps
+}
+
+// TestLedgerWritesRetriedBySDKCountOnce: the SDK (its standard retryer) retries a write of the
+// ledger whose reply was lost after dynalite applied it, every time that write is made; each
+// scenario's decisions, digests and counts are exactly those of a ledger that saw every reply.
+// Before each write was guarded, the retried opening of a window carried no digest (cap 3) or
+// folded its own alert (cap 1) and stranded the digest; a retried count reached the cap early
+// (the third alert of cap 3 folded) or folded its own alert (cap 2); a retried fingerprint
+// claim suppressed its own alert (lost: counted as a repeat behind a claim nobody held); a
+// retried suppression, Commit or Release counted twice.
+func TestLedgerWritesRetriedBySDKCountOnce(t *testing.T) {
+	contains := func(s string) func([]byte) bool {
+		return func(b []byte) bool { return bytes.Contains(b, []byte(s)) }
+	}
+	const sameIP = "198.51.100.1"
+	tests := []struct {
+		name          string
+		write         func([]byte) bool // the write whose every reply is lost once
+		floodCap      int
+		steps         []wireStep
+		wantSent      int // the flood item's sent at the end
+		total, suppr  int // the fingerprint of sameIP at the end, when checked
+		checkFingerpr bool
+	}{
+		{name: "window opening, cap 3", write: contains("SET win_start = :now"), floodCap: 3, steps: []wireStep{
+			{event: "e0", ip: ".0", want: Send},
+			{event: "e1", ip: ".1", at: time.Minute, want: Send},
+			{event: "e2", ip: ".2", at: 2 * time.Minute, want: Send},
+			{event: "f1", ip: ".3", at: 3 * time.Minute, want: Suppress, fold: true},
+			{event: "f2", ip: ".4", at: 4 * time.Minute, want: Suppress, fold: true},
+			{event: "o1", ip: ".5", at: 61 * time.Minute, want: Send, folded: 2},
+			{event: "o2", ip: ".6", at: 62 * time.Minute, want: Send},
+			{event: "o3", ip: ".7", at: 63 * time.Minute, want: Send},
+			{event: "o4", ip: ".8", at: 64 * time.Minute, want: Suppress, fold: true},
+			{event: "z", ip: ".9", at: 125 * time.Minute, want: Send, folded: 1},
+		}, wantSent: 1},
+		{name: "window opening, cap 1", write: contains("SET win_start = :now"), floodCap: 1, steps: []wireStep{
+			{event: "e0", ip: ".0", want: Send},
+			{event: "f1", ip: ".1", at: time.Minute, want: Suppress, fold: true},
+			{event: "f2", ip: ".2", at: 2 * time.Minute, want: Suppress, fold: true},
+			{event: "o1", ip: ".3", at: 61 * time.Minute, want: Send, folded: 2},
+			{event: "o2", ip: ".4", at: 62 * time.Minute, want: Suppress, fold: true},
+			{event: "z", ip: ".5", at: 125 * time.Minute, want: Send, folded: 1},
+		}, wantSent: 1},
+		{name: "window opening, its digest released and carried again", write: contains("SET win_start = :now"), floodCap: 1, steps: []wireStep{
+			{event: "e0", ip: ".0", want: Send},
+			{event: "f1", ip: ".1", at: time.Minute, want: Suppress, fold: true},
+			{event: "o1", ip: ".3", at: 61 * time.Minute, want: Send, folded: 1, release: true},
+			{event: "o1", ip: ".3", at: 62 * time.Minute, want: Send, folded: 1},
+			{event: "o2", ip: ".4", at: 63 * time.Minute, want: Suppress, fold: true},
+			{event: "z", ip: ".5", at: 125 * time.Minute, want: Send, folded: 1},
+		}, wantSent: 1},
+		{name: "count in the window, cap 3", write: contains("ADD sent :one"), floodCap: 3, steps: []wireStep{
+			{event: "e0", ip: ".0", want: Send},
+			{event: "e1", ip: ".1", at: time.Minute, want: Send},
+			{event: "e2", ip: ".2", at: 2 * time.Minute, want: Send},
+			{event: "f1", ip: ".3", at: 3 * time.Minute, want: Suppress, fold: true},
+			{event: "z", ip: ".9", at: 61 * time.Minute, want: Send, folded: 1},
+		}, wantSent: 1},
+		{name: "count reaching the cap, cap 2", write: contains("ADD sent :one"), floodCap: 2, steps: []wireStep{
+			{event: "e0", ip: ".0", want: Send},
+			{event: "e1", ip: ".1", at: time.Minute, want: Send},
+			{event: "f1", ip: ".3", at: 3 * time.Minute, want: Suppress, fold: true},
+			{event: "z", ip: ".9", at: 61 * time.Minute, want: Send, folded: 1},
+		}, wantSent: 1},
+		{name: "release of a counted alert, cap 3", write: contains("ADD sent :minus"), floodCap: 3, steps: []wireStep{
+			{event: "e0", ip: ".0", want: Send},
+			{event: "e1", ip: ".1", at: time.Minute, want: Send, release: true},
+			{event: "e1", ip: ".1", at: 2 * time.Minute, want: Send},
+			{event: "e2", ip: ".2", at: 3 * time.Minute, want: Send},
+			{event: "f1", ip: ".3", at: 4 * time.Minute, want: Suppress, fold: true},
+		}, wantSent: 3},
+		{name: "fingerprint claim", write: contains("SET #s = :claimed, #t = :token"), steps: []wireStep{
+			{event: "e1", ip: sameIP, want: Send},
+			{event: "e2", ip: sameIP, at: time.Minute, want: Suppress},
+			{event: "e3", ip: sameIP, at: 61 * time.Minute, want: Send, suppressed: 1},
+		}, wantSent: 1, checkFingerpr: true, total: 3, suppr: 0},
+		{name: "suppression", write: contains("ADD suppressed :one"), steps: []wireStep{
+			{event: "e1", ip: sameIP, want: Send},
+			{event: "e2", ip: sameIP, at: time.Minute, want: Suppress},
+			{event: "e3", ip: sameIP, at: 2 * time.Minute, want: Suppress},
+			{event: "e4", ip: sameIP, at: 61 * time.Minute, want: Send, suppressed: 2},
+			{event: "e5", ip: sameIP, at: 62 * time.Minute, want: Suppress},
+		}, wantSent: 1, checkFingerpr: true, total: 5, suppr: 1},
+		{name: "suppression, past the bound of its IDs", write: contains("ADD suppressed :one"), steps: repeats(sameIP, 2*maxSupIDs+5),
+			wantSent: 1, checkFingerpr: true, total: 2*maxSupIDs + 6, suppr: 2*maxSupIDs + 5},
+		{name: "commit of the fingerprint", write: contains("SET #s = :sent, last_sent = :now"), steps: []wireStep{
+			{event: "e1", ip: sameIP, want: Send},
+			{event: "e2", ip: sameIP, at: time.Minute, want: Suppress},
+			{event: "e3", ip: sameIP, at: 2 * time.Minute, want: Suppress},
+			{event: "e4", ip: sameIP, at: 61 * time.Minute, want: Send, suppressed: 2},
+		}, wantSent: 1, checkFingerpr: true, total: 4, suppr: 0},
+		{name: "release of the fingerprint", write: contains("SET #s = :released ADD #total :minus"), steps: []wireStep{
+			{event: "e1", ip: sameIP, want: Send, release: true},
+			{event: "e1", ip: sameIP, at: time.Minute, want: Send},
+			{event: "e2", ip: sameIP, at: 2 * time.Minute, want: Suppress},
+		}, wantSent: 1, checkFingerpr: true, total: 2, suppr: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			base := testenv.DynamoDB(t)
+			table := testenv.CreateTable(t, base, "AlertStateTable")
+			rt := &loseReplies{next: http.DefaultTransport, match: tt.write, lose: func(int) bool { return true }, attempts: map[string]int{}}
+			l := &DynamoDBLedger{Client: retryingClient(base, rt), Table: table,
+				Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: tt.floodCap}}
+			var a Alert
+			for i, s := range tt.steps {
+				a = alertFor(s.event)
+				a.SourceIP = s.ip
+				if strings.HasPrefix(s.ip, ".") {
+					a.SourceIP = "198.51.100" + s.ip
+				}
+				now := t0.Add(s.at)
+				c, err := l.Claim(ctx, &a, now, now.Add(30*time.Second))
+				if err != nil {
+					t.Fatalf("step %d (%s): %v", i, s.event, err)
+				}
+				if c.Action != s.want || c.Fold != s.fold {
+					t.Fatalf("step %d (%s at +%s): %v fold=%v, want %v fold=%v", i, s.event, s.at, c.Action, c.Fold, s.want, s.fold)
+				}
+				if c.Action != Send {
+					continue
+				}
+				if c.Folded != s.folded || c.Suppressed != s.suppressed {
+					t.Errorf("step %d (%s): carries +%d folded and %d suppressed, want +%d and %d", i, s.event, c.Folded, c.Suppressed, s.folded, s.suppressed)
+				}
+				if s.release {
+					err = l.Release(ctx, &a, c)
+				} else {
+					err = l.Commit(ctx, &a, c)
+				}
+				if err != nil {
+					t.Fatalf("step %d (%s): finish: %v", i, s.event, err)
+				}
+			}
+			rt.mu.Lock()
+			lost, retried := rt.lost, rt.retried
+			rt.mu.Unlock()
+			if lost == 0 || retried < lost {
+				t.Fatalf("%d replies lost, %d retries: the SDK did not retry every lost write", lost, retried)
+			}
+			out, err := l.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+				Key: map[string]types.AttributeValue{"pk": str(floodKey(&a))}, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := intAttr(out.Item, "sent"); tt.floodCap > 0 && n != tt.wantSent {
+				t.Errorf("the flood window counts %d sent, want %d", n, tt.wantSent)
+			}
+			if tt.checkFingerpr {
+				if total, suppressed := dynamoCounts(t, l, &a); total != tt.total || suppressed != tt.suppr {
+					t.Errorf("fingerprint total=%d suppressed=%d, want %d and %d (%d replies lost)", total, suppressed, tt.total, tt.suppr, lost)
+				}
+				fp, err := l.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+					Key: map[string]types.AttributeValue{"pk": str(fingerprintKey(&a))}, ConsistentRead: aws.Bool(true)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n, o := len(setAttr(fp.Item, "sups")), len(setAttr(fp.Item, "sups_old")); n > maxSupIDs || o > maxSupIDs {
+					t.Errorf("recent suppression IDs: %d + %d, want at most %d each", n, o, maxSupIDs)
+				} else if tt.suppr > 2*maxSupIDs && o != maxSupIDs {
+					t.Errorf("%d suppressions, %d + %d recent IDs: the set never rotated", tt.suppr, n, o)
+				}
+				if size := itemSize(fp.Item); size > 1024 {
+					t.Errorf("the fingerprint item is %d bytes: its writes cost more than one WCU", size)
+				} else {
+					t.Logf("fingerprint item: %d bytes", size)
+				}
+			}
+		})
+	}
+}
+
+// TestOpenerReleaseRetriedBySDKStaysDue: the alert that opened a window with a digest fails to
+// publish and is released; the release's write lands and the SDK retries it. The digest goes
+// back to the flood and is filed as due all the same, so the flush reports it once should no
+// alert of the flood come (before, the retry's failed condition skipped the due entry, and a
+// flood that stopped there was never reported).
+func TestOpenerReleaseRetriedBySDKStaysDue(t *testing.T) {
+	ctx := context.Background()
+	base := testenv.DynamoDB(t)
+	table := testenv.CreateTable(t, base, "AlertStateTable")
+	rt := &loseReplies{next: http.DefaultTransport, attempts: map[string]int{}, lose: func(int) bool { return true },
+		match: func(b []byte) bool { return bytes.Contains(b, []byte("SET folded = d_folded")) }}
+	l := &DynamoDBLedger{Client: retryingClient(base, rt), Table: table,
+		Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: 1}}
+	claim := func(id, ip string, at time.Duration) (Alert, Claim) {
+		a := alertFor(id)
+		a.SourceIP = ip
+		c, err := l.Claim(ctx, &a, t0.Add(at), t0.Add(at+30*time.Second))
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		return a, c
+	}
+	flush := func(at time.Duration) []*Digest {
+		now := t0.Add(at)
+		due, err := l.DueDigests(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []*Digest
+		for _, d := range due {
+			dg, err := l.ClaimDigest(ctx, d, now, now.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dg != nil {
+				out = append(out, dg)
+				if err := l.CommitDigest(ctx, dg); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return out
+	}
+	a, c := claim("e0", "198.51.100.1", 0)
+	if err := l.Commit(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, c := claim("f1", "198.51.100.2", time.Minute); !c.Fold {
+		t.Fatalf("f1: %v, want folded", c.Action)
+	}
+	a, c = claim("o1", "198.51.100.3", 61*time.Minute)
+	if c.Action != Send || c.Folded != 1 {
+		t.Fatalf("the opener: %v carrying +%d, want +1", c.Action, c.Folded)
+	}
+	if got := flush(62 * time.Minute); len(got) != 0 { // the opener holds the digest: nothing, the old entry dropped
+		t.Fatalf("flush while the opener holds the digest: %d digests", len(got))
+	}
+	if err := l.Release(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	rt.mu.Lock()
+	lost, retried := rt.lost, rt.retried
+	rt.mu.Unlock()
+	if lost != 1 || retried < 1 {
+		t.Fatalf("%d replies lost, %d retries: the SDK did not retry the release", lost, retried)
+	}
+	got := flush(70 * time.Minute)
+	if len(got) != 1 || got[0].Alert.Folded != 1 {
+		t.Fatalf("flush after the released opener: %d digests, want one of +1", len(got))
+	}
+	if again := flush(75 * time.Minute); len(again) != 0 {
+		t.Errorf("a later flush: %d digests, want none", len(again))
+	}
+}
+
+// TestUnfinishedOpenerDigestCarriedByNextOpening: the alert that opened a window with a +2
+// digest never finishes (its invocation dies after the claim; no redelivery comes inside the
+// window). The next window's opening gives that digest back to the flood before it opens, so
+// it carries +2 with the window's own 2 folds, since the first of them all: +4 since 10:03.
+// Before, the opening overwrote the stranded digest and carried +2.
+func TestUnfinishedOpenerDigestCarriedByNextOpening(t *testing.T) {
+	ctx := context.Background()
+	client := testenv.DynamoDB(t)
+	l := &DynamoDBLedger{Client: client, Table: testenv.CreateTable(t, client, "AlertStateTable"),
+		Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: 1}}
+	claim := func(id, ip string, at time.Duration) (Alert, Claim) {
+		a := alertFor(id)
+		a.SourceIP = ip
+		c, err := l.Claim(ctx, &a, t0.Add(at), t0.Add(at+30*time.Second))
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		return a, c
+	}
+	a, c := claim("e0", "198.51.100.1", 0)
+	if err := l.Commit(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	claim("f1", "198.51.100.2", time.Minute)
+	claim("f2", "198.51.100.3", 2*time.Minute)
+	if _, c := claim("o1", "198.51.100.4", 61*time.Minute); c.Action != Send || c.Folded != 2 {
+		t.Fatalf("the opener: %v carrying +%d, want +2", c.Action, c.Folded)
+	} // and it dies here: no Commit, no Release
+	claim("f3", "198.51.100.5", 62*time.Minute)
+	claim("f4", "198.51.100.6", 63*time.Minute)
+	a, c = claim("z", "198.51.100.7", 125*time.Minute)
+	if c.Action != Send || c.Folded != 4 || !c.FoldedSince.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("after the second window: %v carrying +%d since %v, want +4 since 10:03", c.Action, c.Folded, c.FoldedSince)
+	}
+	if err := l.Commit(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, c := claim("y", "198.51.100.8", 190*time.Minute); c.Action != Send || c.Folded != 0 {
+		t.Errorf("after the third window: %v carrying +%d, want nothing more", c.Action, c.Folded)
+	}
+}
+
+// itemSize is an item's size as DynamoDB bills it (names and values, numbers by their digits,
+// a rough upper bound): the write units its writes cost.
+func itemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for name, v := range item {
+		n += len(name)
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			n += len(v.Value)
+		case *types.AttributeValueMemberN:
+			n += len(v.Value)/2 + 1
+		case *types.AttributeValueMemberSS:
+			for _, e := range v.Value {
+				n += len(e)
+			}
+		default:
+			n += 100
+		}
+	}
+	return n
 }
