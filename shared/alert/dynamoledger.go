@@ -181,6 +181,10 @@ func (l *DynamoDBLedger) claimEvent(ctx context.Context, a *Alert, token string,
 			continue // released in between: claim again
 		case s != nil && s.Value == "done":
 			return Duplicate, nil
+		case strAttr(old, "token") == token:
+			// This claim's own PutItem, retried by the SDK after it landed: the claim is ours.
+			// (Before, it was in flight to itself: the delivery failed and waited out the lease.)
+			return Send, nil
 		case int64(intAttr(old, "lease_until")) > now.UnixMilli():
 			return InFlight, nil
 		}

@@ -30,6 +30,7 @@ import (
 // a reply is lost.
 type loseReplies struct {
 	next  http.RoundTripper
+	op    string                 // the operation ("PutItem"); UpdateItem if empty
 	match func(body []byte) bool // the write whose replies are lost
 	reset bool                   // a reset connection, else a 500
 	lose  func(int) bool         // which of the matched writes (0, 1, 2… in order) lose their first reply
@@ -52,7 +53,11 @@ func (rt *loseReplies) RoundTrip(req *http.Request) (*http.Response, error) {
 	fwd := req.Clone(req.Context())
 	fwd.Body = io.NopCloser(bytes.NewReader(body))
 	resp, err := rt.next.RoundTrip(fwd)
-	matched := strings.HasSuffix(req.Header.Get("X-Amz-Target"), ".UpdateItem") && rt.match(body)
+	op := rt.op
+	if op == "" {
+		op = "UpdateItem"
+	}
+	matched := strings.HasSuffix(req.Header.Get("X-Amz-Target"), "."+op) && rt.match(body)
 	if err != nil || !matched {
 		return resp, err
 	}
@@ -237,6 +242,7 @@ func TestLedgerWritesRetriedBySDKCountOnce(t *testing.T) {
 	const sameIP = "198.51.100.1"
 	tests := []struct {
 		name          string
+		op            string            // the write's operation, if not UpdateItem
 		write         func([]byte) bool // the write whose every reply is lost once
 		floodCap      int
 		steps         []wireStep
@@ -292,6 +298,11 @@ func TestLedgerWritesRetriedBySDKCountOnce(t *testing.T) {
 			{event: "e2", ip: ".2", at: 3 * time.Minute, want: Send},
 			{event: "f1", ip: ".3", at: 4 * time.Minute, want: Suppress, fold: true},
 		}, wantSent: 3},
+		{name: "event claim", op: "PutItem", write: contains(`"status":{"S":"claimed"}`), steps: []wireStep{
+			{event: "e1", ip: sameIP, want: Send},
+			{event: "e1", ip: sameIP, at: time.Minute, want: Duplicate},
+			{event: "e2", ip: sameIP, at: 2 * time.Minute, want: Suppress},
+		}, wantSent: 1, checkFingerpr: true, total: 2, suppr: 1},
 		{name: "fingerprint claim", write: contains("SET #s = :claimed, #t = :token"), steps: []wireStep{
 			{event: "e1", ip: sameIP, want: Send},
 			{event: "e2", ip: sameIP, at: time.Minute, want: Suppress},
@@ -323,7 +334,7 @@ func TestLedgerWritesRetriedBySDKCountOnce(t *testing.T) {
 			ctx := context.Background()
 			base := testenv.DynamoDB(t)
 			table := testenv.CreateTable(t, base, "AlertStateTable")
-			rt := &loseReplies{next: http.DefaultTransport, match: tt.write, lose: func(int) bool { return true }, attempts: map[string]int{}}
+			rt := &loseReplies{next: http.DefaultTransport, op: tt.op, match: tt.write, lose: func(int) bool { return true }, attempts: map[string]int{}}
 			l := &DynamoDBLedger{Client: retryingClient(base, rt), Table: table,
 				Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: tt.floodCap}}
 			var a Alert
