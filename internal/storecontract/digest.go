@@ -67,6 +67,7 @@ func DigestLedger(t *testing.T, newLedger NewLedger) {
 	t.Run("FoldRetriedAfterItLandedCountsOnce", func(t *testing.T) { foldRetriedCountsOnce(t, newLedger) })
 	t.Run("OpeningRetriedAfterItLandedCarriesTheDigest", func(t *testing.T) { openingRetriedCarriesDigest(t, newLedger) })
 	t.Run("CountRetriedAfterItLandedCountsOnce", func(t *testing.T) { countRetriedCountsOnce(t, newLedger) })
+	t.Run("ReleasedOpenerReopens", func(t *testing.T) { releasedOpenerReopens(t, newLedger) })
 }
 
 // foldRetriedCountsOnce: with a flood capped at 1, an alert's fold lands and its write is
@@ -564,5 +565,42 @@ func countRetriedCountsOnce(t *testing.T, newLedger NewLedger) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// releasedOpenerReopens: the alert that opened a window (carrying no digest) fails to publish
+// after alerts were folded in its window, and is released: the window reopens with its retry,
+// which carries those folds (the memory ledger's Release), rather than the window keeping the
+// failed alert's count and the retry carrying nothing.
+func releasedOpenerReopens(t *testing.T, newLedger NewLedger) {
+	ctx := context.Background()
+	l := newDigestLedger(t, newLedger, floodOptions(1))
+	a, c := claimAt(t, l, "e1", "198.51.100.1", 0)
+	if err := l.Commit(ctx, &a, c); err != nil || c.Action != alert.Send {
+		t.Fatalf("first alert: %v %v", c.Action, err)
+	}
+	o, c := claimAt(t, l, "o1", "198.51.100.2", 61*time.Minute)
+	if c.Action != alert.Send || c.Folded != 0 {
+		t.Fatalf("the opener: %v carrying +%d, want sent carrying nothing", c.Action, c.Folded)
+	}
+	if _, c := claimAt(t, l, "f1", "198.51.100.3", 62*time.Minute); c.Action != alert.Suppress || !c.Fold {
+		t.Fatalf("an alert in the opener's window: %v fold=%v, want folded", c.Action, c.Fold)
+	}
+	if err := l.Release(ctx, &o, c); err != nil {
+		t.Fatal(err)
+	}
+	o, c = claimAt(t, l, "o1", "198.51.100.2", 63*time.Minute)
+	if c.Action != alert.Send || c.Folded != 1 || !c.FoldedSince.Equal(T0.Add(62*time.Minute)) {
+		t.Fatalf("the opener's retry: %v carrying +%d since %v, want sent carrying +1 since 11:04", c.Action, c.Folded, c.FoldedSince)
+	}
+	if err := l.Commit(ctx, &o, c); err != nil {
+		t.Fatal(err)
+	}
+	a, c = claimAt(t, l, "z", "198.51.100.9", 124*time.Minute)
+	if c.Action != alert.Send || c.Folded != 0 {
+		t.Errorf("after the retry's window: %v carrying +%d, want nothing more", c.Action, c.Folded)
+	}
+	if err := l.Commit(ctx, &a, c); err != nil {
+		t.Fatal(err)
 	}
 }

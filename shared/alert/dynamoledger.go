@@ -847,6 +847,17 @@ func (l *DynamoDBLedger) releaseFlood(ctx context.Context, a *Alert, c Claim) er
 				ExpressionAttributeValues: values,
 			})
 		}
+		if isConditionFailed(err) { // alerts were folded meanwhile and the opener carried none
+			// Before this write the opener stayed: the window kept its count, and the alert's
+			// retry was folded (or, with its opener_id, took the opening over carrying nothing,
+			// leaving those folds for a window later than the memory ledger reports them).
+			_, err = l.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: aws.String(l.Table), Key: key,
+				UpdateExpression:          aws.String("SET win_start = :zero, sent = :zero REMOVE d_folded, d_first, d_addrs, d_pfxs, opener, opener_id"),
+				ConditionExpression:       aws.String("opener = :token AND win_start = :win AND attribute_exists(folded) AND NOT d_folded > :zero"),
+				ExpressionAttributeValues: values,
+			})
+		}
 		// Due now, should no alert of the flood come to carry it. Also when both conditions
 		// failed: that may be this release's own retry (the SDK resending it after it landed),
 		// whose entry must not be skipped; an entry with nothing to report is dropped by the
