@@ -50,9 +50,8 @@ func newDetector(cfg Config, counts rules.Counter) (*rules.Detector, error) {
 // rule cannot decide is counted and logged, never a reason to stop counting the file; so is a
 // record the rules cannot read at all (skipped).
 type fileDetections struct {
-	alerts   []alert.Alert
-	byPrint  map[string]int // fingerprint → index in alerts
-	repeats  []int          // per alert: more of the same finding in this file
+	findings []*finding          // in the order first seen
+	byPrint  map[string]*finding // by fingerprint
 	ruleErrs int
 	skipped  int      // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
 	filtered int      // records no rule could match, by the fields the counters' parser kept (not decoded)
@@ -82,16 +81,16 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 	found, err := d.Detect(ctx, rec)
 	for _, a := range found {
 		fp := a.Fingerprint()
-		if i, ok := f.byPrint[fp]; ok {
-			f.repeats[i]++
+		if g, ok := f.byPrint[fp]; ok {
+			g.repeats++
 			continue
 		}
 		if f.byPrint == nil {
-			f.byPrint = map[string]int{}
+			f.byPrint = map[string]*finding{}
 		}
-		f.byPrint[fp] = len(f.alerts)
-		f.alerts = append(f.alerts, a)
-		f.repeats = append(f.repeats, 0)
+		g := &finding{alert: a}
+		f.byPrint[fp] = g
+		f.findings = append(f.findings, g)
 	}
 	if err == nil {
 		return nil
@@ -159,7 +158,7 @@ func (f *fileDetections) foldKnown(prints []string) bool {
 		}
 	}
 	for _, fp := range prints {
-		f.repeats[f.byPrint[fp]]++
+		f.byPrint[fp].repeats++
 	}
 	return true
 }
@@ -182,10 +181,19 @@ func (f *fileDetections) logMore(ctx context.Context, log *slog.Logger) {
 
 // final returns the collected alerts, each saying how many more of its finding the file held.
 func (f *fileDetections) final() []alert.Alert {
-	for i, n := range f.repeats {
-		if n > 0 {
-			f.alerts[i].Details = append(f.alerts[i].Details, alert.Detail{Label: "In this log file", Value: fmt.Sprintf("%d more like this", n)})
+	out := make([]alert.Alert, len(f.findings))
+	for i, g := range f.findings {
+		out[i] = g.alert
+		if g.repeats > 0 {
+			out[i].Details = append(out[i].Details, alert.Detail{Label: "In this log file", Value: fmt.Sprintf("%d more like this", g.repeats)})
 		}
 	}
-	return f.alerts
+	return out
+}
+
+// finding is one alert of the file and how many more records of its finding the file held
+// (kept apart, so a file of many findings grows a slice of pointers, not of alerts).
+type finding struct {
+	alert   alert.Alert
+	repeats int
 }

@@ -60,8 +60,15 @@ func (e *Engine) Evaluate(rec *trail.Record) ([]Match, error) {
 	act := &activation{ev: &eventValue{rec: rec, trees: e.treesFor(rec.EventName)}}
 	var matches []Match
 	var errs []error
+	var key []byte
 	for c := range e.admitted(rec) { // the others cannot match (prefilter.go)
-		matched, err := c.eval(act)
+		var matched bool
+		var err error
+		if c.partial && !e.wholePayloads { // its verdict is known when its inputs were seen (verdicts.go); whole: the tests' uncached reference
+			matched, key, err = c.evalCached(act, key)
+		} else {
+			matched, err = c.eval(act)
+		}
 		if err != nil {
 			errs = append(errs, &EvalError{RuleID: c.rule.ID, File: c.rule.File, EventID: rec.EventID, Err: err})
 			continue
