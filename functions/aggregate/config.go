@@ -37,7 +37,7 @@ type Config struct {
 	LogFileRules string `envconfig:"LOG_FILE_RULES" default:"all"`
 	// MaxCounters is Handler.MaxCounters: the distinct counters a file's tally holds before
 	// it is applied as a part, so a file of any size fits the function's memory. The default
-	// fits 128 MB (shared/counters/doc.go: about 600 bytes of function memory per counter
+	// fits 128 MB (shared/counters/doc.go: about 450 bytes of function memory per counter
 	// past 40 MB); raise it with MemorySize, e.g. 800000 at 512 MB.
 	MaxCounters int `envconfig:"MAX_COUNTERS" default:"150000"`
 	// Embedded, not named: envconfig would prefix a named struct's variables.
@@ -47,7 +47,7 @@ type Config struct {
 
 // MAX_COUNTERS bounds: below minMaxCounters a file splits into parts of a few items each (a
 // write per part and counter, for nothing); above maxMaxCounters no function has the memory
-// (10,240 MB holds about 17 million at 600 bytes each).
+// (10,240 MB holds about 17 million at 600 bytes each: a margin over the 450 measured).
 const (
 	minMaxCounters = 1_000
 	maxMaxCounters = 17_000_000

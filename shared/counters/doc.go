@@ -149,15 +149,18 @@
 // (FileID.Part, each exactly once, its own marker) whenever it reaches MaxCounters, so any file
 // completes within a fixed budget. The parts of a file are the same on every delivery as long
 // as the budget is not changed between a failure and its retry (the cut depends on the records
-// and the budget only). BenchmarkCounterHeap measures 249 bytes of live heap per distinct
-// counter once counted and 252 at the peak of staging (realistic keys: ARNs, IPv4/IPv6
-// sources); growing the table adds half of its slots for a moment, and Go's collector lets the
-// heap reach twice the live data (GOGC=100): about 600 bytes per counter of function memory.
-// With about 40 MB for the runtime, the SDK, the gzip and record buffers and the rule pack, a
-// 128 MB function holds 150,000 counters (the default MaxCounters) and a 512 MB function
-// 800,000. The largest file either takes is then bounded by time, not memory: at the 900 s
-// timeout, about 3.6 million records at 128 MB (4,000 records/s with the detection rules on)
-// and four times that at 512 MB.
+// and the budget only). BenchmarkCounterHeap measures 197 bytes of live heap per distinct
+// counter once counted and 202 at the peak of staging (realistic keys: ARNs, IPv4/IPv6
+// sources; before the tally kept its keys in chunks and 16-byte slots, 249 and 252); growing
+// the table adds half of its slots for a moment, and Go's collector lets the heap reach twice
+// the live data (GOGC=100): about 450 bytes per counter of function memory. With about 40 MB
+// for the runtime, the SDK, the gzip and record buffers and the rule pack, a 128 MB function
+// holds about 190,000 counters and a 512 MB function about a million; the defaults stay at
+// 150,000 (MaxCounters) and the 800,000 the aggregator's configuration suggests for 512 MB,
+// a quarter of headroom. The largest file either takes is then bounded by time, not memory:
+// at the 900 s timeout and a 128 MB function's 7 % of a vCPU, about 200,000 × 0.07 × 900 ≈ 12
+// million records with the detection rules on (the one-core rate BenchmarkPythonBaseline
+// measures, over 200,000 records a second), and four times that at 512 MB.
 //
 // # Exactly once
 //
