@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/trailguard/trailguard/shared/trail"
@@ -112,4 +114,55 @@ fingerprint: [requestParameters.instanceType]
 			}
 		})
 	}
+}
+
+// FuzzVerdictKey: two records that differ only in their request and response payloads (any
+// JSON), for each partial rule of the pack that may run on them, get equal input keys only if
+// the rule's condition, evaluated uncached, has the same outcome on both.
+func FuzzVerdictKey(f *testing.F) {
+	e, _ := packRecords(f)
+	f.Add("RunInstances", `{"instanceType":"p3.2xlarge"}`, `{"instancesSet":{"items":[{"instanceType":"t3.micro"}]}}`, `{"instanceType":"t3.micro"}`, `{"instancesSet":{"items":[{"instanceType":"p3.2xlarge"}]}}`)
+	f.Add("RunInstances", `{"instanceType":{"value":"g4dn.xlarge"}}`, `null`, `{"instance\u0054ype":"g4dn.xlarge"}`, `{}`)
+	f.Add("PutObject", `{"bucketName":"b","key":"k","x-amz-server-side-encryption-customer-algorithm":"AES256"}`, `{}`, `{"bucketName":"b","key":"k"}`, `{}`)
+	f.Add("CopyObject", `{"x-amz-server-side-encryption-customer-algorithm":null}`, `[]`, `{"x-amz-server-side-encryption-customer-algorithm":"AES256","x-amz-server-side-encryption-customer-algorithm":null}`, `1`)
+	f.Fuzz(func(t *testing.T, name, reqA, respA, reqB, respB string) {
+		outcome := func(c *compiledRule, req, resp string) (string, bool, bool) {
+			raw := `{"eventVersion":"1.09","eventID":"e","eventTime":"2026-11-20T08:00:00Z","eventSource":"` + sourceOf(name) +
+				`","eventName":` + strconv.Quote(name) + `,"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/a"},` +
+				`"recipientAccountId":"111122223333","requestParameters":` + req + `,"responseElements":` + resp + `}`
+			rec, err := trail.DecodeRecord([]byte(raw))
+			if err != nil {
+				return "", false, false
+			}
+			act := &activation{ev: &eventValue{rec: rec, trees: e.treesFor(rec.EventName)}}
+			key, ok := c.inputKey(nil, act.ev)
+			if !ok {
+				return "", false, false
+			}
+			matched, err := c.eval(act)
+			return string(key), matched, err != nil
+		}
+		probe, err := trail.DecodeRecord([]byte(`{"eventSource":"` + sourceOf(name) + `","eventName":` + strconv.Quote(name) + `}`))
+		if err != nil {
+			return
+		}
+		for c := range e.admitted(probe) {
+			if !c.partial {
+				continue
+			}
+			ka, ma, fa := outcome(c, reqA, respA)
+			kb, mb, fb := outcome(c, reqB, respB)
+			if ka != "" && ka == kb && (ma != mb || fa != fb) {
+				t.Fatalf("%s: one key, outcomes matched %v failed %v / matched %v failed %v", c.rule.ID, ma, fa, mb, fb)
+			}
+		}
+	})
+}
+
+// sourceOf is the event source of the fuzzed event names (EC2's for any other).
+func sourceOf(name string) string {
+	if strings.HasSuffix(name, "Object") {
+		return "s3.amazonaws.com"
+	}
+	return "ec2.amazonaws.com"
 }
