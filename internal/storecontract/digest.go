@@ -470,6 +470,43 @@ func claimAt(t *testing.T, l alert.Ledger, id, ip string, at time.Duration) (ale
 	return a, c
 }
 
+// sentCarrying claims the alert of event id from ip at T0+at for l, fails the test unless it
+// is sent carrying +folded (what names it in the message), and commits it; it returns the
+// alert.
+func sentCarrying(t *testing.T, l alert.Ledger, id, ip string, at time.Duration, folded int, what string) alert.Alert {
+	t.Helper()
+	a, c := claimAt(t, l, id, ip, at)
+	if c.Action != alert.Send || c.Folded != folded {
+		t.Fatalf("%s: %v carrying +%d, want sent carrying +%d", what, c.Action, c.Folded, folded)
+	}
+	if err := l.Commit(context.Background(), &a, c); err != nil {
+		t.Fatalf("%s: commit: %v", what, err)
+	}
+	return a
+}
+
+// claimIs claims the alert of event id from ip at T0+at for l and fails the test unless the
+// ledger decides want (fold: a Suppress decided by flood control); what names it.
+func claimIs(t *testing.T, l alert.Ledger, id, ip string, at time.Duration, want alert.Action, fold bool, what string) {
+	t.Helper()
+	if _, c := claimAt(t, l, id, ip, at); c.Action != want || c.Fold != fold {
+		t.Fatalf("%s: %v fold=%v, want %v fold=%v", what, c.Action, c.Fold, want, fold)
+	}
+}
+
+// perFault runs body as a subtest for each fault faultsOf gives, each on a fresh digest ledger
+// with the flood capped at capacity whose first alert (e1 from 198.51.100.1 at T0) was sent
+// carrying nothing and committed.
+func perFault(t *testing.T, newLedger NewLedger, capacity int, body func(t *testing.T, l alert.Ledger, fault Fault)) {
+	for _, fault := range faultsOf(t, newLedger) {
+		t.Run(fault.String(), func(t *testing.T) {
+			l := newDigestLedger(t, newLedger, floodOptions(capacity))
+			sentCarrying(t, l, "e1", "198.51.100.1", 0, 0, "first alert")
+			body(t, l, fault)
+		})
+	}
+}
+
 // openingRetriedCarriesDigest: with a flood capped at 1 that folded two alerts, the alert
 // after the window opens the next one and takes the digest; that opening lands and is retried
 // (by the SDK, or by Lambda redelivering the alert after the claim failed). The retry opens
@@ -477,56 +514,33 @@ func claimAt(t *testing.T, l alert.Ledger, id, ip string, at time.Duration) (ale
 // Commit settles the digest, so the next window's digest is +1 alone (the +2 not stranded,
 // carried again nor lost).
 func openingRetriedCarriesDigest(t *testing.T, newLedger NewLedger) {
-	for _, fault := range faultsOf(t, newLedger) {
-		t.Run(fault.String(), func(t *testing.T) {
-			ctx := context.Background()
-			l := newDigestLedger(t, newLedger, floodOptions(1))
-			a, c := claimAt(t, l, "e1", "198.51.100.1", 0)
-			if c.Action != alert.Send {
-				t.Fatalf("first alert: %v", c.Action)
-			}
-			if err := l.Commit(ctx, &a, c); err != nil {
-				t.Fatal(err)
-			}
-			for i, ip := range []string{"198.51.100.2", "198.51.100.3"} {
-				if _, c := claimAt(t, l, fmt.Sprintf("f%d", i), ip, time.Duration(i+1)*time.Minute); c.Action != alert.Suppress || !c.Fold {
-					t.Fatalf("fold %d: %v fold=%v", i, c.Action, c.Fold)
-				}
-			}
+	perFault(t, newLedger, 1, func(t *testing.T, l alert.Ledger, fault Fault) {
+		for i, ip := range []string{"198.51.100.2", "198.51.100.3"} {
+			claimIs(t, l, fmt.Sprintf("f%d", i), ip, time.Duration(i+1)*time.Minute, alert.Suppress, true, fmt.Sprintf("fold %d", i))
+		}
 
-			o := AlertFor("o1")
-			o.SourceIP = "198.51.100.9"
-			c = claimThrough(t, l, WriteOpen, fault, &o, T0.Add(61*time.Minute))
-			if c.Action != alert.Send || c.Folded != 2 || c.FoldedFrom != "198.51.100.0/24" || !c.FoldedSince.Equal(T0.Add(time.Minute)) {
-				t.Fatalf("the opener: %v carrying +%d from %q since %v, want sent carrying +2 from the /24 since 10:03",
-					c.Action, c.Folded, c.FoldedFrom, c.FoldedSince)
+		o := AlertFor("o1")
+		o.SourceIP = "198.51.100.9"
+		c := claimThrough(t, l, WriteOpen, fault, &o, T0.Add(61*time.Minute))
+		if c.Action != alert.Send || c.Folded != 2 || c.FoldedFrom != "198.51.100.0/24" || !c.FoldedSince.Equal(T0.Add(time.Minute)) {
+			t.Fatalf("the opener: %v carrying +%d from %q since %v, want sent carrying +2 from the /24 since 10:03",
+				c.Action, c.Folded, c.FoldedFrom, c.FoldedSince)
+		}
+		if c.FoldingUntil.IsZero() {
+			t.Error("the opener of a window capped at 1 does not announce folding")
+		}
+		if err := l.Commit(context.Background(), &o, c); err != nil {
+			t.Fatal(err)
+		}
+		claimIs(t, l, "o1", "198.51.100.9", 64*time.Minute, alert.Duplicate, false, "the opener redelivered after its Commit")
+		claimIs(t, l, "f3", "198.51.100.4", 65*time.Minute, alert.Suppress, true, "an alert after the opener (cap 1)")
+		if f, ok := l.(folder); ok {
+			if n := f.Folded(&o); n != 1 {
+				t.Errorf("folded %d, want 1: the carried digest settled", n)
 			}
-			if c.FoldingUntil.IsZero() {
-				t.Error("the opener of a window capped at 1 does not announce folding")
-			}
-			if err := l.Commit(ctx, &o, c); err != nil {
-				t.Fatal(err)
-			}
-			if _, c := claimAt(t, l, "o1", "198.51.100.9", 64*time.Minute); c.Action != alert.Duplicate {
-				t.Fatalf("the opener redelivered after its Commit: %v, want duplicate", c.Action)
-			}
-			if _, c := claimAt(t, l, "f3", "198.51.100.4", 65*time.Minute); c.Action != alert.Suppress || !c.Fold {
-				t.Fatalf("an alert after the opener: %v fold=%v, want folded (cap 1)", c.Action, c.Fold)
-			}
-			if f, ok := l.(folder); ok {
-				if n := f.Folded(&o); n != 1 {
-					t.Errorf("folded %d, want 1: the carried digest settled", n)
-				}
-			}
-			a, c = claimAt(t, l, "z", "198.51.100.8", 125*time.Minute)
-			if c.Action != alert.Send || c.Folded != 1 {
-				t.Errorf("after the second window: %v carrying +%d, want +1", c.Action, c.Folded)
-			}
-			if err := l.Commit(ctx, &a, c); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+		}
+		sentCarrying(t, l, "z", "198.51.100.8", 125*time.Minute, 1, "after the second window")
+	})
 }
 
 // countRetriedCountsOnce: with a flood capped at 2, the second alert's count in the window
@@ -534,38 +548,20 @@ func openingRetriedCarriesDigest(t *testing.T, newLedger NewLedger) {
 // announcing folding, and counted once, so the window is capped exactly at 2, and the next
 // alert is folded and reported +1 after the window.
 func countRetriedCountsOnce(t *testing.T, newLedger NewLedger) {
-	for _, fault := range faultsOf(t, newLedger) {
-		t.Run(fault.String(), func(t *testing.T) {
-			ctx := context.Background()
-			l := newDigestLedger(t, newLedger, floodOptions(2))
-			a, c := claimAt(t, l, "e1", "198.51.100.1", 0)
-			if err := l.Commit(ctx, &a, c); err != nil || c.Action != alert.Send {
-				t.Fatalf("first alert: %v %v", c.Action, err)
-			}
-			b := AlertFor("e2")
-			b.SourceIP = "198.51.100.2"
-			c = claimThrough(t, l, WriteCount, fault, &b, T0.Add(time.Minute))
-			if c.Action != alert.Send || c.FoldingUntil.IsZero() {
-				t.Fatalf("the counted alert: %v folding until %v, want sent announcing folding", c.Action, c.FoldingUntil)
-			}
-			if err := l.Commit(ctx, &b, c); err != nil {
-				t.Fatal(err)
-			}
-			if _, c := claimAt(t, l, "e2", "198.51.100.2", 3*time.Minute); c.Action != alert.Duplicate {
-				t.Fatalf("the counted alert redelivered after its Commit: %v, want duplicate", c.Action)
-			}
-			if _, c := claimAt(t, l, "f1", "198.51.100.3", 4*time.Minute); c.Action != alert.Suppress || !c.Fold {
-				t.Fatalf("the third alert: %v fold=%v, want folded (cap 2)", c.Action, c.Fold)
-			}
-			a, c = claimAt(t, l, "z", "198.51.100.8", 61*time.Minute)
-			if c.Action != alert.Send || c.Folded != 1 {
-				t.Errorf("after the window: %v carrying +%d, want +1", c.Action, c.Folded)
-			}
-			if err := l.Commit(ctx, &a, c); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+	perFault(t, newLedger, 2, func(t *testing.T, l alert.Ledger, fault Fault) {
+		b := AlertFor("e2")
+		b.SourceIP = "198.51.100.2"
+		c := claimThrough(t, l, WriteCount, fault, &b, T0.Add(time.Minute))
+		if c.Action != alert.Send || c.FoldingUntil.IsZero() {
+			t.Fatalf("the counted alert: %v folding until %v, want sent announcing folding", c.Action, c.FoldingUntil)
+		}
+		if err := l.Commit(context.Background(), &b, c); err != nil {
+			t.Fatal(err)
+		}
+		claimIs(t, l, "e2", "198.51.100.2", 3*time.Minute, alert.Duplicate, false, "the counted alert redelivered after its Commit")
+		claimIs(t, l, "f1", "198.51.100.3", 4*time.Minute, alert.Suppress, true, "the third alert (cap 2)")
+		sentCarrying(t, l, "z", "198.51.100.8", 61*time.Minute, 1, "after the window")
+	})
 }
 
 // releasedOpenerReopens: the alert that opened a window (carrying no digest) fails to publish
@@ -575,17 +571,12 @@ func countRetriedCountsOnce(t *testing.T, newLedger NewLedger) {
 func releasedOpenerReopens(t *testing.T, newLedger NewLedger) {
 	ctx := context.Background()
 	l := newDigestLedger(t, newLedger, floodOptions(1))
-	a, c := claimAt(t, l, "e1", "198.51.100.1", 0)
-	if err := l.Commit(ctx, &a, c); err != nil || c.Action != alert.Send {
-		t.Fatalf("first alert: %v %v", c.Action, err)
-	}
+	sentCarrying(t, l, "e1", "198.51.100.1", 0, 0, "first alert")
 	o, c := claimAt(t, l, "o1", "198.51.100.2", 61*time.Minute)
 	if c.Action != alert.Send || c.Folded != 0 {
 		t.Fatalf("the opener: %v carrying +%d, want sent carrying nothing", c.Action, c.Folded)
 	}
-	if _, c := claimAt(t, l, "f1", "198.51.100.3", 62*time.Minute); c.Action != alert.Suppress || !c.Fold {
-		t.Fatalf("an alert in the opener's window: %v fold=%v, want folded", c.Action, c.Fold)
-	}
+	claimIs(t, l, "f1", "198.51.100.3", 62*time.Minute, alert.Suppress, true, "an alert in the opener's window")
 	if err := l.Release(ctx, &o, c); err != nil {
 		t.Fatal(err)
 	}
@@ -596,11 +587,5 @@ func releasedOpenerReopens(t *testing.T, newLedger NewLedger) {
 	if err := l.Commit(ctx, &o, c); err != nil {
 		t.Fatal(err)
 	}
-	a, c = claimAt(t, l, "z", "198.51.100.9", 124*time.Minute)
-	if c.Action != alert.Send || c.Folded != 0 {
-		t.Errorf("after the retry's window: %v carrying +%d, want nothing more", c.Action, c.Folded)
-	}
-	if err := l.Commit(ctx, &a, c); err != nil {
-		t.Fatal(err)
-	}
+	sentCarrying(t, l, "z", "198.51.100.9", 124*time.Minute, 0, "after the retry's window (nothing more)")
 }

@@ -106,6 +106,56 @@ func retryingClient(base *dynamodb.Client, rt http.RoundTripper) *dynamodb.Clien
 	return dynamodb.New(opts)
 }
 
+// retryingLedger is a ledger on a fresh table (window 1 h, dedupe 24 h, floodCap) whose client
+// sends through rt to dynalite with the SDK's retryer (retryingClient); rt's next and
+// attempts are set here.
+func retryingLedger(t *testing.T, rt *loseReplies, floodCap int) *DynamoDBLedger {
+	t.Helper()
+	base := testenv.DynamoDB(t)
+	rt.next, rt.attempts = http.DefaultTransport, map[string]int{}
+	return &DynamoDBLedger{Client: retryingClient(base, rt), Table: testenv.CreateTable(t, base, "AlertStateTable"),
+		Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: floodCap}}
+}
+
+// requireRetried fails the test unless some reply was lost and the SDK retried every lost one
+// (what: the write, for the message); it returns the replies lost.
+func (rt *loseReplies) requireRetried(t *testing.T, what string) int {
+	t.Helper()
+	rt.mu.Lock()
+	lost, retried := rt.lost, rt.retried
+	rt.mu.Unlock()
+	if lost == 0 || retried < lost {
+		t.Fatalf("%d replies lost, %d retries: the SDK did not retry %s", lost, retried, what)
+	}
+	return lost
+}
+
+// ledgerItem is the ledger's item under pk as it is now (a consistent read).
+func ledgerItem(t *testing.T, l *DynamoDBLedger, pk string) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := l.Client.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(l.Table),
+		Key: map[string]types.AttributeValue{"pk": str(pk)}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatalf("read item %s: %v", pk, err)
+	}
+	return out.Item
+}
+
+// claimer claims, at t0+at, the alert of event id from ip on l (claims expire after 30 s),
+// failing the test on an error.
+func claimer(ctx context.Context, t *testing.T, l *DynamoDBLedger) func(id, ip string, at time.Duration) (Alert, Claim) {
+	return func(id, ip string, at time.Duration) (Alert, Claim) {
+		t.Helper()
+		a := alertFor(id)
+		a.SourceIP = ip
+		c, err := l.Claim(ctx, &a, t0.Add(at), t0.Add(at+30*time.Second))
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		return a, c
+	}
+}
+
 // TestFoldRetriedBySDKCountsOnce: the SDK (its standard retryer, backoff shortened) retries
 // fold UpdateItems whose reply was lost after dynalite applied them; the digest the next
 // window's alert carries counts every folded alert exactly once, for alerts with event IDs
@@ -129,11 +179,8 @@ func TestFoldRetriedBySDKCountsOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			base := testenv.DynamoDB(t)
-			table := testenv.CreateTable(t, base, "AlertStateTable")
-			rt := &loseReplies{next: http.DefaultTransport, match: isFold, reset: tt.reset, lose: tt.lose, attempts: map[string]int{}}
-			l := &DynamoDBLedger{Client: retryingClient(base, rt), Table: table,
-				Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: 1}}
+			rt := &loseReplies{match: isFold, reset: tt.reset, lose: tt.lose}
+			l := retryingLedger(t, rt, 1)
 
 			claim := func(i int, at time.Duration) (Alert, Claim) {
 				a := sample()
@@ -159,19 +206,10 @@ func TestFoldRetriedBySDKCountsOnce(t *testing.T) {
 					t.Fatalf("alert %d: %v fold=%v, want folded", i, c.Action, c.Fold)
 				}
 			}
-			rt.mu.Lock()
-			lost, retried := rt.lost, rt.retried
-			rt.mu.Unlock()
-			if lost == 0 || retried < lost {
-				t.Fatalf("%d replies lost, %d retries: the SDK did not retry every lost fold", lost, retried)
-			}
+			lost := rt.requireRetried(t, "every lost fold")
 
-			out, err := l.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-				Key: map[string]types.AttributeValue{"pk": str(floodKey(&a))}, ConsistentRead: aws.Bool(true)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n, o := len(setAttr(out.Item, "folds")), len(setAttr(out.Item, "folds_old")); n > maxFoldIDs || o > maxFoldIDs {
+			flood := ledgerItem(t, l, floodKey(&a))
+			if n, o := len(setAttr(flood, "folds")), len(setAttr(flood, "folds_old")); n > maxFoldIDs || o > maxFoldIDs {
 				t.Errorf("recent fold IDs: %d + %d, want at most %d each", n, o, maxFoldIDs)
 			} else if tt.folds > maxFoldIDs && o != maxFoldIDs {
 				t.Errorf("%d folds, %d + %d recent fold IDs: the set never rotated", tt.folds, n, o)
@@ -332,11 +370,8 @@ func TestLedgerWritesRetriedBySDKCountOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			base := testenv.DynamoDB(t)
-			table := testenv.CreateTable(t, base, "AlertStateTable")
-			rt := &loseReplies{next: http.DefaultTransport, op: tt.op, match: tt.write, lose: func(int) bool { return true }, attempts: map[string]int{}}
-			l := &DynamoDBLedger{Client: retryingClient(base, rt), Table: table,
-				Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: tt.floodCap}}
+			rt := &loseReplies{op: tt.op, match: tt.write, lose: func(int) bool { return true }}
+			l := retryingLedger(t, rt, tt.floodCap)
 			var a Alert
 			for i, s := range tt.steps {
 				a = alertFor(s.event)
@@ -367,35 +402,21 @@ func TestLedgerWritesRetriedBySDKCountOnce(t *testing.T) {
 					t.Fatalf("step %d (%s): finish: %v", i, s.event, err)
 				}
 			}
-			rt.mu.Lock()
-			lost, retried := rt.lost, rt.retried
-			rt.mu.Unlock()
-			if lost == 0 || retried < lost {
-				t.Fatalf("%d replies lost, %d retries: the SDK did not retry every lost write", lost, retried)
-			}
-			out, err := l.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-				Key: map[string]types.AttributeValue{"pk": str(floodKey(&a))}, ConsistentRead: aws.Bool(true)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := intAttr(out.Item, "sent"); tt.floodCap > 0 && n != tt.wantSent {
+			lost := rt.requireRetried(t, "every lost write")
+			if n := intAttr(ledgerItem(t, l, floodKey(&a)), "sent"); tt.floodCap > 0 && n != tt.wantSent {
 				t.Errorf("the flood window counts %d sent, want %d", n, tt.wantSent)
 			}
 			if tt.checkFingerpr {
 				if total, suppressed := dynamoCounts(t, l, &a); total != tt.total || suppressed != tt.suppr {
 					t.Errorf("fingerprint total=%d suppressed=%d, want %d and %d (%d replies lost)", total, suppressed, tt.total, tt.suppr, lost)
 				}
-				fp, err := l.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-					Key: map[string]types.AttributeValue{"pk": str(fingerprintKey(&a))}, ConsistentRead: aws.Bool(true)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n, o := len(setAttr(fp.Item, "sups")), len(setAttr(fp.Item, "sups_old")); n > maxSupIDs || o > maxSupIDs {
+				fp := ledgerItem(t, l, fingerprintKey(&a))
+				if n, o := len(setAttr(fp, "sups")), len(setAttr(fp, "sups_old")); n > maxSupIDs || o > maxSupIDs {
 					t.Errorf("recent suppression IDs: %d + %d, want at most %d each", n, o, maxSupIDs)
 				} else if tt.suppr > 2*maxSupIDs && o != maxSupIDs {
 					t.Errorf("%d suppressions, %d + %d recent IDs: the set never rotated", tt.suppr, n, o)
 				}
-				if size := itemSize(fp.Item); size > 1024 {
+				if size := itemSize(fp); size > 1024 {
 					t.Errorf("the fingerprint item is %d bytes: its writes cost more than one WCU", size)
 				} else {
 					t.Logf("fingerprint item: %d bytes", size)
@@ -412,21 +433,10 @@ func TestLedgerWritesRetriedBySDKCountOnce(t *testing.T) {
 // flood that stopped there was never reported).
 func TestOpenerReleaseRetriedBySDKStaysDue(t *testing.T) {
 	ctx := context.Background()
-	base := testenv.DynamoDB(t)
-	table := testenv.CreateTable(t, base, "AlertStateTable")
-	rt := &loseReplies{next: http.DefaultTransport, attempts: map[string]int{}, lose: func(int) bool { return true },
+	rt := &loseReplies{lose: func(int) bool { return true },
 		match: func(b []byte) bool { return bytes.Contains(b, []byte("SET folded = d_folded")) }}
-	l := &DynamoDBLedger{Client: retryingClient(base, rt), Table: table,
-		Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: 1}}
-	claim := func(id, ip string, at time.Duration) (Alert, Claim) {
-		a := alertFor(id)
-		a.SourceIP = ip
-		c, err := l.Claim(ctx, &a, t0.Add(at), t0.Add(at+30*time.Second))
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		return a, c
-	}
+	l := retryingLedger(t, rt, 1)
+	claim := claimer(ctx, t, l)
 	flush := func(at time.Duration) []*Digest {
 		now := t0.Add(at)
 		due, err := l.DueDigests(ctx, now)
@@ -465,11 +475,8 @@ func TestOpenerReleaseRetriedBySDKStaysDue(t *testing.T) {
 	if err := l.Release(ctx, &a, c); err != nil {
 		t.Fatal(err)
 	}
-	rt.mu.Lock()
-	lost, retried := rt.lost, rt.retried
-	rt.mu.Unlock()
-	if lost != 1 || retried < 1 {
-		t.Fatalf("%d replies lost, %d retries: the SDK did not retry the release", lost, retried)
+	if lost := rt.requireRetried(t, "the release"); lost != 1 {
+		t.Fatalf("%d replies lost, want the release's one", lost)
 	}
 	got := flush(70 * time.Minute)
 	if len(got) != 1 || got[0].Alert.Folded != 1 {
@@ -490,15 +497,7 @@ func TestUnfinishedOpenerDigestCarriedByNextOpening(t *testing.T) {
 	client := testenv.DynamoDB(t)
 	l := &DynamoDBLedger{Client: client, Table: testenv.CreateTable(t, client, "AlertStateTable"),
 		Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: 1}}
-	claim := func(id, ip string, at time.Duration) (Alert, Claim) {
-		a := alertFor(id)
-		a.SourceIP = ip
-		c, err := l.Claim(ctx, &a, t0.Add(at), t0.Add(at+30*time.Second))
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		return a, c
-	}
+	claim := claimer(ctx, t, l)
 	a, c := claim("e0", "198.51.100.1", 0)
 	if err := l.Commit(ctx, &a, c); err != nil {
 		t.Fatal(err)
