@@ -1,6 +1,9 @@
 package alert
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/trailguard/trailguard/shared/trail"
@@ -43,5 +46,45 @@ func TestAboutReadsTheOutcome(t *testing.T) {
 		if got := About(&tt.rec).Outcome; got != tt.want {
 			t.Errorf("%s: Outcome %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestFingerprintsKeepTheirValues: Fingerprint and FloodKey give the values the ledger has
+// stored (they name its items), computed here the way they always were: SHA-256 written part
+// by part, each part followed by a zero byte.
+func TestFingerprintsKeepTheirValues(t *testing.T) {
+	stored := func(parts ...string) string {
+		h := sha256.New()
+		for _, p := range parts {
+			h.Write([]byte(p))
+			h.Write([]byte{0})
+		}
+		return hex.EncodeToString(h.Sum(nil)[:16])
+	}
+	long := strings.Repeat("arn:aws:iam::111122223333:role/very-long-role-name/", 20) // past the stack buffer
+	tests := []struct {
+		name      string
+		a         Alert
+		print     []string
+		floodKeys []string
+	}{
+		{"plain", Alert{Kind: "root-account-usage", Account: "111122223333", Principal: "arn:aws:iam::111122223333:root", SourceIP: "203.0.113.7"},
+			[]string{"root-account-usage", "111122223333", "arn:aws:iam::111122223333:root", "203.0.113.7"},
+			[]string{"root-account-usage", "111122223333", "arn:aws:iam::111122223333:root"}},
+		{"outcome, cloud and extras", Alert{Kind: "k", Account: "a", Principal: "p", SourceIP: "2001:db8::1", Outcome: "Failure", Cloud: "tencent", FingerprintExtra: []string{"p3.2xlarge", ""}},
+			[]string{"k", "a", "p", "2001:db8::1", "\x01outcome=Failure", "\x01cloud=tencent", "p3.2xlarge", ""},
+			[]string{"k", "a", "p", "\x01outcome=Failure"}},
+		{"empty", Alert{}, []string{"", "", "", ""}, []string{"", "", ""}},
+		{"long", Alert{Kind: "k", Principal: long, FingerprintExtra: []string{long}}, []string{"k", "", long, "", long}, []string{"k", "", long}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, want := tc.a.Fingerprint(), stored(tc.print...); got != want {
+				t.Errorf("Fingerprint %s, stored %s", got, want)
+			}
+			if got, want := tc.a.FloodKey(), stored(tc.floodKeys...); got != want {
+				t.Errorf("FloodKey %s, stored %s", got, want)
+			}
+		})
 	}
 }
