@@ -55,8 +55,9 @@ func floodOf200(t *testing.T, s *alert.Sender, clock *time.Time, round, successA
 
 // DigestLedger runs the flood control and flood digest contract (alert.LedgerOptions.FloodCap,
 // alert.DigestLedger) through a real Sender: floods fold into a digest carried by the next
-// alert or sent by the flush once, even when sends fail or flushes and alerts race. The
-// ledgers newLedger makes must be alert.DigestLedgers.
+// alert or sent by the flush once, even when sends fail, the alert carrying it dies before
+// it finishes, or flushes and alerts race. The ledgers newLedger makes must be
+// alert.DigestLedgers.
 func DigestLedger(t *testing.T, newLedger NewLedger) {
 	t.Run("FloodFoldsIntoDigest", func(t *testing.T) { floodFoldsIntoDigest(t, newLedger) })
 	t.Run("FloodDigestSurvivesFailedSend", func(t *testing.T) { floodDigestSurvivesFailedSend(t, newLedger) })
@@ -68,6 +69,10 @@ func DigestLedger(t *testing.T, newLedger NewLedger) {
 	t.Run("OpeningRetriedAfterItLandedCarriesTheDigest", func(t *testing.T) { openingRetriedCarriesDigest(t, newLedger) })
 	t.Run("CountRetriedAfterItLandedCountsOnce", func(t *testing.T) { countRetriedCountsOnce(t, newLedger) })
 	t.Run("ReleasedOpenerReopens", func(t *testing.T) { releasedOpenerReopens(t, newLedger) })
+	t.Run("UnfinishedOpenerFlushedWhenFloodStops", func(t *testing.T) { unfinishedOpenerFlushed(t, newLedger) })
+	t.Run("UnfinishedOpenerCarriedByNextOpening", func(t *testing.T) { unfinishedOpenerCarriedByNextOpening(t, newLedger) })
+	t.Run("LiveOpenerNotFlushedAgain", func(t *testing.T) { liveOpenerNotFlushedAgain(t, newLedger) })
+	t.Run("UnfinishedOpenerOnceUnderRaces", func(t *testing.T) { unfinishedOpenerOnceUnderRaces(t, newLedger) })
 }
 
 // foldRetriedCountsOnce: with a flood capped at 1, an alert's fold lands and its write is
@@ -588,4 +593,182 @@ func releasedOpenerReopens(t *testing.T, newLedger NewLedger) {
 		t.Fatal(err)
 	}
 	sentCarrying(t, l, "z", "198.51.100.9", 124*time.Minute, 0, "after the retry's window (nothing more)")
+}
+
+// foldThree folds three alerts from the /24 at T0+1, +2 and +3 minutes into l's flood (capped
+// at 1, its window opened at T0).
+func foldThree(t *testing.T, l alert.Ledger) {
+	t.Helper()
+	for i, ip := range []string{"198.51.100.2", "198.51.100.3", "198.51.100.4"} {
+		claimIs(t, l, fmt.Sprintf("f%d", i), ip, time.Duration(i+1)*time.Minute, alert.Suppress, true, fmt.Sprintf("fold %d", i))
+	}
+}
+
+// flushAt runs a flush of l at T0+at and fails the test unless it sends want digests; it
+// returns what it sent.
+func flushAt(t *testing.T, l alert.Ledger, at time.Duration, want int, what string) []alert.Alert {
+	t.Helper()
+	pub, clock := &Publisher{}, T0.Add(at)
+	f, err := QuietSender(l, pub, &clock).FlushDigests(context.Background(), clock)
+	if err != nil || f.Sent != want || len(pub.Sent) != want {
+		t.Fatalf("%s (at +%s): %+v, %v, %d alerts; want %d digests", what, at, f, err, len(pub.Sent), want)
+	}
+	return pub.Sent
+}
+
+// unfinishedOpenerFlushed: with a flood capped at 1 that folded three alerts, the alert after
+// the window opens the next one and takes the +3 digest, and its invocation dies there (no
+// Commit, no Release, no redelivery), and the flood stops: no later alert comes to open a
+// window and carry the digest. The flush does: nothing while the opener's window is open (the
+// opener may be alive), then, once that window ended with the opener still there, exactly one
+// +3 digest; a second flush sends nothing, and the opener's redelivery coming after that
+// carries nothing (it was reported). Before, the flush dropped the due entry of the window the
+// opener took over, and the +3 was never reported.
+func unfinishedOpenerFlushed(t *testing.T, newLedger NewLedger) {
+	perFault(t, newLedger, 1, func(t *testing.T, l alert.Ledger, fault Fault) {
+		foldThree(t, l)
+		o := AlertFor("o1")
+		o.SourceIP = "198.51.100.9"
+		if c := claimThrough(t, l, WriteOpen, fault, &o, T0.Add(61*time.Minute)); c.Action != alert.Send || c.Folded != 3 {
+			t.Fatalf("the opener: %v carrying +%d, want sent carrying +3", c.Action, c.Folded)
+		} // and its invocation dies here
+		flushAt(t, l, 65*time.Minute, 0, "flush after the first window, the opener's still open")
+		flushAt(t, l, 100*time.Minute, 0, "flush later in the opener's window")
+		sent := flushAt(t, l, 125*time.Minute, 1, "flush after the opener's window")
+		if d := sent[0]; d.Folded != 3 || d.FoldedFrom != "198.51.100.0/24" || !d.FoldedSince.Equal(T0.Add(time.Minute)) ||
+			d.Kind != o.Kind || d.User != o.User {
+			t.Errorf("digest %s of %s: +%d from %q since %v, want +3 from the /24 since 10:03", d.Kind, d.User, d.Folded, d.FoldedFrom, d.FoldedSince)
+		}
+		flushAt(t, l, 130*time.Minute, 0, "second flush")
+		if f, ok := l.(folder); ok {
+			if n := f.Folded(&o); n != 0 {
+				t.Errorf("folded %d after the flush, want 0", n)
+			}
+		}
+		sentCarrying(t, l, "o1", "198.51.100.9", 131*time.Minute, 0, "the opener redelivered after the flush")
+		flushAt(t, l, 200*time.Minute, 0, "flush after the redelivered opener's window")
+	})
+}
+
+// unfinishedOpenerCarriedByNextOpening: the alert that opened a window with a +3 digest never
+// finishes (its invocation dies after the claim; no redelivery comes inside the window), and
+// its window folds two more. The next window's opening carries the +3 with the window's own 2,
+// since the first of them all: +5 since 10:03 (the opening never overwrites the stranded
+// digest), and no flush reports any of them again.
+func unfinishedOpenerCarriedByNextOpening(t *testing.T, newLedger NewLedger) {
+	l := newDigestLedger(t, newLedger, floodOptions(1))
+	sentCarrying(t, l, "e1", "198.51.100.1", 0, 0, "first alert")
+	foldThree(t, l)
+	if _, c := claimAt(t, l, "o1", "198.51.100.9", 61*time.Minute); c.Action != alert.Send || c.Folded != 3 {
+		t.Fatalf("the opener: %v carrying +%d, want sent carrying +3", c.Action, c.Folded)
+	} // and it dies here
+	claimIs(t, l, "g1", "198.51.100.5", 62*time.Minute, alert.Suppress, true, "fold in the opener's window")
+	claimIs(t, l, "g2", "198.51.100.6", 63*time.Minute, alert.Suppress, true, "second fold in the opener's window")
+	a, c := claimAt(t, l, "z", "198.51.100.7", 125*time.Minute)
+	if c.Action != alert.Send || c.Folded != 5 || !c.FoldedSince.Equal(T0.Add(time.Minute)) {
+		t.Fatalf("after the second window: %v carrying +%d since %v, want sent carrying +5 since 10:03", c.Action, c.Folded, c.FoldedSince)
+	}
+	if err := l.Commit(context.Background(), &a, c); err != nil {
+		t.Fatal(err)
+	}
+	flushAt(t, l, 130*time.Minute, 0, "flush after the carried digest")
+	flushAt(t, l, 190*time.Minute, 0, "flush after the carrier's window")
+	sentCarrying(t, l, "y", "198.51.100.8", 190*time.Minute, 0, "after the third window")
+}
+
+// liveOpenerNotFlushedAgain: the opener of the next window takes the +3 digest, a flush runs
+// while it publishes (it holds the digest: the flush sends nothing), and it commits. No flush
+// reports the +3 again, inside its window or after it; the one alert folded in its window is
+// flushed alone (+1) after the window.
+func liveOpenerNotFlushedAgain(t *testing.T, newLedger NewLedger) {
+	ctx := context.Background()
+	l := newDigestLedger(t, newLedger, floodOptions(1))
+	sentCarrying(t, l, "e1", "198.51.100.1", 0, 0, "first alert")
+	foldThree(t, l)
+	o, c := claimAt(t, l, "o1", "198.51.100.9", 61*time.Minute)
+	if c.Action != alert.Send || c.Folded != 3 {
+		t.Fatalf("the opener: %v carrying +%d, want sent carrying +3", c.Action, c.Folded)
+	}
+	flushAt(t, l, 61*time.Minute+10*time.Second, 0, "flush while the opener publishes")
+	if err := l.Commit(ctx, &o, c); err != nil {
+		t.Fatal(err)
+	}
+	flushAt(t, l, 65*time.Minute, 0, "flush after the opener's Commit")
+	claimIs(t, l, "g1", "198.51.100.5", 70*time.Minute, alert.Suppress, true, "fold in the opener's window")
+	sent := flushAt(t, l, 125*time.Minute, 1, "flush after the opener's window")
+	if d := sent[0]; d.Folded != 1 || !d.FoldedSince.Equal(T0.Add(70*time.Minute)) {
+		t.Errorf("digest +%d since %v, want +1 since 11:12 (the +3 was carried)", d.Folded, d.FoldedSince)
+	}
+	flushAt(t, l, 130*time.Minute, 0, "second flush")
+}
+
+// unfinishedOpenerOnceUnderRaces: in each of 8 floods capped at 1, three alerts are folded and
+// the alert after the window opens the next one carrying +3, and dies there. After that
+// window, two flushes and a late alert of each flood run at once: the flushes give the dead
+// opener's digest back and the late alert's opening would carry it, and every flood's +3 is
+// reported exactly once, by whichever got there first.
+func unfinishedOpenerOnceUnderRaces(t *testing.T, newLedger NewLedger) {
+	ctx := context.Background()
+	pub, clock := &Publisher{}, T0
+	l := newDigestLedger(t, newLedger, floodOptions(1))
+	s := QuietSender(l, pub, &clock)
+	const floods = 8
+	flood := func(p, i int, id string) alert.Alert {
+		a := AlertFor(id)
+		a.Principal, a.User = fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", p), fmt.Sprintf("u%d", p)
+		a.SourceIP = fmt.Sprintf("203.0.113.%d", i)
+		return a
+	}
+	for p := range floods {
+		for i := range 4 {
+			clock = T0.Add(time.Duration(i) * time.Minute)
+			if err := s.Publish(ctx, []alert.Alert{flood(p, i, fmt.Sprintf("p%d-e%d", p, i))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o := flood(p, 50, fmt.Sprintf("p%d-opener", p))
+		at := T0.Add(61 * time.Minute)
+		if c, err := l.Claim(ctx, &o, at, at.Add(30*time.Second)); err != nil || c.Action != alert.Send || c.Folded != 3 {
+			t.Fatalf("flood u%d's opener: %v carrying +%d, %v; want sent carrying +3", p, c.Action, c.Folded, err)
+		} // and it dies here
+	}
+	before := len(pub.Sent)
+	late := T0.Add(125 * time.Minute)
+	clock = late
+	var wg sync.WaitGroup
+	errs := make(chan error, floods+2)
+	for range 2 {
+		wg.Go(func() {
+			if _, err := s.FlushDigests(ctx, late); err != nil {
+				errs <- err
+			}
+		})
+	}
+	for p := range floods {
+		wg.Go(func() {
+			if err := s.Publish(ctx, []alert.Alert{flood(p, 99, fmt.Sprintf("p%d-late", p))}); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	reported := map[string]int{}
+	for _, a := range pub.Sent[before:] {
+		reported[a.User] += a.Folded
+	}
+	for p := range floods {
+		if n := reported[fmt.Sprintf("u%d", p)]; n != 3 {
+			t.Errorf("flood u%d: %d folded alerts reported, want 3 exactly once", p, n)
+		}
+	}
+	if f, err := s.FlushDigests(ctx, late.Add(5*time.Minute)); err != nil || f.Sent != 0 {
+		t.Errorf("a later flush: %+v, %v; want nothing", f, err)
+	}
+	if f, err := s.FlushDigests(ctx, late.Add(65*time.Minute)); err != nil || f.Sent != 0 {
+		t.Errorf("a flush after the late alerts' window: %+v, %v; want nothing", f, err)
+	}
 }

@@ -171,9 +171,23 @@ func (l *DynamoDBLedger) DueDigests(ctx context.Context, now time.Time) ([]DueDi
 }
 
 // ClaimDigest implements DigestLedger. The claim moves the flood's folded alerts to x_* on
-// the condition that its window ended, it has folded alerts, and no flush holds a digest: the
-// alert that opens the next window moves the same alerts to its d_*, so only one of the two
-// takes them. A digest whose flush failed (lease lapsed) is taken over as it is.
+// the condition that its window ended, it has folded alerts, no flush holds a digest, and no
+// opener holds one (d_folded): the alert that opens the next window moves the same alerts to
+// its d_*, so only one of the two takes them. A digest whose flush failed (lease lapsed) is
+// taken over as it is.
+//
+// An opener's digest is its own while its window is open: the opener may be alive and about
+// to publish it, so the flush leaves the flood (the due entry stays, see pending) and looks
+// again next time. An opener still there once its window ended never finished (an opening is
+// committed or released within its invocation): its invocation died and no redelivery took
+// the opening over. If no alert of the flood comes to open the next window (which would carry
+// the digest: restoreDigest), the flush gives the digest back to folded the same way,
+// conditioned on the same opener and window, and decides again, so the claim takes it with the
+// window's own folds and the flush sends it. Before, the due entry of the window the opener
+// took over was dropped, the opener's window had none unless something folded into it, and a
+// flood that stopped there was never reported. As with restoreDigest, a digest the dead
+// invocation did publish is reported again, at most once more; the opener redelivered after
+// that finds no opener and carries nothing.
 func (l *DynamoDBLedger) ClaimDigest(ctx context.Context, d DueDigest, now, leaseUntil time.Time) (*Digest, error) {
 	key := map[string]types.AttributeValue{"pk": str(d.Flood)}
 	token := newToken()
@@ -182,7 +196,7 @@ func (l *DynamoDBLedger) ClaimDigest(ctx context.Context, d DueDigest, now, leas
 			TableName: aws.String(l.Table), Key: key,
 			UpdateExpression: aws.String("SET x_token = :token, x_lease = :lease, x_folded = folded, x_first = if_not_exists(first_folded, :zero)," +
 				" x_addrs = if_not_exists(addrs, :none), x_pfxs = if_not_exists(pfxs, :none) REMOVE folded, first_folded, addrs, pfxs"),
-			ConditionExpression: aws.String("folded > :zero AND win_start <= :cutoff AND attribute_not_exists(x_token)"),
+			ConditionExpression: aws.String("folded > :zero AND win_start <= :cutoff AND attribute_not_exists(x_token) AND NOT d_folded > :zero"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":token": str(token), ":lease": num(leaseUntil.UnixMilli()), ":zero": num(0), ":none": none,
 				":cutoff": num(now.Add(-l.Options.Window).UnixMilli()),
@@ -227,10 +241,14 @@ func (l *DynamoDBLedger) ClaimDigest(ctx context.Context, d DueDigest, now, leas
 			if !isConditionFailed(err) {
 				return nil, fmt.Errorf("take over digest of %s: %w", d.Flood, err)
 			}
+		case stranded(item) && l.lapsed(item, now): // its opener died: the digest goes back to folded
+			if err := l.restoreDigest(ctx, key, item); err != nil {
+				return nil, err
+			}
 		case !l.pending(item, d, now):
 			return nil, l.dropDue(ctx, d)
 		case !l.lapsed(item, now):
-			return nil, nil // its window is still open
+			return nil, nil // its window is still open (its opener may be publishing its digest)
 		}
 		// The flood changed between the writes: decide again.
 	}
@@ -248,11 +266,19 @@ func (l *DynamoDBLedger) lapsed(item map[string]types.AttributeValue, now time.T
 	return int64(intAttr(item, "win_start")) <= now.Add(-l.Options.Window).UnixMilli()
 }
 
-// pending says whether d's bucket entry must stay (see MemoryLedger.pending).
+// stranded says an opener holds a digest (d_folded): its own while its window is open, a dead
+// invocation's once the window ended.
+func stranded(item map[string]types.AttributeValue) bool {
+	return strAttr(item, "opener") != "" && intAttr(item, "d_folded") > 0
+}
+
+// pending says whether d's bucket entry must stay (see MemoryLedger.pending): a flush holds
+// the digest, the flood has folded alerts of an ended window, d's window is still open, or an
+// opener holds a digest (until it commits it, or the flush takes it back after its window).
 func (l *DynamoDBLedger) pending(item map[string]types.AttributeValue, d DueDigest, now time.Time) bool {
 	_, held := item["x_token"]
 	lapsed := l.lapsed(item, now)
-	return held || (intAttr(item, "folded") > 0 && lapsed) || (!lapsed && int64(intAttr(item, "win_start")) == d.Win)
+	return held || stranded(item) || (intAttr(item, "folded") > 0 && lapsed) || (!lapsed && int64(intAttr(item, "win_start")) == d.Win)
 }
 
 // CommitDigest implements DigestLedger.

@@ -39,7 +39,9 @@ type DynamoDBAPI interface {
 //	fl#<flood key>       win_start, opener (token), opener_id (its alert's foldID), sent (in
 //	                     the window), folded, first_folded, addrs and pfxs (string sets,
 //	                     bounded), kind, account;
-//	                     d_folded, d_first, d_addrs, d_pfxs: the digest the opener is sending;
+//	                     d_folded, d_first, d_addrs, d_pfxs: the digest the opener is sending
+//	                     (an opener still there after its window died: the next opening or
+//	                     the flush gives its digest back, restoreDigest);
 //	                     meta (JSON): the last folded alert's identity, for a flushed digest;
 //	                     due_win: the window whose due entry is recorded; x_token, x_lease,
 //	                     x_folded, x_first, x_addrs, x_pfxs, x_meta: the digest a flush holds;
@@ -487,7 +489,7 @@ func (l *DynamoDBLedger) admit(ctx context.Context, a *Alert, c *Claim, now time
 		}
 		opener := strAttr(flood, "opener")
 		if opener != "" && int64(intAttr(flood, "win_start")) <= now.Add(-l.Options.Window).UnixMilli() {
-			if err := l.restoreDigest(ctx, a, key, flood); err != nil {
+			if err := l.restoreDigest(ctx, key, flood); err != nil {
 				return false, err
 			}
 			continue // open it now, carrying that digest too
@@ -557,7 +559,9 @@ func (l *DynamoDBLedger) admit(ctx context.Context, a *Alert, c *Claim, now time
 // with the window's own folds. Its first folded alert stays the digest's; its sources are
 // kept when the window folded none. A digest the dead invocation did publish is reported again
 // (never lost, at most once more). A failed condition means the item changed: decide again.
-func (l *DynamoDBLedger) restoreDigest(ctx context.Context, a *Alert, key, flood map[string]types.AttributeValue) error {
+// The flush (ClaimDigest) gives it back the same way when no alert of the flood comes to open
+// the next window; the two writes' conditions let only one of them land.
+func (l *DynamoDBLedger) restoreDigest(ctx context.Context, key, flood map[string]types.AttributeValue) error {
 	cond, values := "opener = :old AND win_start = :win", map[string]types.AttributeValue{":old": flood["opener"], ":win": flood["win_start"]}
 	if flood["win_start"] == nil { // not written by this ledger; still, never block the openings
 		cond = "opener = :old AND attribute_not_exists(win_start)"
@@ -580,7 +584,7 @@ func (l *DynamoDBLedger) restoreDigest(ctx context.Context, a *Alert, key, flood
 		ExpressionAttributeValues: values,
 	})
 	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("restore the unfinished digest of alert %s's flood: %w", a.Kind, err)
+		return fmt.Errorf("restore the unfinished digest of flood %s: %w", strAttr(key, "pk"), err)
 	}
 	return nil
 }

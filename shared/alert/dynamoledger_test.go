@@ -437,27 +437,7 @@ func TestOpenerReleaseRetriedBySDKStaysDue(t *testing.T) {
 		match: func(b []byte) bool { return bytes.Contains(b, []byte("SET folded = d_folded")) }}
 	l := retryingLedger(t, rt, 1)
 	claim := claimer(ctx, t, l)
-	flush := func(at time.Duration) []*Digest {
-		now := t0.Add(at)
-		due, err := l.DueDigests(ctx, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []*Digest
-		for _, d := range due {
-			dg, err := l.ClaimDigest(ctx, d, now, now.Add(time.Minute))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if dg != nil {
-				out = append(out, dg)
-				if err := l.CommitDigest(ctx, dg); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		return out
-	}
+	flush := func(at time.Duration) []*Digest { return flushAll(ctx, t, l, at) }
 	a, c := claim("e0", "198.51.100.1", 0)
 	if err := l.Commit(ctx, &a, c); err != nil {
 		t.Fatal(err)
@@ -484,6 +464,73 @@ func TestOpenerReleaseRetriedBySDKStaysDue(t *testing.T) {
 	}
 	if again := flush(75 * time.Minute); len(again) != 0 {
 		t.Errorf("a later flush: %d digests, want none", len(again))
+	}
+}
+
+// flushAll is a flush of l at t0+at: every due digest claimed and committed (nothing
+// published); it returns the digests.
+func flushAll(ctx context.Context, t *testing.T, l *DynamoDBLedger, at time.Duration) []*Digest {
+	t.Helper()
+	now := t0.Add(at)
+	due, err := l.DueDigests(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*Digest
+	for _, d := range due {
+		dg, err := l.ClaimDigest(ctx, d, now, now.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dg != nil {
+			out = append(out, dg)
+			if err := l.CommitDigest(ctx, dg); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return out
+}
+
+// TestDeadOpenerDigestGivenBackByFlushRetriedBySDK: the alert that opened a window with a +2
+// digest dies, its window folds one more, and the flood stops. The flush after that window
+// gives the digest back to folded (folded = folded + d_folded, not idempotent by itself) and
+// the SDK retries that write after it landed: the retry's condition (the same opener and
+// window) fails, so the digest is counted once: one +3 digest since 10:03, then nothing.
+func TestDeadOpenerDigestGivenBackByFlushRetriedBySDK(t *testing.T) {
+	ctx := context.Background()
+	rt := &loseReplies{lose: func(int) bool { return true },
+		match: func(b []byte) bool { return bytes.Contains(b, []byte("folded = folded + d_folded")) }}
+	l := retryingLedger(t, rt, 1)
+	claim := claimer(ctx, t, l)
+	a, c := claim("e0", "198.51.100.1", 0)
+	if err := l.Commit(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	claim("f1", "198.51.100.2", time.Minute)
+	claim("f2", "198.51.100.3", 2*time.Minute)
+	if _, c := claim("o1", "198.51.100.4", 61*time.Minute); c.Action != Send || c.Folded != 2 {
+		t.Fatalf("the opener: %v carrying +%d, want +2", c.Action, c.Folded)
+	} // and it dies here: no Commit, no Release, no redelivery
+	if _, c := claim("g1", "198.51.100.5", 62*time.Minute); !c.Fold {
+		t.Fatalf("g1: %v, want folded", c.Action)
+	}
+	if got := flushAll(ctx, t, l, 65*time.Minute); len(got) != 0 {
+		t.Fatalf("flush inside the opener's window: %d digests, want none", len(got))
+	}
+	got := flushAll(ctx, t, l, 125*time.Minute)
+	if len(got) != 1 || got[0].Alert.Folded != 3 || !got[0].Alert.FoldedSince.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("flush after the opener's window: %d digests %+v, want one of +3 since 10:03", len(got), got)
+	}
+	if lost := rt.requireRetried(t, "the flush's give-back"); lost != 1 {
+		t.Fatalf("%d replies lost, want the give-back's one", lost)
+	}
+	if again := flushAll(ctx, t, l, 130*time.Minute); len(again) != 0 {
+		t.Errorf("a later flush: %d digests, want none", len(again))
+	}
+	item := ledgerItem(t, l, floodKey(&a))
+	if _, ok := item["opener"]; ok || intAttr(item, "folded") != 0 || intAttr(item, "d_folded") != 0 {
+		t.Errorf("flood item after the flush: opener %v folded %d d_folded %d, want none left", item["opener"], intAttr(item, "folded"), intAttr(item, "d_folded"))
 	}
 }
 

@@ -133,6 +133,11 @@ func (l *MemoryLedger) admit(a *Alert, c *Claim, now time.Time) bool {
 			fl = &memFlood{}
 			l.floods[key] = fl
 		}
+		// An opener still there after its window never finished (its invocation died, no
+		// redelivery took it over): its digest goes back to folded first and this opening
+		// carries it with the window's own folds, never overwriting it (DynamoDBLedger's
+		// restoreDigest).
+		fl.giveBack()
 		fl.dFolded, fl.dFirst, fl.dFrom = fl.folded, fl.firstFolded, fl.from
 		fl.folded, fl.firstFolded, fl.from = 0, time.Time{}, addrSet{}
 		fl.winStart, fl.opener, fl.sent = now, c.Token, 1
@@ -191,13 +196,8 @@ func (l *MemoryLedger) Release(_ context.Context, a *Alert, c Claim) error {
 		switch {
 		case c.floodOpened && fl.opener == c.Token:
 			// The digest goes back, and the window reopens with the retry, which reports it.
-			fl.folded += fl.dFolded
-			if fl.dFolded > 0 && (fl.firstFolded.IsZero() || fl.dFirst.Before(fl.firstFolded)) {
-				fl.firstFolded = fl.dFirst
-			}
-			fl.from.merge(fl.dFrom)
-			fl.winStart, fl.opener, fl.sent = time.Time{}, "", 0
-			fl.dFolded, fl.dFirst, fl.dFrom = 0, time.Time{}, addrSet{}
+			fl.giveBack()
+			fl.winStart, fl.sent = time.Time{}, 0
 			if fl.folded > 0 { // due now, should no alert of the flood come to carry it
 				l.addDue(digestBucket(c.Now), floodKey(a), fl.winStart.UnixMilli())
 			}
@@ -210,6 +210,21 @@ func (l *MemoryLedger) Release(_ context.Context, a *Alert, c Claim) error {
 	}
 	return nil
 }
+
+// giveBack returns the digest of the window's opener (if any) to the flood's folded alerts,
+// since the first of them all, and forgets the opener.
+func (fl *memFlood) giveBack() {
+	fl.folded += fl.dFolded
+	if fl.dFolded > 0 && (fl.firstFolded.IsZero() || fl.dFirst.Before(fl.firstFolded)) {
+		fl.firstFolded = fl.dFirst
+	}
+	fl.from.merge(fl.dFrom)
+	fl.opener, fl.dFolded, fl.dFirst, fl.dFrom = "", 0, time.Time{}, addrSet{}
+}
+
+// stranded says the window's opener holds a digest: its own while the window is open, a dead
+// invocation's once it ended.
+func (fl *memFlood) stranded() bool { return fl.opener != "" && fl.dFolded > 0 }
 
 // Folded reports the alerts of the alert's FloodKey folded and not yet reported in a digest
 // (a digest a flush holds counts until its Commit).
@@ -270,7 +285,11 @@ func (l *MemoryLedger) DueDigests(_ context.Context, now time.Time) ([]DueDigest
 	return out, nil
 }
 
-// ClaimDigest implements DigestLedger.
+// ClaimDigest implements DigestLedger: it takes the flood's folded alerts of an ended window
+// unless a flush holds a digest (or takes over one whose flush's lease lapsed). An opener's
+// digest is left to it while its window is open; once the window ended with the opener still
+// there (it died), the digest goes back to folded and this flush takes it (see
+// DynamoDBLedger.ClaimDigest).
 func (l *MemoryLedger) ClaimDigest(_ context.Context, d DueDigest, now, leaseUntil time.Time) (*Digest, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -283,6 +302,9 @@ func (l *MemoryLedger) ClaimDigest(_ context.Context, d DueDigest, now, leaseUnt
 		return nil, nil // another flush holds it
 	case fl.flush != nil: // that flush failed or died: take its digest over
 		fl.flush.token, fl.flush.lease = newToken(), leaseUntil
+	case fl.stranded() && !fl.winStart.After(now.Add(-l.Options.Window)): // its opener died
+		fl.giveBack()
+		fallthrough
 	case fl.folded > 0 && !fl.winStart.After(now.Add(-l.Options.Window)):
 		fl.flush = &memDigest{folded: fl.folded, first: fl.firstFolded, from: fl.from, meta: fl.meta, token: newToken(), lease: leaseUntil}
 		fl.folded, fl.firstFolded, fl.from = 0, time.Time{}, addrSet{}
@@ -297,10 +319,12 @@ func (l *MemoryLedger) ClaimDigest(_ context.Context, d DueDigest, now, leaseUnt
 }
 
 // pending says whether d's bucket entry must stay: a flush holds the digest, or the flood
-// has folded alerts of an ended window, or d's window is still open.
+// has folded alerts of an ended window, or d's window is still open, or an opener holds a
+// digest (until it commits it, or a flush takes it back once its window ended: else a dead
+// opener's digest of a flood that stopped would never be reported).
 func (l *MemoryLedger) pending(fl *memFlood, d DueDigest, now time.Time) bool {
 	open := fl.winStart.After(now.Add(-l.Options.Window))
-	return fl.flush != nil || (fl.folded > 0 && !open) || (open && fl.winStart.UnixMilli() == d.Win)
+	return fl.flush != nil || fl.stranded() || (fl.folded > 0 && !open) || (open && fl.winStart.UnixMilli() == d.Win)
 }
 
 // CommitDigest implements DigestLedger.

@@ -139,6 +139,21 @@ type floodRow struct {
 	flushMeta    string
 }
 
+// giveBack returns the digest of the window's opener (if any) to the flood's folded alerts,
+// since the first of them all, and forgets the opener.
+func (fl *floodRow) giveBack() {
+	fl.folded += fl.dFolded
+	if fl.dFolded > 0 && (fl.firstFolded == 0 || fl.dFirst < fl.firstFolded) {
+		fl.firstFolded = fl.dFirst
+	}
+	fl.sources.Merge(fl.dSources)
+	fl.opener, fl.dFolded, fl.dFirst, fl.dSources = "", 0, 0, alert.Sources{}
+}
+
+// stranded says the window's opener holds a digest: its own while the window is open, a dead
+// invocation's once it ended.
+func (fl *floodRow) stranded() bool { return fl.opener != "" && fl.dFolded > 0 }
+
 func alertMS(t time.Time) int64 { return t.UnixMilli() }
 
 func alertTime(v int64) time.Time {
@@ -297,6 +312,10 @@ func (l *Ledger) admit(ctx context.Context, tx *sql.Tx, a *alert.Alert, c *alert
 	var opened, admitted bool
 	switch {
 	case !exists || fl.winStart <= alertMS(now.Add(-l.opts.Window)):
+		// An opener still there after its window never finished (its invocation died, no
+		// redelivery took it over): its digest goes back to folded first and this opening
+		// carries it with the window's own folds, never overwriting it.
+		fl.giveBack()
 		fl.dFolded, fl.dFirst, fl.dSources = fl.folded, fl.firstFolded, fl.sources
 		fl.folded, fl.firstFolded, fl.sources = 0, 0, alert.Sources{}
 		fl.winStart, fl.opener, fl.sent = alertMS(now), c.Token, 1
@@ -500,13 +519,8 @@ func (l *Ledger) releaseFlood(ctx context.Context, tx *sql.Tx, fc floodClaim, c 
 	}
 	switch {
 	case fc.opened && fl.opener == c.Token:
-		fl.folded += fl.dFolded
-		if fl.dFolded > 0 && (fl.firstFolded == 0 || fl.dFirst < fl.firstFolded) {
-			fl.firstFolded = fl.dFirst
-		}
-		fl.sources.Merge(fl.dSources)
-		fl.winStart, fl.opener, fl.sent = 0, "", 0
-		fl.dFolded, fl.dFirst, fl.dSources = 0, 0, alert.Sources{}
+		fl.giveBack()
+		fl.winStart, fl.sent = 0, 0
 		if fl.folded > 0 {
 			if err := addDue(ctx, tx, alert.DigestBucketOf(c.Now), fc.key, 0); err != nil {
 				return err

@@ -68,7 +68,11 @@ func (l *Ledger) DueDigests(ctx context.Context, now time.Time) ([]alert.DueDige
 // ClaimDigest implements alert.DigestLedger: it moves the flood's folded alerts to flush_* if
 // its window ended and no flush holds a digest (the alert opening the next window would take
 // the same alerts to its d_*; the transaction lets only one of the two have them), or takes
-// over a digest whose flush's lease lapsed.
+// over a digest whose flush's lease lapsed. An opener's digest (d_*) is left to it while its
+// window is open; once the window ended with the opener still there (its invocation died, no
+// redelivery took it over), the digest goes back to folded and this flush takes it with the
+// window's own folds (see alert.DynamoDBLedger.ClaimDigest): else a flood that stopped there
+// would never be reported.
 func (l *Ledger) ClaimDigest(ctx context.Context, d alert.DueDigest, now, leaseUntil time.Time) (*alert.Digest, error) {
 	var dg *alert.Digest
 	err := l.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -84,6 +88,9 @@ func (l *Ledger) ClaimDigest(ctx context.Context, d alert.DueDigest, now, leaseU
 			return nil // another flush holds it
 		case fl.flushToken != "": // that flush failed or died: take its digest over
 			fl.flushToken, fl.flushLease = alert.NewClaimToken(), alertMS(leaseUntil)
+		case fl.stranded() && fl.winStart <= alertMS(now.Add(-l.opts.Window)): // its opener died
+			fl.giveBack()
+			fallthrough
 		case fl.folded > 0 && fl.winStart <= alertMS(now.Add(-l.opts.Window)):
 			fl.flushToken, fl.flushLease = alert.NewClaimToken(), alertMS(leaseUntil)
 			fl.flushFolded, fl.flushFirst, fl.flushSources, fl.flushMeta = fl.folded, fl.firstFolded, fl.sources, fl.meta
@@ -114,10 +121,11 @@ func (l *Ledger) ClaimDigest(ctx context.Context, d alert.DueDigest, now, leaseU
 }
 
 // pending says whether d's due row must stay: a flush holds the digest, or the flood has
-// folded alerts of an ended window, or d's window is still open.
+// folded alerts of an ended window, or d's window is still open, or an opener holds a digest
+// (until it commits it, or a flush takes it back once its window ended).
 func (l *Ledger) pending(fl floodRow, d alert.DueDigest, now time.Time) bool {
 	open := fl.winStart > alertMS(now.Add(-l.opts.Window))
-	return fl.flushToken != "" || (fl.folded > 0 && !open) || (open && fl.winStart == d.Win)
+	return fl.flushToken != "" || fl.stranded() || (fl.folded > 0 && !open) || (open && fl.winStart == d.Win)
 }
 
 // CommitDigest implements alert.DigestLedger: the digest is sent; its due row goes once the
