@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -77,7 +78,12 @@ type Alert struct {
 // empty Outcome adds nothing, so fingerprints of other alerts stay as they were.
 func (a *Alert) Fingerprint() string {
 	var buf [512]byte
-	b := buf[:0]
+	return hashKey(a.appendFingerprintInput(buf[:0]))
+}
+
+// appendFingerprintInput appends what Fingerprint hashes: two alerts have one fingerprint
+// when their inputs are equal (FingerprintMemo keeps fingerprints by input).
+func (a *Alert) appendFingerprintInput(b []byte) []byte {
 	for _, part := range [...]string{a.Kind, a.Account, a.Principal, a.SourceIP} {
 		b = append(append(b, part...), 0)
 	}
@@ -90,7 +96,38 @@ func (a *Alert) Fingerprint() string {
 	for _, part := range a.FingerprintExtra {
 		b = append(append(b, part...), 0)
 	}
-	return hashKey(b)
+	return b
+}
+
+// FingerprintMemo keeps the fingerprints of recent findings by their input, so a finding met
+// again and again (the repeats a log file folds: thousands of one principal's denied reads)
+// is hashed once, not once a record. The zero value is ready; it is safe for concurrent use
+// and bounded: when it holds maxMemoPrints it is emptied and refilled.
+type FingerprintMemo struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const maxMemoPrints = 1 << 14
+
+// Of returns a.Fingerprint().
+func (f *FingerprintMemo) Of(a *Alert) string {
+	var buf [512]byte
+	in := a.appendFingerprintInput(buf[:0])
+	f.mu.Lock()
+	fp, ok := f.m[string(in)]
+	f.mu.Unlock()
+	if ok {
+		return fp
+	}
+	fp = hashKey(in)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil || len(f.m) >= maxMemoPrints {
+		f.m = make(map[string]string, 64)
+	}
+	f.m[string(in)] = fp
+	return fp
 }
 
 // hashKey is the hex of the first 16 bytes of b's SHA-256: a fixed-size key for a list of

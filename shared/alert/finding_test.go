@@ -3,6 +3,7 @@ package alert
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -85,6 +86,45 @@ func TestFingerprintsKeepTheirValues(t *testing.T) {
 			if got, want := tc.a.FloodKey(), stored(tc.floodKeys...); got != want {
 				t.Errorf("FloodKey %s, stored %s", got, want)
 			}
+			var memo FingerprintMemo
+			for _, when := range []string{"first", "remembered"} {
+				if got, want := memo.Of(&tc.a), stored(tc.print...); got != want {
+					t.Errorf("FingerprintMemo.Of (%s) %s, stored %s", when, got, want)
+				}
+			}
 		})
+	}
+}
+
+// TestFingerprintMemoTellsFindingsApart: the memo answers each alert with its own fingerprint
+// however many findings it has seen (past its bound, when it is refilled), alerts that differ
+// in one part or only in where parts split included.
+func TestFingerprintMemoTellsFindingsApart(t *testing.T) {
+	var memo FingerprintMemo
+	alerts := []Alert{
+		{Kind: "k", FingerprintExtra: []string{"ab", ""}},
+		{Kind: "k", FingerprintExtra: []string{"a", "b"}},
+		{Kind: "k", SourceIP: "a", FingerprintExtra: []string{"b"}},
+		{Kind: "k", Outcome: "Failure"},
+		{Kind: "k", Cloud: "huawei"},
+	}
+	for i := range 3 * maxMemoPrints {
+		alerts = append(alerts, Alert{Kind: "root-account-usage", Account: "111122223333", SourceIP: fmt.Sprintf("198.51.%d.%d", i/256, i%256)})
+	}
+	seen := map[string]int{}
+	for round := range 2 {
+		for i := range alerts {
+			got, want := memo.Of(&alerts[i]), alerts[i].Fingerprint()
+			if got != want {
+				t.Fatalf("round %d, alert %d: memo %s, Fingerprint %s", round, i, got, want)
+			}
+			if j, dup := seen[got]; dup && j != i {
+				t.Fatalf("alerts %d and %d share fingerprint %s", j, i, got)
+			}
+			seen[got] = i
+		}
+	}
+	if n := len(memo.m); n > maxMemoPrints {
+		t.Errorf("memo holds %d fingerprints, bound %d", n, maxMemoPrints)
 	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"github.com/trailguard/trailguard/shared/alert"
 	"strings"
 
 	"github.com/google/cel-go/cel"
@@ -17,6 +18,9 @@ type Engine struct {
 	trees         map[string]*payloadTrees
 	otherTrees    *payloadTrees
 	wholePayloads bool
+	// prints: the fingerprints of recent findings, so the repeats of one (a log file's
+	// folds, a threshold's counts) are not hashed again record after record.
+	prints *alert.FingerprintMemo
 }
 
 type compiledRule struct {
@@ -60,7 +64,7 @@ func CompileWith(rules []*Rule, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{}
+	e := &Engine{prints: &alert.FingerprintMemo{}}
 	seen := map[string]*Rule{}
 	var errs []error
 	for _, r := range rules {

@@ -109,7 +109,7 @@ func (d *Detector) count(ctx context.Context, m Match, a *alert.Alert) (key stri
 	}
 	r := m.Rule
 	start := windowStart(a.EventTime, r.window)
-	key = ThresholdKey(r.ID, a.Fingerprint(), start)
+	key = ThresholdKey(r.ID, d.Engine.prints.Of(a), start)
 	member := a.EventID
 	switch {
 	case r.Distinct != "":

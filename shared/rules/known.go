@@ -11,7 +11,8 @@ import (
 // Known returns the fingerprints (alert.Alert.Fingerprint) of the alerts Detect would return
 // for the record raw, in order, when they can be known without decoding it; ok is false when
 // they cannot, and then nothing is said: the record must be decoded and Detect run on it. An
-// empty list with ok is a record that raises nothing (no rule matches it, none fails).
+// empty list with ok is a record that raises nothing (no rule matches it, none fails): one
+// the prefilter admits to no rule (Admits) among them, so a caller need not ask Admits first.
 //
 // fields holds the record's kept fields as Fingerprints takes them (PrefilterFields,
 // userIdentity.onBehalfOf, cloud and eventTime, with the values trail.DecodeRecord gives them;
@@ -42,10 +43,8 @@ func (d *Detector) KnownLocated(ctx context.Context, fields *trail.Record, dst [
 }
 
 func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, located bool, dst []string) (_ []string, ok bool) {
-	if fields.EventType == "AwsConsoleSignIn" || fields.EventSource == "signin.amazonaws.com" || !cleanFields(fields) {
-		return dst, false
-	}
 	n := len(dst)
+	readable := false // whether the kept fields can decide: checked once some rule is admitted
 	var s *clearScratch
 	defer func() {
 		if s != nil {
@@ -54,8 +53,14 @@ func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, 
 		}
 	}()
 	for c := range d.Engine.admitted(fields) {
+		if !readable {
+			if fields.EventType == "AwsConsoleSignIn" || fields.EventSource == "signin.amazonaws.com" || !cleanFields(fields) {
+				return dst, false
+			}
+			readable = true
+		}
 		if c.foldable && c.filter.eval(fields) == isTrue {
-			dst = append(dst, keptFingerprint(c, fields))
+			dst = append(dst, d.Engine.keptFingerprint(c, fields))
 			continue
 		}
 		if !c.partial {
@@ -103,21 +108,22 @@ func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, 
 				continue
 			}
 		}
-		dst = append(dst, a.Fingerprint())
+		dst = append(dst, d.Engine.prints.Of(&a))
 	}
 	return dst, true
 }
 
 // keptFingerprint is the fingerprint of a foldable rule's alert on a record with these kept
 // fields (Fingerprints).
-func keptFingerprint(c *compiledRule, rec *trail.Record) string {
+func (e *Engine) keptFingerprint(c *compiledRule, rec *trail.Record) string {
 	a := alert.Alert{Kind: c.rule.ID, Account: rec.Account(), Principal: rec.UserIdentity.Principal(),
 		SourceIP: rec.SourceIPAddress, Cloud: rec.Cloud}
 	if len(c.foldBy) > 0 {
-		a.FingerprintExtra = make([]string, len(c.foldBy))
-		for i, f := range c.foldBy {
-			a.FingerprintExtra[i] = fieldValue(rec, f)
+		var extra [4]string // on the stack for the pack's rules (the memo does not keep it)
+		a.FingerprintExtra = extra[:0]
+		for _, f := range c.foldBy {
+			a.FingerprintExtra = append(a.FingerprintExtra, fieldValue(rec, f))
 		}
 	}
-	return a.Fingerprint()
+	return e.prints.Of(&a)
 }

@@ -515,7 +515,7 @@ func (d *Detector) Fingerprints(rec *trail.Record, dst []string) (_ []string, ok
 		if !c.foldable || c.filter.eval(rec) != isTrue {
 			return dst[:n], false
 		}
-		dst = append(dst, keptFingerprint(c, rec))
+		dst = append(dst, e.keptFingerprint(c, rec))
 	}
 	if len(dst) == n || !cleanFields(rec) {
 		return dst[:n], false
