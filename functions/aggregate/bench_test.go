@@ -109,12 +109,12 @@ func BenchmarkFolding(b *testing.B) {
 // admitted record is decoded.
 type noFolding struct{ *rules.Detector }
 
-func (noFolding) Known(_ context.Context, _ *trail.Record, _ []byte, dst []string) ([]string, bool) {
-	return dst, false
+func (n noFolding) Known(_ context.Context, rec *trail.Record, _ []byte, dst []string) ([]string, bool) {
+	return dst, !n.Admits(rec)
 }
 
-func (noFolding) KnownLocated(_ context.Context, _ *trail.Record, dst []string) ([]string, bool) {
-	return dst, false
+func (n noFolding) KnownLocated(_ context.Context, rec *trail.Record, dst []string) ([]string, bool) {
+	return dst, !n.Admits(rec)
 }
 
 func benchAggregate(b *testing.B, load func(testing.TB) (string, []byte), h *Handler) {

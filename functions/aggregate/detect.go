@@ -16,13 +16,11 @@ import (
 // detector runs the detection rules on one decoded record (rules.Detector).
 type detector interface {
 	Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert, error)
-	// Admits says whether some rule could match a record with these fields (only
-	// rules.PrefilterFields are read): a record it refuses need not be decoded at all.
-	Admits(rec *trail.Record) bool
 	// Known appends the fingerprints of the alerts Detect would raise on the record raw with
 	// these kept fields, when the fields and the payload paths the admitted rules read say
-	// (rules.Detector.Known): a record that raises nothing, or whose findings the file has an
-	// alert of already, need not be decoded either.
+	// (rules.Detector.Known): a record that raises nothing (the prefilter admits it to no
+	// rule, or none matches), or whose findings the file has an alert of already, need not be
+	// decoded.
 	Known(ctx context.Context, rec *trail.Record, raw []byte, dst []string) ([]string, bool)
 	// KnownLocated is Known for kept fields that hold the record's payloads and eventID
 	// already (counters.Parser.PayloadsLocated): the record is not read again.
@@ -54,9 +52,8 @@ type fileDetections struct {
 	byPrint  map[string]*finding // by fingerprint
 	ruleErrs int
 	skipped  int      // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
-	filtered int      // records no rule could match, by the fields the counters' parser kept (not decoded)
 	folded   int      // records folded into alerts of this file, their findings known without decoding
-	cleared  int      // records known to raise nothing by the kept fields and the payload paths the rules read (not decoded)
+	cleared  int      // records known to raise nothing by the kept fields (no rule admitted) and the payload paths the rules read (not decoded)
 	prints   []string // scratch for Known
 	logged   int      // rule errors logged
 	skipLog  int      // skipped records logged
@@ -125,10 +122,6 @@ func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d dete
 	fields := p.Fields()
 	usable := fields.UserIdentity.Type != "" || p.Record().Principal != ""
 	if usable && !p.Ambiguous() {
-		if !d.Admits(fields) {
-			f.filtered++
-			return nil
-		}
 		var prints []string
 		var ok bool
 		if p.PayloadsLocated() {

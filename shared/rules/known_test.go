@@ -41,7 +41,7 @@ func (k *knownChecker) checkLocated(t *testing.T, ctx context.Context, raw []byt
 	t.Helper()
 	end, err := k.parser.Parse(raw, 0)
 	if err != nil || end != len(raw) || k.parser.Ambiguous() || !k.parser.PayloadsLocated() ||
-		(k.parser.Fields().UserIdentity.Type == "" && k.parser.Record().Principal == "") || !k.fast.Admits(k.parser.Fields()) {
+		(k.parser.Fields().UserIdentity.Type == "" && k.parser.Record().Principal == "") {
 		k.located.Detect(ctx, rec)
 		return
 	}
