@@ -27,11 +27,20 @@ type Config struct {
 	FloodCap int `envconfig:"ALERT_FLOOD_CAP" default:"3"`
 }
 
+// MinSuppressWindow is the shortest SUPPRESS_WINDOW (other than 0, no suppression): Lambda's
+// longest run. A flood window's opener still holding its digest when the window ends is taken
+// for dead and its digest given back for the flush or the next opening (restoreDigest), which
+// is only sure when no invocation outlives a window.
+const MinSuppressWindow = 15 * time.Minute
+
 // Validate checks the values; under Lambda the topic and the state table are required, so a
 // deployed function never prints its alerts to a log nobody reads.
 func (c Config) Validate() error {
 	if c.SuppressWindow < 0 {
 		return &config.Error{Var: "SUPPRESS_WINDOW", Problem: fmt.Sprintf("negative duration %s", c.SuppressWindow)}
+	}
+	if c.SuppressWindow > 0 && c.SuppressWindow < MinSuppressWindow {
+		return &config.Error{Var: "SUPPRESS_WINDOW", Problem: fmt.Sprintf("%s is shorter than a Lambda invocation may run (want 0, or at least %s)", c.SuppressWindow, MinSuppressWindow)}
 	}
 	if c.FloodCap < 1 || c.FloodCap > MaxFloodCap {
 		return &config.Error{Var: "ALERT_FLOOD_CAP", Problem: fmt.Sprintf("%d is outside 1..%d", c.FloodCap, MaxFloodCap)}

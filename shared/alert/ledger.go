@@ -138,7 +138,9 @@ type DigestLedger interface {
 	DueDigests(ctx context.Context, now time.Time) ([]DueDigest, error)
 	// ClaimDigest takes d's digest for this flush if its window has ended and nobody has
 	// reported or claimed it; nil means nothing to send now (the entry is dropped once the
-	// flood has nothing left to report, kept while its window is open or another flush holds it).
+	// flood has nothing left to report, kept while its window is open, another flush holds it,
+	// or the opener of its next window holds its digest: once that window ended with the
+	// opener still there, the opener is dead and the flush reports its digest).
 	ClaimDigest(ctx context.Context, d DueDigest, now, leaseUntil time.Time) (*Digest, error)
 	// CommitDigest marks a claimed digest sent; ReleaseDigest gives it back to the next flush.
 	CommitDigest(ctx context.Context, d *Digest) error
