@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -25,8 +26,10 @@ func (c *MemoryCounter) Add(_ context.Context, key, member string, limit int, _ 
 		set = map[string]bool{}
 		c.seen[key] = set
 	}
-	if len(set) < limit {
-		set[member] = true
+	if len(set) < limit && !set[member] {
+		// Its own copy: a member may be a view of a log file's read buffer (a distinct
+		// eventName, read by the parser without copying), which the next read overwrites.
+		set[strings.Clone(member)] = true
 	}
 	if len(set) < limit {
 		return false, nil, nil
