@@ -18,6 +18,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/trailguard/trailguard/internal/trailgen"
+	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/rules"
 	"github.com/trailguard/trailguard/shared/trail"
@@ -115,6 +116,10 @@ func (n noFolding) Known(_ context.Context, rec *trail.Record, _ []byte, dst []s
 
 func (n noFolding) KnownLocated(_ context.Context, rec *trail.Record, dst []string) ([]string, bool) {
 	return dst, !n.Admits(rec)
+}
+
+func (noFolding) KnownAlerts(_ context.Context, _ *trail.Record, dst []alert.Alert) ([]alert.Alert, bool) {
+	return dst, false
 }
 
 func benchAggregate(b *testing.B, load func(testing.TB) (string, []byte), h *Handler) {

@@ -25,6 +25,10 @@ type detector interface {
 	// KnownLocated is Known for kept fields that hold the record's payloads and eventID
 	// already (counters.Parser.PayloadsLocated): the record is not read again.
 	KnownLocated(ctx context.Context, rec *trail.Record, dst []string) ([]string, bool)
+	// KnownAlerts appends the alerts Detect would return for a record with these located
+	// kept fields, when they can be known without decoding it (rules.Detector.KnownAlerts):
+	// the first record of a finding need not be decoded either.
+	KnownAlerts(ctx context.Context, rec *trail.Record, dst []alert.Alert) ([]alert.Alert, bool)
 }
 
 // newDetector builds the same rules the rules function runs, so a record seen in real time and
@@ -51,12 +55,14 @@ type fileDetections struct {
 	findings []*finding          // in the order first seen
 	byPrint  map[string]*finding // by fingerprint
 	ruleErrs int
-	skipped  int      // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
-	folded   int      // records folded into alerts of this file, their findings known without decoding
-	cleared  int      // records known to raise nothing by the kept fields (no rule admitted) and the payload paths the rules read (not decoded)
-	prints   []string // scratch for Known
-	logged   int      // rule errors logged
-	skipLog  int      // skipped records logged
+	skipped  int           // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
+	folded   int           // records folded into alerts of this file, their findings known without decoding
+	built    int           // records whose new findings' alerts were built from the kept fields (not decoded)
+	cleared  int           // records known to raise nothing by the kept fields (no rule admitted) and the payload paths the rules read (not decoded)
+	prints   []string      // scratch for Known
+	alerts   []alert.Alert // scratch for KnownAlerts
+	logged   int           // rule errors logged
+	skipLog  int           // skipped records logged
 }
 
 // add runs the rules on one record of the file, raw as the file holds it; nil raw is a record
@@ -76,19 +82,7 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 		return nil
 	}
 	found, err := d.Detect(ctx, rec)
-	for _, a := range found {
-		fp := a.Fingerprint()
-		if g, ok := f.byPrint[fp]; ok {
-			g.repeats++
-			continue
-		}
-		if f.byPrint == nil {
-			f.byPrint = map[string]*finding{}
-		}
-		g := &finding{alert: a}
-		f.byPrint[fp] = g
-		f.findings = append(f.findings, g)
-	}
+	f.collect(found, nil)
 	if err == nil {
 		return nil
 	}
@@ -114,8 +108,9 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 // (Detector.Known: the kept fields, and the few payload paths the admitted rules read, found
 // in raw) when it raises none (a launch of a t3.micro, an upload under the bucket's own key:
 // cleared) or the file has an alert of each of its findings already: it is counted into them
-// as decoding it would have (folded). Only the first record of a finding is decoded, to build
-// its alert. A record whose kept fields a full decoder could read otherwise
+// as decoding it would have (folded). The first record of a finding is not decoded either when
+// its alerts can be built from the kept fields (Detector.KnownAlerts: built), else it is
+// decoded to build them. A record whose kept fields a full decoder could read otherwise
 // (Parser.Ambiguous), or which the rules would judge unusable (no identity: trail's Check;
 // the parser has checked time and event name), goes the whole way as before.
 func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d detector, p *counters.Parser, raw []byte) error {
@@ -137,9 +132,42 @@ func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d dete
 		case ok && f.foldKnown(prints):
 			f.folded++
 			return nil
+		case ok && p.PayloadsLocated():
+			if f.alerts, ok = d.KnownAlerts(ctx, fields, f.alerts[:0]); ok {
+				f.built++
+				if len(f.alerts) != len(prints) {
+					prints = nil // a threshold crossed in between (another file counting): hash them
+				}
+				f.collect(f.alerts, prints)
+				return nil
+			}
 		}
 	}
 	return f.add(ctx, log, d, raw)
+}
+
+// collect adds a record's alerts to the file's: each new finding's first, a repeat counted
+// into it. prints are their fingerprints when known already (Known's, in the same order), else
+// nil.
+func (f *fileDetections) collect(found []alert.Alert, prints []string) {
+	for i := range found {
+		var fp string
+		if prints != nil {
+			fp = prints[i]
+		} else {
+			fp = found[i].Fingerprint()
+		}
+		if g, ok := f.byPrint[fp]; ok {
+			g.repeats++
+			continue
+		}
+		if f.byPrint == nil {
+			f.byPrint = map[string]*finding{}
+		}
+		g := &finding{alert: found[i]}
+		f.byPrint[fp] = g
+		f.findings = append(f.findings, g)
+	}
 }
 
 // foldKnown counts a record whose findings are prints into the file's alerts when the file

@@ -170,6 +170,10 @@ func (decodeEverything) KnownLocated(_ context.Context, _ *trail.Record, dst []s
 	return dst, false
 }
 
+func (decodeEverything) KnownAlerts(_ context.Context, _ *trail.Record, dst []alert.Alert) ([]alert.Alert, bool) {
+	return dst, false
+}
+
 // fileAlerts runs the aggregator's log-file path over one gzipped file with the whole pack
 // (its own threshold counts) and returns what it found.
 func fileAlerts(t *testing.T, data []byte, full bool) (*fileDetections, []alert.Alert, string) {
@@ -225,7 +229,7 @@ func TestFoldingAgreesWithDecodingEverything(t *testing.T) {
 			if fast.ruleErrs != full.ruleErrs || fast.skipped != full.skipped {
 				t.Errorf("rule errors %d, skipped %d; decoding everything: %d, %d", fast.ruleErrs, fast.skipped, full.ruleErrs, full.skipped)
 			}
-			t.Logf("%d alerts; %d records folded, %d cleared without decoding", len(got), fast.folded, fast.cleared)
+			t.Logf("%d alerts; %d records folded, %d cleared, %d built without decoding", len(got), fast.folded, fast.cleared, fast.built)
 			if name != "corpus" && len(data) > 1<<20 && fast.folded == 0 {
 				t.Error("nothing folded without decoding")
 			}

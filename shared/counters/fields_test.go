@@ -37,12 +37,17 @@ func checkFields(t *testing.T, b []byte) (accepted, ambiguous bool) {
 			t.Fatalf("record %q: %s kept as %q, decoded as %q", in[:end], rules.PrefilterFields[i], got[i], want[i])
 		}
 	}
-	// The rest of an alert's fingerprint (rules.Detector.Fingerprints).
+	// The rest of an alert's fingerprint (rules.Detector.Fingerprints), and of the alert
+	// (rules.Detector.KnownAlerts).
 	kept := p.Fields()
 	for _, f := range []struct{ name, got, want string }{
 		{"account", kept.Account(), rec.Account()},
 		{"principal", kept.UserIdentity.Principal(), rec.UserIdentity.Principal()},
+		{"user", kept.UserIdentity.Name(), rec.UserIdentity.Name()},
 		{"cloud", kept.Cloud, rec.Cloud},
+		{"region", kept.AWSRegion, rec.AWSRegion},
+		{"userAgent", kept.UserAgent, rec.UserAgent},
+		{"eventTime", kept.EventTime, rec.EventTime},
 	} {
 		if f.got != f.want && utf8.ValidString(f.got) {
 			t.Fatalf("record %q: %s kept as %q, decoded as %q", in[:end], f.name, f.got, f.want)

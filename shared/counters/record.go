@@ -28,7 +28,8 @@ type Record struct {
 //     the invoking service, the user name: trail.UserIdentity.Principal);
 //   - resource type: the type of the first resources entry that has one;
 //   - source IP, event name, error code, event type, event source, region (awsRegion), cloud:
-//     the fields as written (cloud is empty in CloudTrail's records: AWS).
+//     the fields as written (cloud is empty in CloudTrail's records: AWS);
+//   - userAgent: kept, not counted (an alert shows it: rules.Detector.KnownAlerts).
 //
 // Keys are matched exactly, as CloudTrail writes them (Go's JSON decoders would also take "Arn"
 // for arn; Python's json, like this parser, does not). A record without eventTime, eventName or
@@ -73,9 +74,9 @@ type payloadSpans struct {
 
 // rawFields are the string tokens found (quotes included), as slices of the buffer.
 type rawFields struct {
-	eventTime, eventName, eventSource, eventType, sourceIP, errorCode, recipient, cloud, region []byte
-	idType, arn, principalID, accountID, userName, invokedBy, onBehalfOfUser                    []byte
-	resourceType                                                                                []byte
+	eventTime, eventName, eventSource, eventType, sourceIP, errorCode, recipient, cloud, region, userAgent []byte
+	idType, arn, principalID, accountID, userName, invokedBy, onBehalfOfUser                               []byte
+	resourceType                                                                                           []byte
 }
 
 // Record returns the last record parsed; valid until the next Parse.
@@ -83,7 +84,7 @@ func (p *Parser) Record() *Record { return &p.rec }
 
 // Fields returns the last record parsed as a trail.Record filled in part: the fields the
 // parser keeps (eventTime, eventSource, eventName, eventType, errorCode, sourceIPAddress,
-// recipientAccountId, awsRegion, cloud; userIdentity's type, arn, principalId, accountId, userName,
+// recipientAccountId, awsRegion, userAgent, cloud; userIdentity's type, arn, principalId, accountId, userName,
 // invokedBy and onBehalfOf.userId), with the values trail.DecodeRecord gives them, unless
 // Ambiguous. They cover rules.PrefilterFields, so the detection rules can say whether a record
 // is worth decoding in full (rules.Engine.Admits), and the rest of an alert's fingerprint
@@ -274,6 +275,9 @@ func (p *Parser) topMember(key, b []byte, i int) (int, error) {
 		return p.str(b, i, &p.raw.recipient, "recipientAccountId")
 	case "awsRegion":
 		return p.optional(b, i, &p.raw.region, "awsRegion")
+	case "userAgent":
+		// Not counted: part of an alert (rules.Detector.KnownAlerts builds one from Fields).
+		return p.optional(b, i, &p.raw.userAgent, "userAgent")
 	case "cloud":
 		// Not CloudTrail's (cloudaudit's records name their cloud); a decoder reads it into
 		// trail.Record.Cloud, part of an alert's fingerprint.
@@ -290,7 +294,7 @@ func (p *Parser) topMember(key, b []byte, i int) (int, error) {
 	case "resources":
 		return p.resources(b, i)
 	}
-	// Most keys (eventVersion, userAgent, requestID, tlsDetails, …) stop at the length mask.
+	// Most keys (eventVersion, requestID, tlsDetails, …) stop at the length mask.
 	if len(key) < 64 && (topKeyLens|locatedLens)>>len(key)&1 != 0 {
 		if lookalike(key, topKeyLens, topKeys) {
 			p.ambiguous = true
@@ -423,7 +427,7 @@ func (p *Parser) delKey(rec []byte) bool {
 // The kept members' keys, and a mask of their lengths (keys are shorter than 64 bytes).
 var (
 	topKeys = []string{"eventTime", "eventName", "eventSource", "eventType", "sourceIPAddress", "errorCode",
-		"recipientAccountId", "userIdentity", "resources", "cloud", "awsRegion"}
+		"recipientAccountId", "userIdentity", "resources", "cloud", "awsRegion", "userAgent"}
 	identityKeys   = []string{"type", "arn", "principalId", "accountId", "userName", "invokedBy", "onBehalfOf"}
 	onBehalfOfKeys = []string{"userId"}
 	topKeyLens     = lengths(topKeys)
@@ -615,7 +619,7 @@ func (p *Parser) derive() error {
 		p.obo.UserID = text(r.onBehalfOfUser)
 		id.OnBehalfOf = &p.obo
 	}
-	rec.RecipientAccountID, rec.Cloud, rec.AWSRegion = text(r.recipient), text(r.cloud), text(r.region)
+	rec.RecipientAccountID, rec.Cloud, rec.AWSRegion, rec.UserAgent = text(r.recipient), text(r.cloud), text(r.region), text(r.userAgent)
 	rec.EventTime, rec.EventSource, rec.EventName = text(r.eventTime), text(r.eventSource), text(r.eventName)
 	rec.EventType, rec.ErrorCode, rec.SourceIPAddress = text(r.eventType), text(r.errorCode), text(r.sourceIP)
 	p.rec = Record{

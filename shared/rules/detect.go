@@ -72,12 +72,7 @@ func (d *Detector) Detect(ctx context.Context, rec *trail.Record) ([]alert.Alert
 			if !reached {
 				continue
 			}
-			a.Details = append(a.Details, thresholdDetails(m.Rule, windowStart(a.EventTime, m.Rule.window), members)...)
-			// The finding is the count reached in this window, not the record that happened
-			// to find it reached: every later hit, a redelivered file, and the other path
-			// (real time vs log file) name the same finding, so the alert claim sends it once.
-			a.Details = append(a.Details, alert.Detail{Label: "Crossed with event", Value: rec.EventID})
-			a.EventID = thresholdEventID(key)
+			crossed(&a, m.Rule, key, members, rec.EventID)
 		}
 		out = append(out, a)
 	}
@@ -122,6 +117,16 @@ func (d *Detector) count(ctx context.Context, m Match, a *alert.Alert) (key stri
 	}
 	reached, members, err = d.Counts.Add(ctx, key, member, r.Threshold, start.Add(r.window+counterRetention))
 	return key, reached, members, err
+}
+
+// crossed makes a threshold rule's alert the finding it is: the count reached in this window
+// (key, with its members), not the record that happened to find it reached (eventID): every
+// later hit, a redelivered file, and the other path (real time vs log file) name the same
+// finding, so the alert claim sends it once.
+func crossed(a *alert.Alert, r *Rule, key string, members []string, eventID string) {
+	a.Details = append(a.Details, thresholdDetails(r, windowStart(a.EventTime, r.window), members)...)
+	a.Details = append(a.Details, alert.Detail{Label: "Crossed with event", Value: eventID})
+	a.EventID = thresholdEventID(key)
 }
 
 // thresholdEventID names a threshold finding by its count's key: "threshold-" and a hash of

@@ -31,7 +31,7 @@ import (
 // after all (not known, or its finding new to the caller), Detect counting it again changes
 // nothing. A count that fails is "not known": Detect meets the failure and reports it.
 func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, dst []string) (_ []string, ok bool) {
-	return d.known(ctx, fields, raw, false, dst)
+	return d.known(ctx, fields, raw, false, dst, nil)
 }
 
 // KnownLocated is Known for kept fields that hold the record's payloads and eventID already,
@@ -39,10 +39,84 @@ func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, 
 // counters.Parser.PayloadsLocated): the record need not be read again. Its strings may be
 // views of a read buffer; what is kept beyond the call is copied.
 func (d *Detector) KnownLocated(ctx context.Context, fields *trail.Record, dst []string) (_ []string, ok bool) {
-	return d.known(ctx, fields, nil, true, dst)
+	return d.known(ctx, fields, nil, true, dst, nil)
 }
 
-func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, located bool, dst []string) (_ []string, ok bool) {
+// KnownAlerts returns the alerts Detect would return for a record with these kept fields,
+// located as for KnownLocated, when they can be known without decoding it, appended to dst:
+// the alerts of the findings KnownLocated names, each built from the kept fields as Detect
+// builds it from the decoded record (Match.Alert; a threshold's crossing), the kept fields
+// including what an alert shows beyond its fingerprint (awsRegion, userAgent, the eventID). A
+// log file's first record of a finding costs no decode either. ok is false when they cannot
+// be known (as for Known, and when the record has no eventID to name its alert by, or a value
+// an alert shows that a decoder may have repaired). The alerts own their strings.
+func (d *Detector) KnownAlerts(ctx context.Context, fields *trail.Record, dst []alert.Alert) (_ []alert.Alert, ok bool) {
+	if fields.EventID == "" || !clean(fields.AWSRegion) || !clean(fields.UserAgent) {
+		return dst, false
+	}
+	b := alertBuilder{about: ownedAbout(fields), out: dst}
+	if _, ok := d.known(ctx, fields, nil, true, nil, &b); !ok {
+		return dst, false
+	}
+	return b.out, true
+}
+
+// alertBuilder collects the alerts known builds (KnownAlerts): about is the record as an alert
+// reads it, its strings owned.
+type alertBuilder struct {
+	about *trail.Record
+	out   []alert.Alert
+}
+
+// ownedAbout copies what Match.Alert reads of a non-sign-in record (alert.About: account,
+// region, identity, source, eventID, name, time, user agent, cloud; the details' source,
+// identity type and error code) into a record of its own, its strings cut from one copy:
+// fields may be views of a read buffer.
+func ownedAbout(fields *trail.Record) *trail.Record {
+	id := &fields.UserIdentity
+	r := &trail.Record{}
+	rid := &r.UserIdentity
+	var obo *string
+	if id.OnBehalfOf != nil {
+		r.UserIdentity.OnBehalfOf = &trail.OnBehalfOf{}
+		obo = &r.UserIdentity.OnBehalfOf.UserID
+	}
+	pairs := [...]struct{ dst, src *string }{
+		{&r.EventTime, &fields.EventTime}, {&r.EventSource, &fields.EventSource}, {&r.EventName, &fields.EventName},
+		{&r.EventType, &fields.EventType}, {&r.ErrorCode, &fields.ErrorCode}, {&r.SourceIPAddress, &fields.SourceIPAddress},
+		{&r.RecipientAccountID, &fields.RecipientAccountID}, {&r.AWSRegion, &fields.AWSRegion}, {&r.UserAgent, &fields.UserAgent},
+		{&r.Cloud, &fields.Cloud}, {&r.EventID, &fields.EventID},
+		{&rid.Type, &id.Type}, {&rid.ARN, &id.ARN}, {&rid.PrincipalID, &id.PrincipalID},
+		{&rid.AccountID, &id.AccountID}, {&rid.UserName, &id.UserName}, {&rid.InvokedBy, &id.InvokedBy},
+		{obo, nil},
+	}
+	if obo != nil {
+		pairs[len(pairs)-1].src = &id.OnBehalfOf.UserID
+	}
+	n := 0
+	for _, p := range pairs {
+		if p.src != nil {
+			n += len(*p.src)
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range pairs {
+		if p.src != nil {
+			b.WriteString(*p.src)
+		}
+	}
+	all, at := b.String(), 0
+	for _, p := range pairs {
+		if p.src != nil {
+			*p.dst, at = all[at:at+len(*p.src)], at+len(*p.src)
+		}
+	}
+	return r
+}
+
+// known is Known (build nil) or KnownAlerts (build collects the alerts; dst is not used).
+func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, located bool, dst []string, build *alertBuilder) (_ []string, ok bool) {
 	n := len(dst)
 	readable := false // whether the kept fields can decide: checked once some rule is admitted
 	var s *clearScratch
@@ -60,6 +134,14 @@ func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, 
 			readable = true
 		}
 		if c.foldable && c.filter.eval(fields) == isTrue {
+			if build != nil {
+				m := Match{Rule: c.rule}
+				for _, f := range c.foldBy {
+					m.Fingerprint = append(m.Fingerprint, fieldValue(build.about, f))
+				}
+				build.out = append(build.out, m.Alert(build.about))
+				continue
+			}
 			dst = append(dst, d.Engine.keptFingerprint(c, fields))
 			continue
 		}
@@ -91,22 +173,37 @@ func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, 
 		if err != nil {
 			return dst[:n], false
 		}
-		a := alert.Alert{Kind: c.rule.ID, Account: fields.Account(), Principal: fields.UserIdentity.Principal(),
-			SourceIP: fields.SourceIPAddress, Cloud: fields.Cloud, EventID: strings.Clone(s.rec.EventID), EventTime: t.UTC()}
-		if len(m.Fingerprint) > 0 {
-			a.FingerprintExtra = m.Fingerprint
+		var a alert.Alert
+		if build != nil {
+			for i, v := range m.Fingerprint {
+				m.Fingerprint[i] = strings.Clone(v) // may be views of the payloads
+			}
+			a = m.Alert(build.about)
+		} else {
+			a = alert.Alert{Kind: c.rule.ID, Account: fields.Account(), Principal: fields.UserIdentity.Principal(),
+				SourceIP: fields.SourceIPAddress, Cloud: fields.Cloud, EventID: strings.Clone(s.rec.EventID), EventTime: t.UTC()}
+			if len(m.Fingerprint) > 0 {
+				a.FingerprintExtra = m.Fingerprint
+			}
 		}
 		if c.rule.HasThreshold() {
 			if a.EventID == "" { // the member a count needs: the decoder's (derived) eventID
 				return dst[:n], false
 			}
-			_, reached, _, err := d.count(ctx, m, &a)
+			key, reached, members, err := d.count(ctx, m, &a)
 			if err != nil {
 				return dst[:n], false
 			}
 			if !reached {
 				continue
 			}
+			if build != nil {
+				crossed(&a, m.Rule, key, members, build.about.EventID)
+			}
+		}
+		if build != nil {
+			build.out = append(build.out, a)
+			continue
 		}
 		dst = append(dst, d.Engine.prints.Of(&a))
 	}

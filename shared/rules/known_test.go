@@ -1,15 +1,18 @@
 package rules
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
 	json "github.com/goccy/go-json"
 
+	"github.com/trailguard/trailguard/shared/alert"
 	"github.com/trailguard/trailguard/shared/counters"
 	"github.com/trailguard/trailguard/shared/trail"
 )
@@ -27,6 +30,8 @@ type knownChecker struct {
 	known               int
 	raised              int
 	locatedRuns         int
+	builtRuns           int // KnownAlerts knew (builtRaised: some alert)
+	builtRaised         int
 }
 
 func newKnownChecker(e *Engine) *knownChecker {
@@ -37,8 +42,13 @@ func newKnownChecker(e *Engine) *knownChecker {
 // checkLocated fails when KnownLocated on the parser's view of raw differs from Known's
 // answer (prints, ok); a record the parser refuses, or whose fields it says are ambiguous, is
 // decoded instead, as the log-file path does.
-func (k *knownChecker) checkLocated(t *testing.T, ctx context.Context, raw []byte, rec *trail.Record, prints []string, ok bool) {
+//
+// Where KnownLocated knows, KnownAlerts on the same view must return, when it knows, exactly
+// the alerts Detect returned (want: every field and detail), still so after the read buffer is
+// overwritten (the alerts own their strings).
+func (k *knownChecker) checkLocated(t *testing.T, ctx context.Context, raw []byte, rec *trail.Record, prints []string, ok bool, want []alert.Alert) {
 	t.Helper()
+	raw = bytes.Clone(raw) // the read buffer, overwritten below
 	end, err := k.parser.Parse(raw, 0)
 	if err != nil || end != len(raw) || k.parser.Ambiguous() || !k.parser.PayloadsLocated() ||
 		(k.parser.Fields().UserIdentity.Type == "" && k.parser.Record().Principal == "") {
@@ -52,6 +62,23 @@ func (k *knownChecker) checkLocated(t *testing.T, ctx context.Context, raw []byt
 	}
 	if !gotOK {
 		k.located.Detect(ctx, rec)
+		return
+	}
+	alerts, built := k.located.KnownAlerts(ctx, k.parser.Fields(), []alert.Alert{{Kind: "before"}})
+	if alerts[0].Kind != "before" {
+		t.Fatalf("KnownAlerts did not append: %v", alerts)
+	}
+	if !built {
+		return
+	}
+	shown := string(raw)
+	clear(raw)
+	if !reflect.DeepEqual(alerts[1:], want) && (len(want) > 0 || len(alerts) > 1) {
+		t.Fatalf("KnownAlerts:\n%+v\nDetect:\n%+v\nrecord %s", alerts[1:], want, shown)
+	}
+	k.builtRuns++
+	if len(want) > 0 {
+		k.builtRaised++
 	}
 }
 
@@ -69,7 +96,7 @@ func (k *knownChecker) check(t *testing.T, raw []byte) {
 	if prints[0] != "before" {
 		t.Fatalf("Known did not append: %v", prints)
 	}
-	k.checkLocated(t, ctx, raw, rec, prints, ok)
+	k.checkLocated(t, ctx, raw, rec, prints, ok, want)
 	if !ok {
 		if len(prints) != 1 {
 			t.Fatalf("not known, but appended %v", prints)
@@ -107,10 +134,11 @@ func TestKnownAgreesWithDetect(t *testing.T) {
 	for raw := range variations(t, raws, 20_000) {
 		k.check(t, raw)
 	}
-	if k.known == 0 || k.raised == 0 || k.locatedRuns < k.known/2 {
-		t.Errorf("known on %d records, %d of them raising alerts, %d through the parser: the check checks too little", k.known, k.raised, k.locatedRuns)
+	if k.known == 0 || k.raised == 0 || k.locatedRuns < k.known/2 || k.builtRaised == 0 {
+		t.Errorf("known on %d records, %d of them raising alerts, %d through the parser, %d alerts built (%d raising): the check checks too little",
+			k.known, k.raised, k.locatedRuns, k.builtRuns, k.builtRaised)
 	}
-	t.Logf("known on %d records, %d of them raising alerts, %d through the parser", k.known, k.raised, k.locatedRuns)
+	t.Logf("known on %d records, %d of them raising alerts, %d through the parser, %d alerts built (%d raising)", k.known, k.raised, k.locatedRuns, k.builtRuns, k.builtRaised)
 }
 
 // variations yields n variations of the records raws, the same for every caller: one to two
