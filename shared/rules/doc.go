@@ -48,10 +48,12 @@
 // a record no rule could match is not decoded. Payload paths (paths.go): a payload is decoded
 // only along the paths the rules that may run on the record read, however it is decoded. And
 // Detector.Known (known.go) judges a record from its kept fields and those paths, found in its
-// raw JSON, without decoding it: the aggregator decodes only records that raise a finding the
-// file has no alert of yet. There a rule's condition is evaluated once per distinct input
-// (verdicts.go): its recent verdicts are kept by exactly what it reads. Each shortcut has a
-// test that it finds what decoding everything finds (TestPrefilterNeverSkipsAMatch,
-// TestPayloadPathsAgreeWithDecodingWhole, TestKnownAgreesWithDetect,
-// TestVerdictKeysDecideTheCondition, FuzzPayloadPaths).
+// raw JSON, without decoding it, and Detector.KnownAlerts builds a new finding's alerts from
+// them as Detect would: the aggregator decodes only the records those cannot decide (a
+// sign-in, a rule reading more than its paths, keys a decoder could read otherwise). There a
+// rule's condition is evaluated once per distinct input (verdicts.go): its recent verdicts
+// are kept by exactly what it reads, and a finding's fingerprint is hashed once
+// (alert.FingerprintMemo). Each shortcut has a test that it finds what decoding everything
+// finds (TestPrefilterNeverSkipsAMatch, TestPayloadPathsAgreeWithDecodingWhole,
+// TestKnownAgreesWithDetect, TestVerdictKeysDecideTheCondition, FuzzPayloadPaths).
 package rules

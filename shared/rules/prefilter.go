@@ -359,20 +359,23 @@ func literal(e ast.Expr) (string, bool) {
 }
 
 // names is the set of event names outside which c is false (nil: not pinned).
-func (c *cond) names() map[string]bool {
+func (c *cond) names() map[string]bool { return c.pinned(fEventName) }
+
+// pinned is the set of values of field f outside which c is false (nil: not pinned).
+func (c *cond) pinned(f field) map[string]bool {
 	switch c.op {
 	case opEq:
-		if c.field == fEventName {
+		if c.field == f {
 			return map[string]bool{c.lit: true}
 		}
 	case opIn:
-		if c.field == fEventName {
+		if c.field == f {
 			return c.set
 		}
 	case opAnd: // false outside any pinned operand's names: outside their intersection
 		var out map[string]bool
 		for _, a := range c.args {
-			n := a.names()
+			n := a.pinned(f)
 			if n == nil {
 				continue
 			}
@@ -392,7 +395,7 @@ func (c *cond) names() map[string]bool {
 	case opOr: // false outside all operands' names, when each has some
 		out := map[string]bool{}
 		for _, a := range c.args {
-			n := a.names()
+			n := a.pinned(f)
 			if n == nil {
 				return nil
 			}
@@ -406,38 +409,86 @@ func (c *cond) names() map[string]bool {
 }
 
 // prefilterIndex finds the rules a record's event name leaves possible: those whose
-// condition pins the name to a set holding it, and those that pin none.
+// condition pins the name to a set holding it, and those that pin none (unpinned). Of those,
+// a rule whose condition pins another field (the event source of versioned Lambda names, a
+// Root identity, an error code) is found by that field's value (bySecond), so a record is not
+// run through every such rule: only the free ones pin nothing at all.
 type prefilterIndex struct {
 	byName   map[string][]int // rule indexes, ascending
-	unpinned []int
+	unpinned []int            // not pinned by name (the payload paths of every name)
+	bySecond []secondIndex
+	free     []int
 }
+
+// secondIndex finds rules not pinned by name by the value of another field they pin.
+type secondIndex struct {
+	field field
+	rules map[string][]int // rule indexes, ascending
+}
+
+// secondFields are the fields a rule not pinned by name is indexed by, the first it pins.
+var secondFields = [...]field{fEventSource, fIdentityType, fErrorCode, fEventType}
 
 func newPrefilterIndex(rules []*compiledRule) prefilterIndex {
 	x := prefilterIndex{byName: map[string][]int{}}
+	second := map[field]map[string][]int{}
+rule:
 	for i, c := range rules {
 		names := c.filter.names()
 		if names == nil {
 			x.unpinned = append(x.unpinned, i)
+			for _, f := range secondFields {
+				if vals := c.filter.pinned(f); vals != nil {
+					if second[f] == nil {
+						second[f] = map[string][]int{}
+					}
+					for v := range vals {
+						second[f][v] = append(second[f][v], i)
+					}
+					continue rule
+				}
+			}
+			x.free = append(x.free, i)
 			continue
 		}
 		for n := range names {
 			x.byName[n] = append(x.byName[n], i)
 		}
 	}
+	for _, f := range secondFields {
+		if second[f] != nil {
+			x.bySecond = append(x.bySecond, secondIndex{field: f, rules: second[f]})
+		}
+	}
 	return x
 }
 
-// admitted yields the rules whose prefilter admits rec, in rule order.
+// admitted yields the rules whose prefilter admits rec, in rule order: of those its event
+// name, its other pinned fields' values and nothing leave possible (prefilterIndex; each rule
+// in one list), merged.
 func (e *Engine) admitted(rec *trail.Record) iter.Seq[*compiledRule] {
 	return func(yield func(*compiledRule) bool) {
-		named, other := e.index.byName[rec.EventName], e.index.unpinned
-		for len(named) > 0 || len(other) > 0 {
-			var i int
-			if len(other) == 0 || (len(named) > 0 && named[0] < other[0]) {
-				i, named = named[0], named[1:]
-			} else {
-				i, other = other[0], other[1:]
+		var lists [2 + len(secondFields)][]int
+		lists[0], lists[1] = e.index.byName[rec.EventName], e.index.free
+		n := 2
+		for _, x := range e.index.bySecond {
+			if l := x.rules[fieldValue(rec, x.field)]; len(l) > 0 {
+				lists[n] = l
+				n++
 			}
+		}
+		for {
+			best := -1
+			for j := range n {
+				if len(lists[j]) > 0 && (best < 0 || lists[j][0] < lists[best][0]) {
+					best = j
+				}
+			}
+			if best < 0 {
+				return
+			}
+			i := lists[best][0]
+			lists[best] = lists[best][1:]
 			if c := e.rules[i]; c.filter.eval(rec) != isFalse && !yield(c) {
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,6 +99,50 @@ func TestPrefilterReadsConditions(t *testing.T) {
 		}
 		if got := setString(c.names()); got != tt.names {
 			t.Errorf("%s: names %s, want %s", tt.when, got, tt.names)
+		}
+	}
+}
+
+// TestPrefilterIndexesOtherFields: a rule the event name does not pin is found by the first
+// other field it pins (source, identity type, error code, event type), else tried on every
+// record; a record is run through the rules its name, its values and nothing leave possible,
+// in rule order.
+func TestPrefilterIndexesOtherFields(t *testing.T) {
+	whens := []string{
+		`event.eventSource == "lambda.amazonaws.com" && event.eventName.startsWith("UpdateFunctionCode")`, // 0: by source
+		`event.eventName == "ConsoleLogin"`,                                                        // 1: by name
+		`event.userIdentity.type == "Root" && event.eventType != "AwsServiceEvent"`,                // 2: by identity type
+		`event.errorCode in ["AccessDenied", "UnauthorizedOperation"]`,                             // 3: by error code
+		`event.errorCode.startsWith("AccessDenied")`,                                               // 4: free
+		`event.eventSource in ["iam.amazonaws.com", "kms.amazonaws.com"] && event.errorCode != ""`, // 5: by source
+		`event.eventName == "ConsoleLogin" || event.eventSource == "signin.amazonaws.com"`,         // 6: free (the or pins neither field alone)
+	}
+	e := &Engine{}
+	for i, w := range whens {
+		e.rules = append(e.rules, &compiledRule{rule: &Rule{ID: fmt.Sprint(i)}, filter: compileCond(t, w)})
+	}
+	e.index = newPrefilterIndex(e.rules)
+	if !slices.Equal(e.index.free, []int{4, 6}) || !slices.Equal(e.index.unpinned, []int{0, 2, 3, 4, 5, 6}) {
+		t.Errorf("free %v, unpinned by name %v", e.index.free, e.index.unpinned)
+	}
+	tests := []struct {
+		rec  trail.Record
+		want []int // admitted, in rule order
+	}{
+		{trail.Record{EventSource: "lambda.amazonaws.com", EventName: "UpdateFunctionCode20150331v2"}, []int{0}},
+		{trail.Record{EventSource: "signin.amazonaws.com", EventName: "ConsoleLogin", UserIdentity: trail.UserIdentity{Type: "Root"}}, []int{1, 2, 6}},
+		{trail.Record{EventSource: "iam.amazonaws.com", EventName: "CreateUser", ErrorCode: "AccessDenied"}, []int{3, 4, 5}},
+		{trail.Record{EventSource: "s3.amazonaws.com", EventName: "GetObject", ErrorCode: "AccessDeniedException"}, []int{4}},
+		{trail.Record{EventSource: "s3.amazonaws.com", EventName: "GetObject"}, nil},
+	}
+	for _, tc := range tests {
+		var got []int
+		for c := range e.admitted(&tc.rec) {
+			i, _ := strconv.Atoi(c.rule.ID)
+			got = append(got, i)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s %s: admitted %v, want %v", tc.rec.EventSource, tc.rec.EventName, got, tc.want)
 		}
 	}
 }
