@@ -345,56 +345,17 @@ func digestOnceUnderRaces(t *testing.T, newLedger NewLedger) {
 	l := newDigestLedger(t, newLedger, floodOptions(1))
 	s := QuietSender(l, pub, &clock)
 	const floods = 8
-	flood := func(p, i int, id string) alert.Alert {
-		a := AlertFor(id)
-		a.Principal, a.User = fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", p), fmt.Sprintf("u%d", p)
-		a.SourceIP = fmt.Sprintf("203.0.113.%d", i)
-		return a
-	}
 	for p := range floods {
 		for i := range 5 {
 			clock = T0.Add(time.Duration(i) * time.Minute)
-			if err := s.Publish(ctx, []alert.Alert{flood(p, i, fmt.Sprintf("p%d-e%d", p, i))}); err != nil {
+			if err := s.Publish(ctx, []alert.Alert{floodAlert(p, i, fmt.Sprintf("p%d-e%d", p, i))}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	before := len(pub.Sent)
 	late := T0.Add(66 * time.Minute)
 	clock = late
-	var wg sync.WaitGroup
-	errs := make(chan error, floods+2)
-	for range 2 {
-		wg.Go(func() {
-			if _, err := s.FlushDigests(ctx, late); err != nil {
-				errs <- err
-			}
-		})
-	}
-	for p := range floods {
-		wg.Go(func() {
-			if err := s.Publish(ctx, []alert.Alert{flood(p, 99, fmt.Sprintf("p%d-late", p))}); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	reported := map[string]int{}
-	for _, a := range pub.Sent[before:] {
-		reported[a.User] += a.Folded
-	}
-	for p := range floods {
-		if n := reported[fmt.Sprintf("u%d", p)]; n != 4 {
-			t.Errorf("flood u%d: %d folded alerts reported, want 4 exactly once", p, n)
-		}
-	}
-	if f, err := s.FlushDigests(ctx, late.Add(5*time.Minute)); err != nil || f.Sent != 0 {
-		t.Errorf("a later flush: %+v, %v; want nothing", f, err)
-	}
+	flushesRaceLateAlerts(t, s, pub, floods, late, 4)
 }
 
 // digestFlushRetriesFailedPublish: a digest whose publish fails is released, not lost: the
@@ -713,28 +674,42 @@ func unfinishedOpenerOnceUnderRaces(t *testing.T, newLedger NewLedger) {
 	l := newDigestLedger(t, newLedger, floodOptions(1))
 	s := QuietSender(l, pub, &clock)
 	const floods = 8
-	flood := func(p, i int, id string) alert.Alert {
-		a := AlertFor(id)
-		a.Principal, a.User = fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", p), fmt.Sprintf("u%d", p)
-		a.SourceIP = fmt.Sprintf("203.0.113.%d", i)
-		return a
-	}
 	for p := range floods {
 		for i := range 4 {
 			clock = T0.Add(time.Duration(i) * time.Minute)
-			if err := s.Publish(ctx, []alert.Alert{flood(p, i, fmt.Sprintf("p%d-e%d", p, i))}); err != nil {
+			if err := s.Publish(ctx, []alert.Alert{floodAlert(p, i, fmt.Sprintf("p%d-e%d", p, i))}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		o := flood(p, 50, fmt.Sprintf("p%d-opener", p))
+		o := floodAlert(p, 50, fmt.Sprintf("p%d-opener", p))
 		at := T0.Add(61 * time.Minute)
 		if c, err := l.Claim(ctx, &o, at, at.Add(30*time.Second)); err != nil || c.Action != alert.Send || c.Folded != 3 {
 			t.Fatalf("flood u%d's opener: %v carrying +%d, %v; want sent carrying +3", p, c.Action, c.Folded, err)
 		} // and it dies here
 	}
-	before := len(pub.Sent)
 	late := T0.Add(125 * time.Minute)
 	clock = late
+	flushesRaceLateAlerts(t, s, pub, floods, late, 3)
+	if f, err := s.FlushDigests(ctx, late.Add(65*time.Minute)); err != nil || f.Sent != 0 {
+		t.Errorf("a flush after the late alerts' window: %+v, %v; want nothing", f, err)
+	}
+}
+
+// floodAlert is alert i of flood p (its own principal and user) from its own address.
+func floodAlert(p, i int, id string) alert.Alert {
+	a := AlertFor(id)
+	a.Principal, a.User = fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", p), fmt.Sprintf("u%d", p)
+	a.SourceIP = fmt.Sprintf("203.0.113.%d", i)
+	return a
+}
+
+// flushesRaceLateAlerts runs two flushes at late and a late alert of each of the floods at
+// once, then requires each flood's want folded alerts reported exactly once (a digest carried
+// by the late alert, or sent by a flush), and a later flush to send nothing.
+func flushesRaceLateAlerts(t *testing.T, s *alert.Sender, pub *Publisher, floods int, late time.Time, want int) {
+	t.Helper()
+	ctx := context.Background()
+	before := len(pub.Sent)
 	var wg sync.WaitGroup
 	errs := make(chan error, floods+2)
 	for range 2 {
@@ -746,7 +721,7 @@ func unfinishedOpenerOnceUnderRaces(t *testing.T, newLedger NewLedger) {
 	}
 	for p := range floods {
 		wg.Go(func() {
-			if err := s.Publish(ctx, []alert.Alert{flood(p, 99, fmt.Sprintf("p%d-late", p))}); err != nil {
+			if err := s.Publish(ctx, []alert.Alert{floodAlert(p, 99, fmt.Sprintf("p%d-late", p))}); err != nil {
 				errs <- err
 			}
 		})
@@ -761,14 +736,11 @@ func unfinishedOpenerOnceUnderRaces(t *testing.T, newLedger NewLedger) {
 		reported[a.User] += a.Folded
 	}
 	for p := range floods {
-		if n := reported[fmt.Sprintf("u%d", p)]; n != 3 {
-			t.Errorf("flood u%d: %d folded alerts reported, want 3 exactly once", p, n)
+		if n := reported[fmt.Sprintf("u%d", p)]; n != want {
+			t.Errorf("flood u%d: %d folded alerts reported, want %d exactly once", p, n, want)
 		}
 	}
 	if f, err := s.FlushDigests(ctx, late.Add(5*time.Minute)); err != nil || f.Sent != 0 {
 		t.Errorf("a later flush: %+v, %v; want nothing", f, err)
-	}
-	if f, err := s.FlushDigests(ctx, late.Add(65*time.Minute)); err != nil || f.Sent != 0 {
-		t.Errorf("a flush after the late alerts' window: %+v, %v; want nothing", f, err)
 	}
 }

@@ -492,6 +492,23 @@ func flushAll(ctx context.Context, t *testing.T, l *DynamoDBLedger, at time.Dura
 	return out
 }
 
+// strandOpener sends e0 at 10:02, folds two alerts (10:03, 10:04), and opens the next window
+// at 11:03 with an alert carrying their +2 whose invocation dies there: no Commit, no Release,
+// no redelivery. It returns e0.
+func strandOpener(ctx context.Context, t *testing.T, l *DynamoDBLedger, claim func(id, ip string, at time.Duration) (Alert, Claim)) Alert {
+	t.Helper()
+	a, c := claim("e0", "198.51.100.1", 0)
+	if err := l.Commit(ctx, &a, c); err != nil {
+		t.Fatal(err)
+	}
+	claim("f1", "198.51.100.2", time.Minute)
+	claim("f2", "198.51.100.3", 2*time.Minute)
+	if _, c := claim("o1", "198.51.100.4", 61*time.Minute); c.Action != Send || c.Folded != 2 {
+		t.Fatalf("the opener: %v carrying +%d, want +2", c.Action, c.Folded)
+	}
+	return a
+}
+
 // TestDeadOpenerDigestGivenBackByFlushRetriedBySDK: the alert that opened a window with a +2
 // digest dies, its window folds one more, and the flood stops. The flush after that window
 // gives the digest back to folded (folded = folded + d_folded, not idempotent by itself) and
@@ -503,15 +520,7 @@ func TestDeadOpenerDigestGivenBackByFlushRetriedBySDK(t *testing.T) {
 		match: func(b []byte) bool { return bytes.Contains(b, []byte("folded = folded + d_folded")) }}
 	l := retryingLedger(t, rt, 1)
 	claim := claimer(ctx, t, l)
-	a, c := claim("e0", "198.51.100.1", 0)
-	if err := l.Commit(ctx, &a, c); err != nil {
-		t.Fatal(err)
-	}
-	claim("f1", "198.51.100.2", time.Minute)
-	claim("f2", "198.51.100.3", 2*time.Minute)
-	if _, c := claim("o1", "198.51.100.4", 61*time.Minute); c.Action != Send || c.Folded != 2 {
-		t.Fatalf("the opener: %v carrying +%d, want +2", c.Action, c.Folded)
-	} // and it dies here: no Commit, no Release, no redelivery
+	a := strandOpener(ctx, t, l, claim)
 	if _, c := claim("g1", "198.51.100.5", 62*time.Minute); !c.Fold {
 		t.Fatalf("g1: %v, want folded", c.Action)
 	}
@@ -545,18 +554,10 @@ func TestUnfinishedOpenerDigestCarriedByNextOpening(t *testing.T) {
 	l := &DynamoDBLedger{Client: client, Table: testenv.CreateTable(t, client, "AlertStateTable"),
 		Options: LedgerOptions{Window: time.Hour, DedupeFor: 24 * time.Hour, FloodCap: 1}}
 	claim := claimer(ctx, t, l)
-	a, c := claim("e0", "198.51.100.1", 0)
-	if err := l.Commit(ctx, &a, c); err != nil {
-		t.Fatal(err)
-	}
-	claim("f1", "198.51.100.2", time.Minute)
-	claim("f2", "198.51.100.3", 2*time.Minute)
-	if _, c := claim("o1", "198.51.100.4", 61*time.Minute); c.Action != Send || c.Folded != 2 {
-		t.Fatalf("the opener: %v carrying +%d, want +2", c.Action, c.Folded)
-	} // and it dies here: no Commit, no Release
+	strandOpener(ctx, t, l, claim)
 	claim("f3", "198.51.100.5", 62*time.Minute)
 	claim("f4", "198.51.100.6", 63*time.Minute)
-	a, c = claim("z", "198.51.100.7", 125*time.Minute)
+	a, c := claim("z", "198.51.100.7", 125*time.Minute)
 	if c.Action != Send || c.Folded != 4 || !c.FoldedSince.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("after the second window: %v carrying +%d since %v, want +4 since 10:03", c.Action, c.Folded, c.FoldedSince)
 	}
