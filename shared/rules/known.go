@@ -31,7 +31,7 @@ import (
 // after all (not known, or its finding new to the caller), Detect counting it again changes
 // nothing. A count that fails is "not known": Detect meets the failure and reports it.
 func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, dst []string) (_ []string, ok bool) {
-	return d.known(ctx, fields, raw, false, dst, nil)
+	return d.known(ctx, fields, raw, false, dst, nil, nil)
 }
 
 // KnownLocated is Known for kept fields that hold the record's payloads and eventID already,
@@ -39,7 +39,7 @@ func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, 
 // counters.Parser.PayloadsLocated): the record need not be read again. Its strings may be
 // views of a read buffer; what is kept beyond the call is copied.
 func (d *Detector) KnownLocated(ctx context.Context, fields *trail.Record, dst []string) (_ []string, ok bool) {
-	return d.known(ctx, fields, nil, true, dst, nil)
+	return d.known(ctx, fields, nil, true, dst, nil, nil)
 }
 
 // KnownAlerts returns the alerts Detect would return for a record with these kept fields,
@@ -54,27 +54,21 @@ func (d *Detector) KnownAlerts(ctx context.Context, fields *trail.Record, dst []
 	if fields.EventID == "" || !clean(fields.AWSRegion) || !clean(fields.UserAgent) {
 		return dst, false
 	}
-	b := alertBuilder{about: ownedAbout(fields), out: dst}
-	if _, ok := d.known(ctx, fields, nil, true, nil, &b); !ok {
+	var about trail.Record // the alerts copy what they show of it: it need not outlive the call
+	ownedAbout(&about, fields)
+	out := dst
+	if _, ok := d.known(ctx, fields, nil, true, nil, &out, &about); !ok {
 		return dst, false
 	}
-	return b.out, true
-}
-
-// alertBuilder collects the alerts known builds (KnownAlerts): about is the record as an alert
-// reads it, its strings owned.
-type alertBuilder struct {
-	about *trail.Record
-	out   []alert.Alert
+	return out, true
 }
 
 // ownedAbout copies what Match.Alert reads of a non-sign-in record (alert.About: account,
 // region, identity, source, eventID, name, time, user agent, cloud; the details' source,
-// identity type and error code) into a record of its own, its strings cut from one copy:
-// fields may be views of a read buffer.
-func ownedAbout(fields *trail.Record) *trail.Record {
+// identity type and error code) into r, its strings cut from one copy: fields may be views
+// of a read buffer.
+func ownedAbout(r, fields *trail.Record) {
 	id := &fields.UserIdentity
-	r := &trail.Record{}
 	rid := &r.UserIdentity
 	var obo *string
 	if id.OnBehalfOf != nil {
@@ -112,11 +106,11 @@ func ownedAbout(fields *trail.Record) *trail.Record {
 			*p.dst, at = all[at:at+len(*p.src)], at+len(*p.src)
 		}
 	}
-	return r
 }
 
-// known is Known (build nil) or KnownAlerts (build collects the alerts; dst is not used).
-func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, located bool, dst []string, build *alertBuilder) (_ []string, ok bool) {
+// known is Known (build nil) or KnownAlerts (build collects the alerts, made from about; dst
+// is not used).
+func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, located bool, dst []string, build *[]alert.Alert, about *trail.Record) (_ []string, ok bool) {
 	n := len(dst)
 	readable := false // whether the kept fields can decide: checked once some rule is admitted
 	var s *clearScratch
@@ -137,9 +131,9 @@ func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, 
 			if build != nil {
 				m := Match{Rule: c.rule}
 				for _, f := range c.foldBy {
-					m.Fingerprint = append(m.Fingerprint, fieldValue(build.about, f))
+					m.Fingerprint = append(m.Fingerprint, fieldValue(about, f))
 				}
-				build.out = append(build.out, m.Alert(build.about))
+				*build = append(*build, m.Alert(about))
 				continue
 			}
 			dst = append(dst, d.Engine.keptFingerprint(c, fields))
@@ -178,7 +172,7 @@ func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, 
 			for i, v := range m.Fingerprint {
 				m.Fingerprint[i] = strings.Clone(v) // may be views of the payloads
 			}
-			a = m.Alert(build.about)
+			a = m.Alert(about)
 		} else {
 			a = alert.Alert{Kind: c.rule.ID, Account: fields.Account(), Principal: fields.UserIdentity.Principal(),
 				SourceIP: fields.SourceIPAddress, Cloud: fields.Cloud, EventID: strings.Clone(s.rec.EventID), EventTime: t.UTC()}
@@ -198,11 +192,11 @@ func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, 
 				continue
 			}
 			if build != nil {
-				crossed(&a, m.Rule, key, members, build.about.EventID)
+				crossed(&a, m.Rule, key, members, about.EventID)
 			}
 		}
 		if build != nil {
-			build.out = append(build.out, a)
+			*build = append(*build, a)
 			continue
 		}
 		dst = append(dst, d.Engine.prints.Of(&a))
