@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,10 +80,34 @@ func BenchmarkAggregateFile(b *testing.B) {
 
 // BenchmarkAggregateFileWithRules is the same path with the detection rules (the whole built-in
 // pack) on, as deployed: the rules see the records their prefilter admits, decoded in full.
+// threshold-writes/Mrec is how many threshold counts the rules write per million records: one
+// UpdateItem each on the alert state table when deployed (rules.DynamoCounter), counted here on
+// the in-memory counter (docs/cost.md).
 func BenchmarkAggregateFileWithRules(b *testing.B) {
 	for _, f := range benchFiles {
-		b.Run(f.name, func(b *testing.B) { benchAggregate(b, f.load, withRules(b)) })
+		b.Run(f.name, func(b *testing.B) {
+			counts := &countedCounter{}
+			h := quietHandler()
+			d, err := newDetector(Config{}, counts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h.Detect = d
+			benchAggregate(b, f.load, h)
+			b.ReportMetric(float64(counts.adds.Load())*1e6/float64(benchRecords*b.N), "threshold-writes/Mrec")
+		})
 	}
+}
+
+// countedCounter is the in-memory threshold counter, counting its writes.
+type countedCounter struct {
+	rules.MemoryCounter
+	adds atomic.Int64
+}
+
+func (c *countedCounter) Add(ctx context.Context, key, member string, limit int, expires time.Time) (bool, []string, error) {
+	c.adds.Add(1)
+	return c.MemoryCounter.Add(ctx, key, member, limit, expires)
 }
 
 // BenchmarkFolding is BenchmarkAggregateFileWithRules with and without folding records into
