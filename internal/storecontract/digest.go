@@ -340,18 +340,12 @@ func digestFlushedWhenFloodStops(t *testing.T, newLedger NewLedger) {
 // once; every flood's digest is reported exactly once, by whichever got there first (a digest
 // carried by the late alert, or sent by one of the flushes).
 func digestOnceUnderRaces(t *testing.T, newLedger NewLedger) {
-	ctx := context.Background()
 	pub, clock := &Publisher{}, T0
 	l := newDigestLedger(t, newLedger, floodOptions(1))
 	s := QuietSender(l, pub, &clock)
 	const floods = 8
 	for p := range floods {
-		for i := range 5 {
-			clock = T0.Add(time.Duration(i) * time.Minute)
-			if err := s.Publish(ctx, []alert.Alert{floodAlert(p, i, fmt.Sprintf("p%d-e%d", p, i))}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		publishFlood(t, s, &clock, p, 5)
 	}
 	late := T0.Add(66 * time.Minute)
 	clock = late
@@ -675,12 +669,7 @@ func unfinishedOpenerOnceUnderRaces(t *testing.T, newLedger NewLedger) {
 	s := QuietSender(l, pub, &clock)
 	const floods = 8
 	for p := range floods {
-		for i := range 4 {
-			clock = T0.Add(time.Duration(i) * time.Minute)
-			if err := s.Publish(ctx, []alert.Alert{floodAlert(p, i, fmt.Sprintf("p%d-e%d", p, i))}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		publishFlood(t, s, &clock, p, 4)
 		o := floodAlert(p, 50, fmt.Sprintf("p%d-opener", p))
 		at := T0.Add(61 * time.Minute)
 		if c, err := l.Claim(ctx, &o, at, at.Add(30*time.Second)); err != nil || c.Action != alert.Send || c.Folded != 3 {
@@ -701,6 +690,17 @@ func floodAlert(p, i int, id string) alert.Alert {
 	a.Principal, a.User = fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", p), fmt.Sprintf("u%d", p)
 	a.SourceIP = fmt.Sprintf("203.0.113.%d", i)
 	return a
+}
+
+// publishFlood publishes n alerts of flood p through s, one a minute from T0 (clock).
+func publishFlood(t *testing.T, s *alert.Sender, clock *time.Time, p, n int) {
+	t.Helper()
+	for i := range n {
+		*clock = T0.Add(time.Duration(i) * time.Minute)
+		if err := s.Publish(context.Background(), []alert.Alert{floodAlert(p, i, fmt.Sprintf("p%d-e%d", p, i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // flushesRaceLateAlerts runs two flushes at late and a late alert of each of the floods at
