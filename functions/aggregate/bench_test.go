@@ -139,12 +139,8 @@ func (n noFolding) Known(_ context.Context, rec *trail.Record, _ []byte, dst []s
 	return dst, !n.Admits(rec)
 }
 
-func (n noFolding) KnownLocated(_ context.Context, rec *trail.Record, dst []string) ([]string, bool) {
-	return dst, !n.Admits(rec)
-}
-
-func (noFolding) KnownAlerts(_ context.Context, _ *trail.Record, dst []alert.Alert) ([]alert.Alert, bool) {
-	return dst, false
+func (n noFolding) KnownAlerts(_ context.Context, rec *trail.Record, _ func(string) bool, prints []string, alerts []alert.Alert) ([]string, []alert.Alert, bool) {
+	return prints, alerts, !n.Admits(rec)
 }
 
 func benchAggregate(b *testing.B, load func(testing.TB) (string, []byte), h *Handler) {

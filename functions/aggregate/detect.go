@@ -22,13 +22,11 @@ type detector interface {
 	// rule, or none matches), or whose findings the file has an alert of already, need not be
 	// decoded.
 	Known(ctx context.Context, rec *trail.Record, raw []byte, dst []string) ([]string, bool)
-	// KnownLocated is Known for kept fields that hold the record's payloads and eventID
-	// already (counters.Parser.PayloadsLocated): the record is not read again.
-	KnownLocated(ctx context.Context, rec *trail.Record, dst []string) ([]string, bool)
-	// KnownAlerts appends the alerts Detect would return for a record with these located
-	// kept fields, when they can be known without decoding it (rules.Detector.KnownAlerts):
-	// the first record of a finding need not be decoded either.
-	KnownAlerts(ctx context.Context, rec *trail.Record, dst []alert.Alert) ([]alert.Alert, bool)
+	// KnownAlerts is Known for kept fields that hold the record's payloads and eventID
+	// already (counters.Parser.PayloadsLocated: the record is not read again), building in the
+	// same pass the alerts of the findings isNew says the file has none of yet
+	// (rules.Detector.KnownAlerts): the first record of a finding need not be decoded either.
+	KnownAlerts(ctx context.Context, rec *trail.Record, isNew func(print string) bool, prints []string, alerts []alert.Alert) ([]string, []alert.Alert, bool)
 }
 
 // newDetector builds the same rules the rules function runs, so a record seen in real time and
@@ -55,14 +53,15 @@ type fileDetections struct {
 	findings []*finding          // in the order first seen
 	byPrint  map[string]*finding // by fingerprint
 	ruleErrs int
-	skipped  int           // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
-	folded   int           // records folded into alerts of this file, their findings known without decoding
-	built    int           // records whose new findings' alerts were built from the kept fields (not decoded)
-	cleared  int           // records known to raise nothing by the kept fields (no rule admitted) and the payload paths the rules read (not decoded)
-	prints   []string      // scratch for Known
-	alerts   []alert.Alert // scratch for KnownAlerts
-	logged   int           // rule errors logged
-	skipLog  int           // skipped records logged
+	skipped  int                     // records the rules did not see: invalid JSON, or not usable (trail.Record.Check)
+	folded   int                     // records folded into alerts of this file, their findings known without decoding
+	built    int                     // records whose new findings' alerts were built from the kept fields (not decoded)
+	cleared  int                     // records known to raise nothing by the kept fields (no rule admitted) and the payload paths the rules read (not decoded)
+	prints   []string                // scratch for Known
+	alerts   []alert.Alert           // scratch for KnownAlerts
+	isNew    func(print string) bool // whether the file has no alert of a finding (made once)
+	logged   int                     // rule errors logged
+	skipLog  int                     // skipped records logged
 }
 
 // add runs the rules on one record of the file, raw as the file holds it; nil raw is a record
@@ -82,7 +81,7 @@ func (f *fileDetections) add(ctx context.Context, log *slog.Logger, d detector, 
 		return nil
 	}
 	found, err := d.Detect(ctx, rec)
-	f.collect(found, nil)
+	f.collect(found)
 	if err == nil {
 		return nil
 	}
@@ -120,68 +119,83 @@ func (f *fileDetections) addParsed(ctx context.Context, log *slog.Logger, d dete
 		var prints []string
 		var ok bool
 		if p.PayloadsLocated() {
-			prints, ok = d.KnownLocated(ctx, fields, f.prints[:0])
+			if f.isNew == nil {
+				f.isNew = func(print string) bool { _, seen := f.byPrint[print]; return !seen }
+			}
+			prints, f.alerts, ok = d.KnownAlerts(ctx, fields, f.isNew, f.prints[:0], f.alerts[:0])
 		} else {
 			prints, ok = d.Known(ctx, fields, raw, f.prints[:0])
+			if ok && !f.knowsAll(prints) {
+				ok = false // its new findings' alerts: decode it to build them
+			}
+			f.alerts = f.alerts[:0]
 		}
 		f.prints = prints
 		switch {
 		case ok && len(prints) == 0:
 			f.cleared++
 			return nil
-		case ok && f.foldKnown(prints):
-			f.folded++
-			return nil
-		case ok && p.PayloadsLocated():
-			if f.alerts, ok = d.KnownAlerts(ctx, fields, f.alerts[:0]); ok {
+		case ok:
+			if len(f.alerts) == 0 {
+				f.folded++
+			} else {
 				f.built++
-				if len(f.alerts) != len(prints) {
-					prints = nil // a threshold crossed in between (another file counting): hash them
-				}
-				f.collect(f.alerts, prints)
-				return nil
 			}
+			f.collectKnown(prints, f.alerts)
+			return nil
 		}
 	}
 	return f.add(ctx, log, d, raw)
 }
 
-// collect adds a record's alerts to the file's: each new finding's first, a repeat counted
-// into it. prints are their fingerprints when known already (Known's, in the same order), else
-// nil.
-func (f *fileDetections) collect(found []alert.Alert, prints []string) {
+// collect adds a decoded record's alerts to the file's: each new finding's first, a repeat
+// counted into it.
+func (f *fileDetections) collect(found []alert.Alert) {
 	for i := range found {
-		var fp string
-		if prints != nil {
-			fp = prints[i]
-		} else {
-			fp = found[i].Fingerprint()
+		if fp := found[i].Fingerprint(); !f.repeat(fp) {
+			f.first(fp, found[i])
 		}
-		if g, ok := f.byPrint[fp]; ok {
-			g.repeats++
-			continue
-		}
-		if f.byPrint == nil {
-			f.byPrint = map[string]*finding{}
-		}
-		g := &finding{alert: found[i]}
-		f.byPrint[fp] = g
-		f.findings = append(f.findings, g)
 	}
 }
 
-// foldKnown counts a record whose findings are prints into the file's alerts when the file
-// has an alert of each already.
-func (f *fileDetections) foldKnown(prints []string) bool {
+// collectKnown is collect for a record judged undecoded: prints are its findings'
+// fingerprints, alerts those of the findings the file had none of, in order.
+func (f *fileDetections) collectKnown(prints []string, alerts []alert.Alert) {
+	for _, fp := range prints {
+		if !f.repeat(fp) {
+			f.first(fp, alerts[0])
+			alerts = alerts[1:]
+		}
+	}
+}
+
+// knowsAll says whether the file has an alert of each of these findings.
+func (f *fileDetections) knowsAll(prints []string) bool {
 	for _, fp := range prints {
 		if _, ok := f.byPrint[fp]; !ok {
 			return false
 		}
 	}
-	for _, fp := range prints {
-		f.byPrint[fp].repeats++
-	}
 	return true
+}
+
+// repeat counts a record into the file's alert of finding fp, if it has one.
+func (f *fileDetections) repeat(fp string) bool {
+	g, ok := f.byPrint[fp]
+	if ok {
+		g.repeats++
+	}
+	return ok
+}
+
+// first keeps a as the file's alert of finding fp.
+func (f *fileDetections) first(fp string, a alert.Alert) {
+	if f.byPrint == nil {
+		f.byPrint = map[string]*finding{}
+	}
+	g := &finding{alert: a}
+	f.byPrint[fp] = g
+	f.findings = append(f.findings, g)
 }
 
 // skip counts a record the rules did not see, logging the first few.

@@ -166,12 +166,8 @@ func (decodeEverything) Known(_ context.Context, _ *trail.Record, _ []byte, dst 
 	return dst, false
 }
 
-func (decodeEverything) KnownLocated(_ context.Context, _ *trail.Record, dst []string) ([]string, bool) {
-	return dst, false
-}
-
-func (decodeEverything) KnownAlerts(_ context.Context, _ *trail.Record, dst []alert.Alert) ([]alert.Alert, bool) {
-	return dst, false
+func (decodeEverything) KnownAlerts(_ context.Context, _ *trail.Record, _ func(string) bool, prints []string, alerts []alert.Alert) ([]string, []alert.Alert, bool) {
+	return prints, alerts, false
 }
 
 // fileAlerts runs the aggregator's log-file path over one gzipped file with the whole pack

@@ -3,10 +3,11 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"github.com/trailguard/trailguard/shared/alert"
 	"strings"
 
 	"github.com/google/cel-go/cel"
+
+	"github.com/trailguard/trailguard/shared/alert"
 )
 
 // Engine holds the compiled, enabled rules. It is immutable and safe for concurrent use.

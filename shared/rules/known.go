@@ -31,36 +31,52 @@ import (
 // after all (not known, or its finding new to the caller), Detect counting it again changes
 // nothing. A count that fails is "not known": Detect meets the failure and reports it.
 func (d *Detector) Known(ctx context.Context, fields *trail.Record, raw []byte, dst []string) (_ []string, ok bool) {
-	return d.known(ctx, fields, raw, false, dst, nil, nil)
+	return d.known(ctx, fields, raw, false, dst, newAlerts{})
 }
 
-// KnownLocated is Known for kept fields that hold the record's payloads and eventID already,
+// KnownAlerts is Known for kept fields that hold the record's payloads and eventID already,
 // as locatePayloads sets them from its raw JSON (the log-file parser notes them in its pass:
-// counters.Parser.PayloadsLocated): the record need not be read again. Its strings may be
-// views of a read buffer; what is kept beyond the call is copied.
-func (d *Detector) KnownLocated(ctx context.Context, fields *trail.Record, dst []string) (_ []string, ok bool) {
-	return d.known(ctx, fields, nil, true, dst, nil, nil)
+// counters.Parser.PayloadsLocated), so the record need not be read again; and it builds, in
+// the same pass, the alerts of the findings isNew says the caller has no alert of yet (nil:
+// none), as Detect builds them from the decoded record (Match.Alert; a threshold's crossing),
+// the kept fields including what an alert shows beyond its fingerprint (awsRegion, userAgent,
+// the eventID). prints gets every finding's fingerprint, in order; alerts the new findings'
+// alerts, in the same order: a log file's first record of a finding costs no decode either,
+// and each threshold is counted once. ok is false when they cannot be known (as for Known,
+// and when a new finding's alert cannot be built: no eventID to name it by, or a value it
+// shows that a decoder may have repaired). fields' strings may be views of a read buffer;
+// the alerts own theirs.
+func (d *Detector) KnownAlerts(ctx context.Context, fields *trail.Record, isNew func(print string) bool, prints []string, alerts []alert.Alert) (_ []string, _ []alert.Alert, ok bool) {
+	var about trail.Record // filled for the first new finding; the alerts copy what they show of it
+	out := alerts
+	prints, ok = d.known(ctx, fields, nil, true, prints, newAlerts{isNew: isNew, out: &out, about: &about})
+	if !ok {
+		return prints, alerts, false
+	}
+	return prints, out, true
 }
 
-// KnownAlerts returns the alerts Detect would return for a record with these kept fields,
-// located as for KnownLocated, when they can be known without decoding it, appended to dst:
-// the alerts of the findings KnownLocated names, each built from the kept fields as Detect
-// builds it from the decoded record (Match.Alert; a threshold's crossing), the kept fields
-// including what an alert shows beyond its fingerprint (awsRegion, userAgent, the eventID). A
-// log file's first record of a finding costs no decode either. ok is false when they cannot
-// be known (as for Known, and when the record has no eventID to name its alert by, or a value
-// an alert shows that a decoder may have repaired). The alerts own their strings.
-func (d *Detector) KnownAlerts(ctx context.Context, fields *trail.Record, dst []alert.Alert) (_ []alert.Alert, ok bool) {
-	if fields.EventID == "" || !clean(fields.AWSRegion) || !clean(fields.UserAgent) {
-		return dst, false
+// newAlerts is how known builds the alerts of new findings (KnownAlerts); isNew nil builds
+// none.
+type newAlerts struct {
+	isNew func(print string) bool
+	out   *[]alert.Alert
+	about *trail.Record // what the alerts read of the record, its strings owned (ownedAbout)
+}
+
+// wants says whether the finding print needs its alert built, the record as alerts read it
+// then in about; ok is false when it needs one that cannot be built from the kept fields.
+func (b newAlerts) wants(print string, fields *trail.Record) (want, ok bool) {
+	if b.isNew == nil || !b.isNew(print) {
+		return false, true
 	}
-	var about trail.Record // the alerts copy what they show of it: it need not outlive the call
-	ownedAbout(&about, fields)
-	out := dst
-	if _, ok := d.known(ctx, fields, nil, true, nil, &out, &about); !ok {
-		return dst, false
+	if b.about.EventTime == "" { // not filled yet (every kept record has an eventTime)
+		if fields.EventID == "" || !clean(fields.AWSRegion) || !clean(fields.UserAgent) {
+			return true, false
+		}
+		ownedAbout(b.about, fields)
 	}
-	return out, true
+	return true, true
 }
 
 // ownedAbout copies what Match.Alert reads of a non-sign-in record (alert.About: account,
@@ -108,9 +124,8 @@ func ownedAbout(r, fields *trail.Record) {
 	}
 }
 
-// known is Known (build nil) or KnownAlerts (build collects the alerts, made from about; dst
-// is not used).
-func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, located bool, dst []string, build *[]alert.Alert, about *trail.Record) (_ []string, ok bool) {
+// known is Known, or KnownAlerts (located; build makes the new findings' alerts).
+func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, located bool, dst []string, build newAlerts) (_ []string, ok bool) {
 	n := len(dst)
 	readable := false // whether the kept fields can decide: checked once some rule is admitted
 	var s *clearScratch
@@ -128,15 +143,18 @@ func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, 
 			readable = true
 		}
 		if c.foldable && c.filter.eval(fields) == isTrue {
-			if build != nil {
+			print := d.Engine.keptFingerprint(c, fields)
+			dst = append(dst, print)
+			switch want, ok := build.wants(print, fields); {
+			case !ok:
+				return dst[:n], false
+			case want:
 				m := Match{Rule: c.rule}
 				for _, f := range c.foldBy {
-					m.Fingerprint = append(m.Fingerprint, fieldValue(about, f))
+					m.Fingerprint = append(m.Fingerprint, fieldValue(build.about, f))
 				}
-				*build = append(*build, m.Alert(about))
-				continue
+				*build.out = append(*build.out, m.Alert(build.about))
 			}
-			dst = append(dst, d.Engine.keptFingerprint(c, fields))
 			continue
 		}
 		if !c.partial {
@@ -167,39 +185,41 @@ func (d *Detector) known(ctx context.Context, fields *trail.Record, raw []byte, 
 		if err != nil {
 			return dst[:n], false
 		}
-		var a alert.Alert
-		if build != nil {
-			for i, v := range m.Fingerprint {
-				m.Fingerprint[i] = strings.Clone(v) // may be views of the payloads
-			}
-			a = m.Alert(about)
-		} else {
-			a = alert.Alert{Kind: c.rule.ID, Account: fields.Account(), Principal: fields.UserIdentity.Principal(),
-				SourceIP: fields.SourceIPAddress, Cloud: fields.Cloud, EventID: strings.Clone(s.rec.EventID), EventTime: t.UTC()}
-			if len(m.Fingerprint) > 0 {
-				a.FingerprintExtra = m.Fingerprint
-			}
+		a := alert.Alert{Kind: c.rule.ID, Account: fields.Account(), Principal: fields.UserIdentity.Principal(),
+			SourceIP: fields.SourceIPAddress, Cloud: fields.Cloud, EventID: strings.Clone(s.rec.EventID), EventTime: t.UTC()}
+		if len(m.Fingerprint) > 0 {
+			a.FingerprintExtra = m.Fingerprint
 		}
+		var countKey string
+		var members []string
 		if c.rule.HasThreshold() {
 			if a.EventID == "" { // the member a count needs: the decoder's (derived) eventID
 				return dst[:n], false
 			}
-			key, reached, members, err := d.count(ctx, m, &a)
+			var reached bool
+			countKey, reached, members, err = d.count(ctx, m, &a)
 			if err != nil {
 				return dst[:n], false
 			}
 			if !reached {
 				continue
 			}
-			if build != nil {
-				crossed(&a, m.Rule, key, members, about.EventID)
+		}
+		print := d.Engine.prints.Of(&a)
+		dst = append(dst, print)
+		switch want, ok := build.wants(print, fields); {
+		case !ok:
+			return dst[:n], false
+		case want:
+			for i, v := range m.Fingerprint {
+				m.Fingerprint[i] = strings.Clone(v) // may be views of the payloads
 			}
+			a := m.Alert(build.about)
+			if c.rule.HasThreshold() {
+				crossed(&a, m.Rule, countKey, members, build.about.EventID)
+			}
+			*build.out = append(*build.out, a)
 		}
-		if build != nil {
-			*build = append(*build, a)
-			continue
-		}
-		dst = append(dst, d.Engine.prints.Of(&a))
 	}
 	return dst, true
 }

@@ -21,7 +21,7 @@ import (
 // say, against a detector decoding every record (its own threshold counts, fed the same
 // records in the same order).
 //
-// It also runs KnownLocated, as the log-file path does, on the fields and payloads the log
+// It also runs KnownAlerts, as the log-file path does, on the fields and payloads the log
 // parser kept (counters.Parser, when it located them and its fields are not ambiguous), on
 // a third detector fed the same way: it must say what Known says.
 type knownChecker struct {
@@ -39,13 +39,13 @@ func newKnownChecker(e *Engine) *knownChecker {
 		located: &Detector{Engine: e, Counts: &MemoryCounter{}}}
 }
 
-// checkLocated fails when KnownLocated on the parser's view of raw differs from Known's
-// answer (prints, ok); a record the parser refuses, or whose fields it says are ambiguous, is
-// decoded instead, as the log-file path does.
+// checkLocated fails when KnownAlerts on the parser's view of raw, building no alert, differs
+// from Known's answer (prints, ok); a record the parser refuses, or whose fields it says are
+// ambiguous, is decoded instead, as the log-file path does.
 //
-// Where KnownLocated knows, KnownAlerts on the same view must return, when it knows, exactly
-// the alerts Detect returned (want: every field and detail), still so after the read buffer is
-// overwritten (the alerts own their strings).
+// Where it knows, KnownAlerts building every finding's alert must return, when it knows, the
+// same prints and exactly the alerts Detect returned (want: every field and detail), still so
+// after the read buffer is overwritten (the alerts own their strings).
 func (k *knownChecker) checkLocated(t *testing.T, ctx context.Context, raw []byte, rec *trail.Record, prints []string, ok bool, want []alert.Alert) {
 	t.Helper()
 	raw = bytes.Clone(raw) // the read buffer, overwritten below
@@ -56,15 +56,16 @@ func (k *knownChecker) checkLocated(t *testing.T, ctx context.Context, raw []byt
 		return
 	}
 	k.locatedRuns++
-	got, gotOK := k.located.KnownLocated(ctx, k.parser.Fields(), []string{"before"})
-	if gotOK != ok || !slices.Equal(got, prints) {
-		t.Fatalf("KnownLocated %v (%v), Known %v (%v): %s", got, gotOK, prints, ok, raw)
+	got, none, gotOK := k.located.KnownAlerts(ctx, k.parser.Fields(), nil, []string{"before"}, nil)
+	if gotOK != ok || !slices.Equal(got, prints) || len(none) > 0 {
+		t.Fatalf("KnownAlerts building none: %v (%v, %d alerts), Known %v (%v): %s", got, gotOK, len(none), prints, ok, raw)
 	}
 	if !gotOK {
 		k.located.Detect(ctx, rec)
 		return
 	}
-	alerts, built := k.located.KnownAlerts(ctx, k.parser.Fields(), []alert.Alert{{Kind: "before"}})
+	allNew := func(string) bool { return true }
+	got, alerts, built := k.located.KnownAlerts(ctx, k.parser.Fields(), allNew, []string{"before"}, []alert.Alert{{Kind: "before"}})
 	if alerts[0].Kind != "before" {
 		t.Fatalf("KnownAlerts did not append: %v", alerts)
 	}
@@ -73,6 +74,9 @@ func (k *knownChecker) checkLocated(t *testing.T, ctx context.Context, raw []byt
 	}
 	shown := string(raw)
 	clear(raw)
+	if !slices.Equal(got, prints) {
+		t.Fatalf("KnownAlerts building all: prints %v, Known %v: %s", got, prints, shown)
+	}
 	if !reflect.DeepEqual(alerts[1:], want) && (len(want) > 0 || len(alerts) > 1) {
 		t.Fatalf("KnownAlerts:\n%+v\nDetect:\n%+v\nrecord %s", alerts[1:], want, shown)
 	}
